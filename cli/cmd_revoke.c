@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd_revoke.c - apikey revoke: mark a key revoked, effective at once */
+#include <getopt.h>
+#include <string.h>
+
+#include "ak_key.h"
+#include "ak_record.h"
+#include "ak_status.h"
+#include "ak_store.h"
+#include "cli.h"
+
+static void revoke_usage(FILE *f)
+{
+    fprintf(f, "Usage: apikey revoke KEYID\n"
+               "\n"
+               "Revoke the key with id KEYID (the 16 characters after the "
+               "prefix,\nas 'apikey list' shows them). The record stays, "
+               "marked revoked,\nso logs and listings can still name it.\n");
+}
+
+int cmd_revoke(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ak_holder h = {0};
+    struct ak_conn *conn = NULL;
+    struct ak_record r;
+    char updated[AK_RECORD_MAX + 1];
+    const char *kid, *old, *why = NULL;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            revoke_usage(stdout);
+            return EXIT_OK;
+        }
+        revoke_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (optind + 1 != argc) {
+        revoke_usage(stderr);
+        return EXIT_USAGE;
+    }
+    kid = argv[optind];
+    if (!ak_key_id_valid(kid, strlen(kid))) {
+        cli_err("'%s' is not a key id (16 characters of a-z 2-7)", kid);
+        return EXIT_USAGE;
+    }
+    rc = cli_open(cli);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = ak_dir_acquire(cli->dir, false, &cli->log, &conn);
+    if (rc != AK_OK)
+        return cli_exit_for(rc);
+    rc = ak_store_find_key(conn, cli->cfg, kid, &cli->log, &h);
+    if (rc == AK_ERR_NOT_FOUND) {
+        cli_err("no key with id %s", kid);
+        rc = EXIT_NOT_FOUND;
+        goto out;
+    }
+    if (rc != AK_OK) {
+        rc = cli_exit_for(rc);
+        goto out;
+    }
+    old = ak_holder_record(&h, kid);
+    if (old == NULL || ak_record_parse(old, strlen(old), &r, &why) != AK_OK) {
+        cli_err("%s: key %s: no single well-formed record; fix the entry by "
+                "hand",
+                h.dn, kid);
+        rc = EXIT_CONFLICT;
+        goto out;
+    }
+    if (r.is_revoked) {
+        printf("key %s of %s was already revoked\n", kid,
+               h.name ? h.name : h.dn);
+        rc = EXIT_OK;
+        goto out;
+    }
+    r.is_revoked = true;
+    r.revoked = time(NULL);
+    if (ak_record_format(&r, updated, sizeof(updated)) != AK_OK) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    rc = ak_store_replace_record(conn, &h, old, updated, &cli->log);
+    if (rc == AK_ERR_CONFLICT) {
+        cli_err("key %s changed while being revoked; nothing written, try "
+                "again",
+                kid);
+        rc = EXIT_CONFLICT;
+        goto out;
+    }
+    if (rc != AK_OK) {
+        rc = cli_exit_for(rc);
+        goto out;
+    }
+    printf("revoked key %s of %s\n", kid, h.name ? h.name : h.dn);
+    rc = EXIT_OK;
+out:
+    ak_holder_free(&h);
+    ak_dir_release(cli->dir, conn);
+    return rc;
+}

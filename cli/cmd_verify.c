@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd_verify.c - apikey verify: run the verifier on a key from stdin */
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ak_status.h"
+#include "ak_verify.h"
+#include "cli.h"
+
+#define KEY_LINE_MAX 4096
+
+static void verify_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: apikey verify [USER] [--service NAME]\n"
+            "\n"
+            "Read one key from standard input (never from the command line, "
+            "where\nother users could see it) and check it as the PAM module "
+            "and SASL\nplugin would. Without USER the key's owner is looked "
+            "up by key id.\nExit status 0: accepted; 1: refused (the reason "
+            "is printed).\n");
+}
+
+/* One line from stdin into buf, without the newline; wiped on failure. */
+static bool read_key(char *buf, size_t size, size_t *len)
+{
+    size_t n = 0;
+    for (;;) {
+        char c;
+        ssize_t r = read(STDIN_FILENO, &c, 1);
+        if (r <= 0 || c == '\n')
+            break;
+        if (n + 1 >= size) {
+            sodium_memzero(buf, size);
+            return false;
+        }
+        buf[n++] = c;
+    }
+    if (n > 0 && buf[n - 1] == '\r')
+        n--;
+    buf[n] = '\0';
+    *len = n;
+    return true;
+}
+
+int cmd_verify(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"service", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ak_verify_request req = {0};
+    struct ak_verify_result res;
+    const char *service = "apikey";
+    char *key = NULL;
+    size_t key_len = 0;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 's') {
+            service = optarg;
+        } else if (c == 'h') {
+            verify_usage(stdout);
+            return EXIT_OK;
+        } else {
+            verify_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 < argc) {
+        verify_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (optind < argc) {
+        req.user = argv[optind];
+        req.user_len = strlen(argv[optind]);
+    }
+    rc = cli_open(cli);
+    if (rc != EXIT_OK)
+        return rc;
+    key = sodium_malloc(KEY_LINE_MAX);
+    if (key == NULL)
+        return EXIT_INTERNAL;
+    if (isatty(STDIN_FILENO))
+        fprintf(stderr, "API key: ");
+    if (!read_key(key, KEY_LINE_MAX, &key_len)) {
+        cli_err("the key line is longer than %d bytes", KEY_LINE_MAX - 1);
+        sodium_free(key);
+        return EXIT_USAGE;
+    }
+    req.key = key;
+    req.key_len = key_len;
+    req.service = service;
+    ak_verify(cli->dir, &req, 0, &cli->log, &res);
+    sodium_free(key);
+    if (res.outcome == AK_VERIFY_OK) {
+        printf("ok: key %s of %s (%s)\n", res.key_id, res.owner_name,
+               res.owner_dn);
+        rc = EXIT_OK;
+    } else {
+        printf("refused: %s%s%s\n", ak_outcome_str(res.outcome),
+               res.detail ? ": " : "", res.detail ? res.detail : "");
+        rc = res.outcome == AK_VERIFY_UNAVAILABLE ? EXIT_UNAVAILABLE
+             : res.outcome == AK_VERIFY_INTERNAL  ? EXIT_INTERNAL
+                                                  : EXIT_REFUSED;
+    }
+    ak_verify_result_clear(&res);
+    return rc;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_config.h - apikey.conf, the one configuration of every component */
+#ifndef AK_CONFIG_H
+#define AK_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ak_log.h"
+
+#define AK_URI_MAX 8
+#define AK_CONFIG_FILE_MAX 65536
+#define AK_CONFIG_LINE_MAX 4096
+
+enum ak_tls_reqcert {
+    AK_TLS_NEVER,
+    AK_TLS_ALLOW,
+    AK_TLS_TRY,
+    AK_TLS_DEMAND,
+    AK_TLS_HARD,
+};
+
+/*
+ * Parsed configuration. Every field is filled: defaults first, then the
+ * file. Strings are owned by the struct (malloc), NULL when unset.
+ * See apikey.conf(5) for meaning, defaults and security notes.
+ */
+struct ak_config {
+    char *path; /* the file it was read from, for messages */
+
+    char *uri[AK_URI_MAX]; /* tried in order */
+    unsigned n_uri;
+    char *user_base;
+    char *service_base; /* defaults to user_base */
+    char *user_filter;
+    char *service_filter;
+    char *user_attr;
+
+    char *bind_dn;
+    char *bind_pw_file;
+    char *sasl_mech; /* "EXTERNAL" or NULL */
+
+    char *tls_cacert;
+    char *tls_cacertdir;
+    char *tls_cert;
+    char *tls_key;
+    enum ak_tls_reqcert tls_reqcert;
+    bool start_tls;
+
+    unsigned network_timeout; /* seconds, each TCP connect */
+    unsigned timeout;         /* seconds, bind + search on one server */
+    unsigned pool_size;       /* connections kept by long-running hosts */
+
+    char *key_prefix;
+    char *policy_dn;
+    bool debug;
+
+    /* Derived at load: where one search finds users and service users. */
+    char *search_base;
+};
+
+/*
+ * Read path (NULL: the compiled-in default) with ak_file_read()'s safety
+ * rules, parse it and check it. On AK_OK *out owns a new config. Every
+ * problem is logged at LOG_ERR as "<path>:<line>: <what>" and the first one
+ * decides the return value (AK_ERR_CONFIG, AK_ERR_NOT_FOUND, AK_ERR_IO,
+ * AK_ERR_NOMEM). There is no fallback to defaults on error.
+ */
+int ak_config_load(struct ak_config **out, const char *path,
+                   const struct ak_log *log);
+
+/*
+ * Parse buf[0..len) as if it were the file name (used by the fuzzer and
+ * unit tests; buf need not be NUL-terminated). Same contract as above.
+ */
+int ak_config_parse(struct ak_config **out, const char *buf, size_t len,
+                    const char *name, const struct ak_log *log);
+
+void ak_config_free(struct ak_config *cfg);
+
+/* "demand", ... for messages and `apikey check-config`. */
+const char *ak_tls_reqcert_name(enum ak_tls_reqcert v);
+
+/*
+ * Write every setting, one "key value" line each, through emit (for
+ * `apikey check-config --dump`). Secrets never appear: only file paths.
+ */
+void ak_config_dump(const struct ak_config *cfg,
+                    void (*emit)(void *ctx, const char *line), void *ctx);
+
+#endif

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_dn.c - RDN-wise DN equality, subtree and common-ancestor tests */
+#include "ak_dn.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldap.h>
+
+#include "ak_status.h"
+
+static int parse(const char *s, LDAPDN *dn)
+{
+    *dn = NULL;
+    if (s == NULL || s[0] == '\0')
+        return -1;
+    if (ldap_str2dn(s, dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+        return -1;
+    return *dn == NULL ? -1 : 0;
+}
+
+static int count(LDAPDN dn)
+{
+    int n = 0;
+    while (dn[n] != NULL)
+        n++;
+    return n;
+}
+
+static bool bv_caseeq(const struct berval *a, const struct berval *b)
+{
+    if (a->bv_len != b->bv_len)
+        return false;
+    for (ber_len_t i = 0; i < a->bv_len; i++) {
+        unsigned char x = (unsigned char)a->bv_val[i];
+        unsigned char y = (unsigned char)b->bv_val[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (unsigned char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static bool rdn_eq(LDAPRDN a, LDAPRDN b)
+{
+    int i;
+    for (i = 0; a[i] != NULL && b[i] != NULL; i++)
+        if (!bv_caseeq(&a[i]->la_attr, &b[i]->la_attr) ||
+            !bv_caseeq(&a[i]->la_value, &b[i]->la_value))
+            return false;
+    return a[i] == NULL && b[i] == NULL;
+}
+
+/* Number of equal RDNs counted from the root end. */
+static int common_tail(LDAPDN a, int na, LDAPDN b, int nb)
+{
+    int k = 0;
+    while (k < na && k < nb && rdn_eq(a[na - 1 - k], b[nb - 1 - k]))
+        k++;
+    return k;
+}
+
+bool ak_dn_valid(const char *dn)
+{
+    LDAPDN p;
+    if (parse(dn, &p) != 0)
+        return false;
+    ldap_dnfree(p);
+    return true;
+}
+
+static bool compare(const char *a, const char *b, bool subtree)
+{
+    LDAPDN pa, pb;
+    bool r = false;
+    int na, nb;
+
+    if (parse(a, &pa) != 0)
+        return false;
+    if (parse(b, &pb) != 0) {
+        ldap_dnfree(pa);
+        return false;
+    }
+    na = count(pa);
+    nb = count(pb);
+    if (subtree ? na >= nb : na == nb)
+        r = common_tail(pa, na, pb, nb) == nb;
+    ldap_dnfree(pa);
+    ldap_dnfree(pb);
+    return r;
+}
+
+bool ak_dn_equal(const char *a, const char *b)
+{
+    return compare(a, b, false);
+}
+
+bool ak_dn_is_under(const char *dn, const char *base)
+{
+    return compare(dn, base, true);
+}
+
+int ak_dn_common_ancestor(const char *a, const char *b, char **out)
+{
+    LDAPDN pa, pb;
+    char *s = NULL;
+    int na, nb, k, rc;
+
+    if (parse(a, &pa) != 0)
+        return AK_ERR_MALFORMED;
+    if (parse(b, &pb) != 0) {
+        ldap_dnfree(pa);
+        return AK_ERR_MALFORMED;
+    }
+    na = count(pa);
+    nb = count(pb);
+    k = common_tail(pa, na, pb, nb);
+    if (k == 0) {
+        rc = AK_ERR_NOT_FOUND;
+    } else if (ldap_dn2str(pa + (na - k), &s, LDAP_DN_FORMAT_LDAPV3) !=
+               LDAP_SUCCESS) {
+        rc = AK_ERR_NOMEM;
+    } else {
+        *out = strdup(s);
+        rc = *out ? AK_OK : AK_ERR_NOMEM;
+        ldap_memfree(s);
+    }
+    ldap_dnfree(pa);
+    ldap_dnfree(pb);
+    return rc;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_dn.h - DN comparison with libldap's parser (never string suffixes) */
+#ifndef AK_DN_H
+#define AK_DN_H
+
+#include <stdbool.h>
+
+/*
+ * DNs are compared RDN by RDN after libldap parses them (RFC 4514):
+ * attribute types and values ASCII case-insensitively, which is right for
+ * the naming attributes of user trees (uid, cn, ou, dc, o). Escaped commas
+ * and spacing variants therefore cannot fool a suffix test.
+ */
+
+/* True when dn is a syntactically valid LDAPv3 DN (the empty DN is not). */
+bool ak_dn_valid(const char *dn);
+
+/* True when both parse and name the same entry. */
+bool ak_dn_equal(const char *a, const char *b);
+
+/* True when dn equals base or lies below it. False if either is invalid. */
+bool ak_dn_is_under(const char *dn, const char *base);
+
+/*
+ * The deepest DN that is an ancestor-or-self of both a and b, in LDAPv3
+ * string form, in *out (malloc). AK_OK, AK_ERR_NOT_FOUND when they share
+ * no suffix, AK_ERR_MALFORMED or AK_ERR_NOMEM.
+ */
+int ak_dn_common_ancestor(const char *a, const char *b, char **out);
+
+#endif

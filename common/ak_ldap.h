@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_ldap.h - LDAP connections: failover, TLS, timeouts, pool, fork safety */
+#ifndef AK_LDAP_H
+#define AK_LDAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <ldap.h>
+
+#include "ak_config.h"
+#include "ak_log.h"
+
+/*
+ * A directory handle: the configuration, the service-bind secret and a pool
+ * of up to cfg->pool_size bound connections. Safe to share between threads;
+ * each connection is used by one thread at a time (acquire/release).
+ *
+ * Connections are made per handle with explicit options only: URI from the
+ * config (never LDAPURI / ldaprc), protocol 3, referrals off, dereferencing
+ * off, network and operation timeouts, and TLS settings followed by
+ * LDAP_OPT_X_TLS_NEWCTX so they really apply. No libldap global option is
+ * ever changed (the host process owns those).
+ *
+ * After fork() a child never touches its parent's sockets: a pooled
+ * connection made by another pid is dropped without sending anything.
+ */
+struct ak_dir;
+struct ak_conn;
+
+/* libldap takes attribute lists as char **; our names are literals. */
+#define AK_LDAP_STR(s) ((char *)(uintptr_t)(s))
+
+/*
+ * Create a handle. Reads bind_pw_file now (AK_FILE_SECRET rules) so a bad
+ * file is reported at start-up, not at the first login. No connection is
+ * made yet. cfg must outlive the handle. AK_OK or AK_ERR_*.
+ */
+int ak_dir_open(struct ak_dir **out, const struct ak_config *cfg,
+                const struct ak_log *log);
+
+/*
+ * Credentials other than the config's service bind: the CLI binds as the
+ * person running it. dn + pw: simple bind (pw must not be empty); mech
+ * "EXTERNAL": SASL EXTERNAL (ldapi peer credentials or a TLS client
+ * certificate); all NULL: anonymous. The password is copied into locked
+ * memory and wiped on close.
+ */
+struct ak_bind {
+    const char *dn;
+    const char *pw;
+    size_t pw_len;
+    const char *mech;
+};
+
+int ak_dir_open_bind(struct ak_dir **out, const struct ak_config *cfg,
+                     const struct ak_bind *bind, const struct ak_log *log);
+
+/* Unbind every pooled connection (only those this process made). */
+void ak_dir_close(struct ak_dir *dir);
+
+const struct ak_config *ak_dir_config(const struct ak_dir *dir);
+
+/*
+ * Take a bound connection: a healthy pooled one, or a new one made by
+ * trying each configured URI in order. fresh forces a new connection.
+ * Waits for a free slot at most cfg->timeout seconds. AK_OK or
+ * AK_ERR_BACKEND (logged: which URI failed and why) / AK_ERR_NOMEM.
+ */
+int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
+                   struct ak_conn **out);
+
+/* Give a connection back; a connection that failed is unbound instead. */
+void ak_dir_release(struct ak_dir *dir, struct ak_conn *c);
+
+LDAP *ak_conn_ld(struct ak_conn *c);
+
+/* True when the connection came from the pool (may have gone stale). */
+bool ak_conn_reused(const struct ak_conn *c);
+
+/* True when the last failure was a transport error (not a timeout), so a
+ * retry on a fresh connection is worth one attempt. */
+bool ak_conn_dropped(const struct ak_conn *c);
+
+/*
+ * Send a subtree (or base) search; the answer must come before the
+ * connection's deadline (cfg->timeout from acquire). AK_OK and *msgid, or
+ * AK_ERR_BACKEND.
+ */
+int ak_conn_search_send(struct ak_conn *c, const char *base, int scope,
+                        const char *filter, char **attrs, int sizelimit,
+                        const struct ak_log *log, int *msgid);
+
+/*
+ * Collect the whole answer of msgid into *res (free with ldap_msgfree).
+ * Fails closed (AK_ERR_BACKEND, connection marked broken) on timeout,
+ * transport error, any result code but success (sizeLimitExceeded,
+ * referral, busy, ...) and any response control. Continuation references
+ * are left in the chain; callers ignore them (referrals are never chased).
+ */
+int ak_conn_search_recv(struct ak_conn *c, int msgid, const struct ak_log *log,
+                        LDAPMessage **res);
+
+/* Send + receive. */
+int ak_conn_search(struct ak_conn *c, const char *base, int scope,
+                   const char *filter, char **attrs, int sizelimit,
+                   const struct ak_log *log, LDAPMessage **res);
+
+/*
+ * Apply mods to dn and wait for the answer. AK_OK; AK_ERR_CONFLICT when a
+ * value to delete is gone or one to add exists (someone else changed the
+ * entry: nothing was written); AK_ERR_DENIED (access control);
+ * AK_ERR_NOT_FOUND (no such entry); AK_ERR_INVALID (schema violation);
+ * AK_ERR_BACKEND otherwise. Errors are logged with the server's text.
+ */
+int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                   const struct ak_log *log);
+
+/*
+ * Build "(attr=value)" with value escaped by ldap_bv2escaped_filter_value
+ * (RFC 4515) into *out (malloc). value is length-delimited. AK_OK or
+ * AK_ERR_NOMEM.
+ */
+int ak_filter_eq(const char *attr, const char *value, size_t len, char **out);
+
+#endif

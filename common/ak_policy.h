@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_policy.h - expiry policy and owner account state (pure: takes "now") */
+#ifndef AK_POLICY_H
+#define AK_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "ak_record.h"
+
+/* A record may claim a creation time at most this far in the future
+ * (clock skew between replicas and hosts); beyond it the record is refused,
+ * because a future "created" would stretch the maximum lifetime. */
+#define AK_CLOCK_SKEW 300
+#define AK_MAX_LIFETIME_DAYS 36500
+
+/* The organisation's key policy (objectClass apiKeyPolicy). */
+struct ak_policy {
+    bool require_expiry;         /* apiKeyRequireExpiry */
+    unsigned max_lifetime_days;  /* apiKeyMaxLifetime; 0 = no cap */
+    unsigned n_notice_days;      /* apiKeyNoticeDays */
+    unsigned notice_days[AK_NOTIFIED_MAX];
+};
+
+/*
+ * Apply one attribute value of the policy entry. Attribute names are
+ * compared case-insensitively; unknown attributes are ignored (AK_OK) so
+ * the entry can carry other object classes. A bad value of a known
+ * attribute is AK_ERR_MALFORMED with *why set: the caller fails closed.
+ */
+int ak_policy_set(struct ak_policy *p, const char *attr, const char *value,
+                  size_t len, const char **why);
+
+enum ak_key_verdict {
+    AK_KEY_VALID,
+    AK_KEY_REVOKED,
+    AK_KEY_EXPIRED,           /* past effective expiry */
+    AK_KEY_EXPIRY_REQUIRED,   /* policy requires an expiry, key has none */
+    AK_KEY_CREATED_IN_FUTURE, /* record not trustworthy */
+};
+
+/*
+ * The expiry that applies to r under p, whatever the record says:
+ * min(record expiry, created + max lifetime). Returns false when the key
+ * never expires (no record expiry and no cap).
+ */
+bool ak_policy_effective_expiry(const struct ak_policy *p,
+                                const struct ak_record *r, time_t *out);
+
+/*
+ * Judge a key at time now. A key is valid while now < effective expiry: at
+ * the expiry second itself it is already expired. *eff / *has_eff receive
+ * the effective expiry (may be NULL).
+ */
+enum ak_key_verdict ak_policy_judge(const struct ak_policy *p,
+                                    const struct ak_record *r, time_t now,
+                                    time_t *eff, bool *has_eff);
+
+/*
+ * May a new key with this expiry be created now? AK_OK, or AK_ERR_DENIED
+ * with a sentence in why[0..whylen) that states the limit.
+ */
+int ak_policy_check_new(const struct ak_policy *p, time_t now,
+                        bool has_expires, time_t expires, char *why,
+                        size_t whylen);
+
+/* Owner-state attributes the verifier reads from the key holder's entry. */
+enum ak_owner_attr {
+    AK_OWNER_PWD_LOCKED, /* pwdAccountLockedTime (ppolicy) */
+    AK_OWNER_SHADOW_EXPIRE, /* shadowExpire (days since epoch; -1 = never) */
+    AK_OWNER_DISABLED,      /* apiKeyDisabled (our schema) */
+    AK_OWNER_NS_LOCK,       /* nsAccountLock (389-ds) */
+    AK_OWNER_AD_UAC,        /* userAccountControl (AD), bit 0x2 */
+    AK_OWNER_N_ATTRS
+};
+
+/* LDAP attribute name of each owner-state attribute. */
+extern const char *const ak_owner_attr_names[AK_OWNER_N_ATTRS];
+
+/*
+ * NULL when this value leaves the owner active, otherwise a static reason
+ * ("account locked (pwdAccountLockedTime)"). Unparsable values lock: fail
+ * closed.
+ */
+const char *ak_owner_value_locks(enum ak_owner_attr which, const char *value,
+                                 size_t len, time_t now);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_secure.h - safe opening of config and secret files */
+#ifndef AK_SECURE_H
+#define AK_SECURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ak_log.h"
+
+enum ak_file_kind {
+    AK_FILE_CONFIG, /* may be world-readable, never group/other-writable */
+    AK_FILE_SECRET, /* additionally not readable by others */
+};
+
+/*
+ * Read a whole file that steers authentication. The file must be a regular
+ * file, not a symlink (O_NOFOLLOW), owned by root or by the effective user,
+ * not writable by group or others and, for AK_FILE_SECRET, not readable by
+ * others; it must hold at most max bytes. Each refusal is logged at LOG_ERR
+ * naming the path and the rule.
+ *
+ * On success returns AK_OK; *out owns a NUL-terminated copy of the contents
+ * (*len bytes without the NUL), allocated with sodium_malloc for
+ * AK_FILE_SECRET and malloc otherwise; free it with ak_file_free(). On
+ * failure *out is untouched. A missing file returns AK_ERR_NOT_FOUND.
+ */
+int ak_file_read(const char *path, enum ak_file_kind kind, size_t max,
+                 const struct ak_log *log, char **out, size_t *len);
+
+/* Wipe and free what ak_file_read() returned. NULL is accepted. */
+void ak_file_free(char *buf, size_t len, enum ak_file_kind kind);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_text.h - UTF-8 and character-class checks shared by all parsers */
+#ifndef AK_TEXT_H
+#define AK_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * True when s[0..len) is well-formed UTF-8 (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF) and holds no NUL.
+ */
+bool ak_utf8_valid(const char *s, size_t len);
+
+/* True when s[0..len) holds a C0 control character or DEL. */
+bool ak_has_ctl(const char *s, size_t len);
+
+/*
+ * A user name we are willing to put into a filter and a log line: 1-256
+ * bytes of valid UTF-8, no control characters, no NUL. Anything else can
+ * never name a directory entry that we should match.
+ */
+#define AK_USER_MAX 256
+bool ak_user_name_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,480 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_verify.c - verify(user, key, service) against the directory */
+#include "ak_verify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "ak_dn.h"
+#include "ak_hash.h"
+#include "ak_policy.h"
+#include "ak_record.h"
+#include "ak_schema.h"
+#include "ak_text.h"
+
+/* What one search told us, before any secret is looked at. */
+struct found {
+    LDAPMessage *holder; /* the entry owning the key id, or NULL */
+    char *holder_dn;
+    unsigned n_holders;
+    bool policy_found;
+    bool policy_bad;
+    const char *policy_bad_attr;
+    struct ak_policy policy;
+};
+
+void ak_verify_result_clear(struct ak_verify_result *res)
+{
+    if (res == NULL)
+        return;
+    free(res->owner_dn);
+    free(res->owner_name);
+    memset(res, 0, sizeof(*res));
+}
+
+/* Same hashing work as a real comparison, for unknown users and keys. */
+static void dummy_verify(const struct ak_verify_request *req)
+{
+    static const uint8_t salt[AK_HASH_SALT_LEN];
+    static const uint8_t digest[AK_HASH_DIGEST_LEN];
+    (void)ak_hash_verify(digest, req->key, req->key_len, salt);
+}
+
+static bool has_value(LDAP *ld, LDAPMessage *e, const char *attr,
+                      const char *want, bool nocase)
+{
+    struct berval **v = ldap_get_values_len(ld, e, attr);
+    size_t n = strlen(want);
+    bool hit = false;
+
+    for (int i = 0; v != NULL && v[i] != NULL && !hit; i++)
+        hit = v[i]->bv_len == n &&
+              (nocase ? strncasecmp(v[i]->bv_val, want, n) == 0
+                      : memcmp(v[i]->bv_val, want, n) == 0);
+    ldap_value_free_len(v);
+    return hit;
+}
+
+static void read_policy(LDAP *ld, LDAPMessage *e, struct found *f)
+{
+    static const char *const attrs[] = {AK_AT_REQUIRE_EXPIRY,
+                                        AK_AT_MAX_LIFETIME, AK_AT_NOTICE_DAYS};
+    memset(&f->policy, 0, sizeof(f->policy));
+    f->policy_found = true;
+    for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+        struct berval **v = ldap_get_values_len(ld, e, attrs[a]);
+        int n = ldap_count_values_len(v);
+        if (n > 1 && a < 2) { /* single-valued by schema; be sure */
+            f->policy_bad = true;
+            f->policy_bad_attr = attrs[a];
+        }
+        for (int i = 0; v != NULL && v[i] != NULL; i++)
+            if (ak_policy_set(&f->policy, attrs[a], v[i]->bv_val,
+                              v[i]->bv_len, &f->policy_bad_attr) != AK_OK)
+                f->policy_bad = true;
+        ldap_value_free_len(v);
+    }
+}
+
+static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
+                     const char *kid, const struct ak_log *log,
+                     struct found *f)
+{
+    for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL;
+         e = ldap_next_entry(ld, e)) {
+        char *dn = ldap_get_dn(ld, e);
+        if (dn == NULL)
+            continue;
+        if (cfg->policy_dn != NULL && ak_dn_equal(dn, cfg->policy_dn)) {
+            read_policy(ld, e, f);
+        } else if (has_value(ld, e, AK_AT_ID, kid, false)) {
+            if (!ak_dn_is_under(dn, cfg->user_base) &&
+                !ak_dn_is_under(dn, cfg->service_base)) {
+                char q[256];
+                ak_log(log, LOG_WARNING,
+                       "entry %s holds key id %s but lies outside user_base "
+                       "and service_base; ignored",
+                       ak_log_quote(q, sizeof(q), dn, (unsigned)strlen(dn)),
+                       kid);
+            } else {
+                f->n_holders++;
+                if (f->holder == NULL) {
+                    f->holder = e;
+                    f->holder_dn = strdup(dn);
+                }
+            }
+        }
+        ldap_memfree(dn);
+    }
+}
+
+/* One search (plus the policy entry), retried once on a fresh connection
+ * when a pooled one had been dropped by the server. */
+static int search(struct ak_dir *dir, const char *filter, char **attrs,
+                  const struct ak_log *log, struct ak_conn **conn,
+                  LDAPMessage **res, LDAPMessage **pres)
+{
+    const struct ak_config *cfg = ak_dir_config(dir);
+    bool policy_apart = cfg->policy_dn != NULL &&
+                        !ak_dn_is_under(cfg->policy_dn, cfg->search_base);
+    char *pattrs[] = {AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY),
+                      AK_LDAP_STR(AK_AT_MAX_LIFETIME),
+                      AK_LDAP_STR(AK_AT_NOTICE_DAYS), NULL};
+    int rc = AK_ERR_BACKEND;
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct ak_conn *c = NULL;
+        int m1 = -1, m2 = -1;
+        bool retry;
+
+        rc = ak_dir_acquire(dir, attempt > 0, log, &c);
+        if (rc != AK_OK)
+            return rc;
+        rc = ak_conn_search_send(c, cfg->search_base, LDAP_SCOPE_SUBTREE,
+                                 filter, attrs, AK_VERIFY_SIZELIMIT, log, &m1);
+        /* Pipelined: both requests are on the wire before we wait. */
+        if (rc == AK_OK && policy_apart)
+            rc = ak_conn_search_send(c, cfg->policy_dn, LDAP_SCOPE_BASE,
+                                     "(objectClass=" AK_OC_POLICY ")", pattrs,
+                                     1, log, &m2);
+        if (rc == AK_OK)
+            rc = ak_conn_search_recv(c, m1, log, res);
+        if (rc == AK_OK && policy_apart) {
+            rc = ak_conn_search_recv(c, m2, log, pres);
+            if (rc != AK_OK) {
+                ldap_msgfree(*res);
+                *res = NULL;
+            }
+        }
+        if (rc == AK_OK) {
+            *conn = c;
+            return AK_OK;
+        }
+        retry = ak_conn_reused(c) && ak_conn_dropped(c);
+        ak_dir_release(dir, c);
+        if (!retry)
+            break;
+        ak_log(log, LOG_INFO, "directory: pooled connection was closed by "
+                              "the server; reconnecting");
+    }
+    return rc;
+}
+
+static char *build_filter(const struct ak_config *cfg,
+                          const struct ak_verify_request *req,
+                          const char *kid)
+{
+    char *id_f = NULL, *user_f = NULL, *owner = NULL, *holder = NULL;
+    char *filter = NULL;
+    int n;
+
+    if (ak_filter_eq(AK_AT_ID, kid, strlen(kid), &id_f) != AK_OK)
+        goto out;
+    if (req->user != NULL) {
+        if (ak_filter_eq(cfg->user_attr, req->user, req->user_len, &user_f) !=
+            AK_OK)
+            goto out;
+        n = asprintf(&owner, "(|(&%s%s)(&%s%s))", cfg->user_filter, user_f,
+                     cfg->service_filter, user_f);
+    } else {
+        n = asprintf(&owner, "(|%s%s)", cfg->user_filter,
+                     cfg->service_filter);
+    }
+    if (n < 0) {
+        owner = NULL;
+        goto out;
+    }
+    if (asprintf(&holder, "(&(objectClass=" AK_OC_HOLDER ")%s%s)", id_f,
+                 owner) < 0) {
+        holder = NULL;
+        goto out;
+    }
+    /* The policy entry rides along in the same search when it can. */
+    if (cfg->policy_dn != NULL &&
+        ak_dn_is_under(cfg->policy_dn, cfg->search_base)) {
+        if (asprintf(&filter, "(|%s(objectClass=" AK_OC_POLICY "))",
+                     holder) < 0)
+            filter = NULL;
+    } else {
+        filter = holder;
+        holder = NULL;
+    }
+out:
+    free(id_f);
+    free(user_f);
+    free(owner);
+    free(holder);
+    return filter;
+}
+
+/* The owner's user name: as given, or the entry's single user_attr value. */
+static char *owner_name(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
+                        const struct ak_verify_request *req)
+{
+    struct berval **v;
+    char *name = NULL;
+
+    if (req->user != NULL)
+        return strndup(req->user, req->user_len);
+    v = ldap_get_values_len(ld, e, cfg->user_attr);
+    if (ldap_count_values_len(v) == 1 &&
+        ak_user_name_valid(v[0]->bv_val, v[0]->bv_len))
+        name = strndup(v[0]->bv_val, v[0]->bv_len);
+    ldap_value_free_len(v);
+    return name;
+}
+
+/* Find and parse the one record of kid. AK_OK, or detail set. */
+static int find_record(LDAP *ld, LDAPMessage *e, const char *kid,
+                       struct ak_record *rec, const char **detail)
+{
+    struct berval **v = ldap_get_values_len(ld, e, AK_AT_RECORD);
+    struct berval *match = NULL;
+    unsigned n = 0;
+    int rc = AK_ERR_MALFORMED;
+
+    for (int i = 0; v != NULL && v[i] != NULL; i++) {
+        char id[AK_KEY_ID_LEN + 1];
+        if (ak_record_peek_id(v[i]->bv_val, v[i]->bv_len, id) &&
+            strcmp(id, kid) == 0) {
+            n++;
+            match = v[i];
+        }
+    }
+    if (n == 0)
+        *detail = "no record for this key id";
+    else if (n > 1)
+        *detail = "several records for this key id";
+    else if (ak_record_parse(match->bv_val, match->bv_len, rec, detail) ==
+             AK_OK)
+        rc = AK_OK;
+    ldap_value_free_len(v);
+    return rc;
+}
+
+static const char *owner_lock(LDAP *ld, LDAPMessage *e, time_t now)
+{
+    for (int a = 0; a < AK_OWNER_N_ATTRS; a++) {
+        struct berval **v = ldap_get_values_len(ld, e, ak_owner_attr_names[a]);
+        const char *why = NULL;
+        for (int i = 0; v != NULL && v[i] != NULL && why == NULL; i++)
+            why = ak_owner_value_locks((enum ak_owner_attr)a, v[i]->bv_val,
+                                       v[i]->bv_len, now);
+        ldap_value_free_len(v);
+        if (why != NULL)
+            return why;
+    }
+    return NULL;
+}
+
+/* Judge the holder entry once the search is in. */
+static enum ak_outcome judge(LDAP *ld, struct found *f,
+                             const struct ak_config *cfg,
+                             const struct ak_verify_request *req,
+                             const char *kid, time_t now,
+                             const struct ak_log *log,
+                             struct ak_verify_result *res)
+{
+    struct ak_record rec;
+    const struct ak_policy *pol = cfg->policy_dn ? &f->policy : NULL;
+    const char *why = NULL;
+    char q[256];
+
+    res->owner_dn = strdup(f->holder_dn);
+    res->owner_name = owner_name(ld, f->holder, cfg, req);
+    res->service_user =
+        has_value(ld, f->holder, "objectClass", AK_OC_SERVICE_USER, true);
+    if (res->owner_dn == NULL) {
+        dummy_verify(req);
+        return AK_VERIFY_INTERNAL;
+    }
+    if (res->owner_name == NULL) {
+        dummy_verify(req);
+        res->detail = "owner entry has no single valid user name";
+        return AK_VERIFY_UNKNOWN_KEY;
+    }
+    if (find_record(ld, f->holder, kid, &rec, &why) != AK_OK) {
+        dummy_verify(req);
+        ak_log(log, LOG_WARNING, "entry %s: key %s: %s; record skipped",
+               ak_log_quote(q, sizeof(q), f->holder_dn,
+                            (unsigned)strlen(f->holder_dn)),
+               kid, why);
+        res->detail = "no usable record";
+        return AK_VERIFY_UNKNOWN_KEY;
+    }
+    if (!ak_hash_verify(rec.digest, req->key, req->key_len, rec.salt))
+        return AK_VERIFY_WRONG_KEY;
+    switch (ak_policy_judge(pol, &rec, now, &res->expires, &res->has_expiry)) {
+    case AK_KEY_VALID:
+        break;
+    case AK_KEY_REVOKED:
+        return AK_VERIFY_REVOKED;
+    case AK_KEY_EXPIRED:
+        res->detail = rec.has_expires && rec.expires == res->expires
+                          ? "past its expiry"
+                          : "past the policy's maximum lifetime";
+        return AK_VERIFY_EXPIRED;
+    case AK_KEY_EXPIRY_REQUIRED:
+        res->detail = "no expiry, and the policy requires one";
+        return AK_VERIFY_EXPIRED;
+    case AK_KEY_CREATED_IN_FUTURE:
+        ak_log(log, LOG_WARNING,
+               "entry %s: key %s: record created in the future; skipped",
+               ak_log_quote(q, sizeof(q), f->holder_dn,
+                            (unsigned)strlen(f->holder_dn)),
+               kid);
+        res->detail = "record created in the future";
+        return AK_VERIFY_UNKNOWN_KEY;
+    }
+    res->detail = owner_lock(ld, f->holder, now);
+    if (res->detail != NULL)
+        return AK_VERIFY_OWNER_LOCKED;
+    if (!ak_record_allows_service(&rec, req->service)) {
+        res->detail = "service outside the key's scope";
+        return AK_VERIFY_SCOPE_DENIED;
+    }
+    return AK_VERIFY_OK;
+}
+
+static void log_outcome(const struct ak_verify_request *req,
+                        const struct ak_verify_result *res,
+                        const struct ak_log *log)
+{
+    const char *svc = req->service ? req->service : "-";
+    const char *ctx = req->log_context ? req->log_context : "";
+    const char *sep = req->log_context ? " " : "";
+    const char *out = ak_outcome_str(res->outcome);
+    const char *det = res->detail ? res->detail : "";
+    const char *dsep = res->detail ? ": " : "";
+    char name[128], dn[256];
+
+    if (res->owner_dn != NULL) {
+        ak_log_quote(dn, sizeof(dn), res->owner_dn,
+                     (unsigned)strlen(res->owner_dn));
+        ak_log_quote(name, sizeof(name), res->owner_name,
+                     res->owner_name ? (unsigned)strlen(res->owner_name) : 0);
+    }
+    switch (res->outcome) {
+    case AK_VERIFY_OK:
+        ak_log(log, LOG_INFO,
+               "accepted key %s of user=%s (%s) service=%s%s%s", res->key_id,
+               name, dn, svc, sep, ctx);
+        break;
+    case AK_VERIFY_MALFORMED:
+        ak_log(log, LOG_NOTICE,
+               "refused a token that is not an API key (%s) service=%s%s%s",
+               det, svc, sep, ctx);
+        break;
+    case AK_VERIFY_UNAVAILABLE:
+    case AK_VERIFY_INTERNAL:
+        ak_log(log, LOG_ERR, "could not verify key %s service=%s: %s%s%s%s%s",
+               res->key_id, svc, out, dsep, det, sep, ctx);
+        break;
+    default:
+        if (res->owner_dn != NULL)
+            ak_log(log, LOG_NOTICE,
+                   "refused key %s of user=%s (%s) service=%s: %s%s%s%s%s",
+                   res->key_id, name, dn, svc, out, dsep, det, sep, ctx);
+        else /* no entry matched: the name may be a mistyped password */
+            ak_log(log, LOG_NOTICE,
+                   "refused key %s service=%s: %s%s%s%s%s", res->key_id, svc,
+                   out, dsep, det, sep, ctx);
+        break;
+    }
+}
+
+enum ak_outcome ak_verify(struct ak_dir *dir,
+                          const struct ak_verify_request *req, time_t now,
+                          const struct ak_log *log,
+                          struct ak_verify_result *res)
+{
+    const struct ak_config *cfg = ak_dir_config(dir);
+    char *attrs[8 + AK_OWNER_N_ATTRS];
+    struct found f = {0};
+    struct ak_conn *conn = NULL;
+    LDAPMessage *sres = NULL, *pres = NULL;
+    char *filter = NULL;
+    struct ak_key key;
+    const char *why;
+    size_t na = 0;
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    res->outcome = AK_VERIFY_INTERNAL;
+    if (now == 0)
+        now = time(NULL);
+    if (ak_key_parse(req->key, req->key_len, &key, &why) != AK_OK) {
+        res->outcome = AK_VERIFY_MALFORMED;
+        res->detail = why;
+        goto out;
+    }
+    memcpy(res->key_id, key.id, sizeof(res->key_id));
+    if (ak_crypto_init() != AK_OK) {
+        res->detail = "libsodium unavailable";
+        goto out;
+    }
+    if (req->user != NULL && !ak_user_name_valid(req->user, req->user_len)) {
+        /* Cannot name any entry (NUL, control bytes, bad UTF-8, length). */
+        dummy_verify(req);
+        res->outcome = AK_VERIFY_UNKNOWN_KEY;
+        res->detail = "invalid user name";
+        goto out;
+    }
+    filter = build_filter(cfg, req, key.id);
+    if (filter == NULL)
+        goto out;
+    attrs[na++] = cfg->user_attr;
+    attrs[na++] = AK_LDAP_STR("objectClass");
+    attrs[na++] = AK_LDAP_STR(AK_AT_ID);
+    attrs[na++] = AK_LDAP_STR(AK_AT_RECORD);
+    for (int a = 0; a < AK_OWNER_N_ATTRS; a++)
+        attrs[na++] = AK_LDAP_STR(ak_owner_attr_names[a]);
+    attrs[na++] = AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY);
+    attrs[na++] = AK_LDAP_STR(AK_AT_MAX_LIFETIME);
+    attrs[na++] = AK_LDAP_STR(AK_AT_NOTICE_DAYS);
+    attrs[na] = NULL;
+
+    rc = search(dir, filter, attrs, log, &conn, &sres, &pres);
+    if (rc != AK_OK) {
+        res->outcome =
+            rc == AK_ERR_NOMEM ? AK_VERIFY_INTERNAL : AK_VERIFY_UNAVAILABLE;
+        goto out;
+    }
+    classify(ak_conn_ld(conn), sres, cfg, key.id, log, &f);
+    if (pres != NULL)
+        classify(ak_conn_ld(conn), pres, cfg, key.id, log, &f);
+
+    if (f.n_holders > 1) {
+        dummy_verify(req);
+        res->outcome = AK_VERIFY_UNAVAILABLE;
+        res->detail = "key id held by more than one entry";
+    } else if (cfg->policy_dn != NULL && (!f.policy_found || f.policy_bad)) {
+        dummy_verify(req);
+        res->outcome = AK_VERIFY_UNAVAILABLE;
+        res->detail = f.policy_bad ? "policy entry has a bad value"
+                                   : "policy entry not found or not readable";
+        ak_log(log, LOG_ERR, "policy %s: %s%s%s", cfg->policy_dn,
+               res->detail, f.policy_bad_attr ? " in " : "",
+               f.policy_bad_attr ? f.policy_bad_attr : "");
+    } else if (f.holder == NULL) {
+        dummy_verify(req);
+        res->outcome = AK_VERIFY_UNKNOWN_KEY;
+        res->detail = "no entry owns this key id for the given user";
+    } else {
+        res->outcome = judge(ak_conn_ld(conn), &f, cfg, req, key.id, now,
+                             log, res);
+    }
+out:
+    ldap_msgfree(sres);
+    ldap_msgfree(pres);
+    if (conn != NULL)
+        ak_dir_release(dir, conn);
+    free(f.holder_dn);
+    free(filter);
+    log_outcome(req, res, log);
+    return res->outcome;
+}

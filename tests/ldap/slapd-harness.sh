@@ -1,0 +1,192 @@
+#!/bin/bash
+# slapd-harness.sh - a throwaway slapd for the tests: 127.0.0.1 on a free
+# port plus an ldapi socket, in its own directory, with the apikey schema,
+# test CA and fixtures. Never touches the system's slapd or /etc.
+#
+#   slapd-harness.sh start DIR   start; writes DIR/env (shell assignments)
+#   slapd-harness.sh stop DIR    stop (SIGCONT first, in case a test paused it)
+#
+# DIR/env holds: AK_TEST_DIR AK_TEST_URI AK_TEST_PORT AK_TEST_LDAPI
+# AK_TEST_PID AK_TEST_LOG AK_TEST_CA AK_TEST_OTHER_CA AK_TEST_SUFFIX
+# AK_TEST_ROOTDN AK_TEST_ROOTPW AK_TEST_CONF (a verifier config).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+schema_dir=${AK_SCHEMA_DIR:-/etc/ldap/schema}
+slapd=${SLAPD:-/usr/sbin/slapd}
+slapadd=${SLAPADD:-/usr/sbin/slapadd}
+export LDAPNOINIT=1 # our own ldapsearch calls ignore ldap.conf/ldaprc
+
+die() { echo "slapd-harness: $*" >&2; exit 1; }
+
+urlencode_path() { printf '%s' "$1" | sed 's,%,%25,g; s,/,%2F,g'; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+make_certs() {
+    local d=$1/certs
+    mkdir -p "$d"
+    (
+        cd "$d"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout ca.key -out ca.pem -days 2 -subj "/CN=apikey test CA" \
+            2>/dev/null
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout other-ca.key -out other-ca.pem -days 2 \
+            -subj "/CN=some other CA" 2>/dev/null
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout server.key -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
+            -CAcreateserial -out server.pem -days 2 -extfile san.ext 2>/dev/null
+        chmod 600 ./*.key
+    )
+}
+
+write_config_ldif() {
+    local dir=$1
+    cat <<LDIF
+dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcPidFile: $dir/slapd.pid
+olcTLSCACertificateFile: $dir/certs/ca.pem
+olcTLSCertificateFile: $dir/certs/server.pem
+olcTLSCertificateKeyFile: $dir/certs/server.key
+
+dn: cn=module{0},cn=config
+objectClass: olcModuleList
+cn: module{0}
+olcModulePath: /usr/lib/ldap
+olcModuleLoad: back_mdb
+olcModuleLoad: ppolicy
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+LDIF
+    for s in core cosine inetorgperson nis; do
+        grep -v '^#' "$schema_dir/$s.ldif"
+        echo
+    done
+    grep -v '^#' "$top/packaging/ldap/apikey.ldif"
+    cat <<LDIF
+
+dn: olcDatabase={-1}frontend,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcFrontendConfig
+olcDatabase: {-1}frontend
+olcSizeLimit: 500
+
+dn: olcDatabase={0}config,cn=config
+objectClass: olcDatabaseConfig
+olcDatabase: {0}config
+olcAccess: {0}to * by dn.exact=gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth manage by * break
+
+dn: olcDatabase={1}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {1}mdb
+olcDbDirectory: $dir/db
+olcSuffix: dc=example,dc=org
+olcRootDN: cn=admin,dc=example,dc=org
+olcRootPW: admin-secret
+olcDbMaxSize: 1073741824
+olcDbIndex: objectClass eq
+olcDbIndex: uid eq
+olcDbIndex: apiKeyId eq
+olcDbIndex: apiKeyExpires eq
+LDIF
+    if [ -n "${AK_TEST_ACL_LDIF:-}" ]; then
+        grep -v '^#' "$AK_TEST_ACL_LDIF"
+    fi
+}
+
+write_verifier_config() {
+    local dir=$1 uri=$2
+    printf 'verifier-secret\n' >"$dir/verifier.pw"
+    chmod 600 "$dir/verifier.pw"
+    cat >"$dir/apikey.conf" <<CONF
+# written by slapd-harness.sh for the tests
+uri $uri
+user_base ou=people,dc=example,dc=org
+service_base ou=services,dc=example,dc=org
+bind_dn cn=verifier,ou=system,dc=example,dc=org
+bind_pw_file $dir/verifier.pw
+policy_dn cn=apikey-policy,ou=policies,dc=example,dc=org
+network_timeout 2
+timeout 2
+CONF
+    chmod 644 "$dir/apikey.conf"
+}
+
+start() {
+    local dir=$1 port ldapi pid tries=0
+    [ -x "$slapd" ] || { echo "slapd-harness: $slapd missing" >&2; exit 77; }
+    mkdir -p "$dir/slapd.d" "$dir/db"
+    dir=$(cd "$dir" && pwd)
+    make_certs "$dir"
+    write_config_ldif "$dir" >"$dir/config.ldif"
+    "$slapadd" -n 0 -F "$dir/slapd.d" -l "$dir/config.ldif" >"$dir/slapadd.log" 2>&1 ||
+        { cat "$dir/slapadd.log" >&2; die "cn=config load failed"; }
+    "$slapadd" -F "$dir/slapd.d" -b dc=example,dc=org \
+        -l "${AK_TEST_FIXTURES:-$here/fixtures.ldif}" >>"$dir/slapadd.log" 2>&1 ||
+        { cat "$dir/slapadd.log" >&2; die "fixtures load failed"; }
+    ldapi="ldapi://$(urlencode_path "$dir/ldapi")"
+    while :; do
+        port=$((20000 + RANDOM % 40000))
+        tries=$((tries + 1))
+        port_free "$port" || continue
+        "$slapd" -F "$dir/slapd.d" -h "ldap://127.0.0.1:$port/ $ldapi" \
+            -d stats >"$dir/slapd.log" 2>&1 &
+        pid=$!
+        for _ in $(seq 1 100); do
+            if ldapsearch -x -H "ldap://127.0.0.1:$port" -b "" -s base \
+                >/dev/null 2>&1; then
+                break 2
+            fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        [ "$tries" -lt 10 ] || { cat "$dir/slapd.log" >&2; die "slapd did not start"; }
+    done
+    write_verifier_config "$dir" "ldap://127.0.0.1:$port"
+    cat >"$dir/env" <<ENV
+AK_TEST_DIR=$dir
+AK_TEST_PORT=$port
+AK_TEST_URI=ldap://127.0.0.1:$port
+AK_TEST_LDAPI=$ldapi
+AK_TEST_PID=$pid
+AK_TEST_LOG=$dir/slapd.log
+AK_TEST_CA=$dir/certs/ca.pem
+AK_TEST_OTHER_CA=$dir/certs/other-ca.pem
+AK_TEST_SUFFIX=dc=example,dc=org
+AK_TEST_ROOTDN=cn=admin,dc=example,dc=org
+AK_TEST_ROOTPW=admin-secret
+AK_TEST_CONF=$dir/apikey.conf
+ENV
+}
+
+stop() {
+    local dir=$1 pid
+    [ -f "$dir/env" ] || return 0
+    pid=$(sed -n 's/^AK_TEST_PID=//p' "$dir/env")
+    [ -n "$pid" ] || return 0
+    kill -CONT "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+case "${1:-}" in
+start) start "${2:?DIR}" ;;
+stop) stop "${2:?DIR}" ;;
+*) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac
