@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,6 +48,43 @@ struct ak_dir {
     unsigned n_open;
     int last_uri; /* for logging failover once per transition */
 };
+
+/*
+ * libldap writes with write(2): a server that closed the connection makes
+ * that raise SIGPIPE, which kills hosts that keep the default action. A
+ * module may not change the process's signal dispositions (C-05), so each
+ * call that may write blocks SIGPIPE in the calling thread only, consumes
+ * a SIGPIPE it raised itself, and restores the thread's mask.
+ */
+struct pipe_guard {
+    sigset_t old;
+    bool was_pending;
+};
+
+static void pipe_block(struct pipe_guard *g)
+{
+    sigset_t set, pending;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    sigemptyset(&pending);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void pipe_restore(struct pipe_guard *g)
+{
+    sigset_t set;
+    struct timespec zero = {0, 0};
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    if (!g->was_pending)
+        while (sigtimedwait(&set, NULL, &zero) == SIGPIPE)
+            ;
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
 
 static struct timespec mono_now(void)
 {
@@ -251,10 +289,23 @@ static int handle_opts(const struct ak_config *cfg, LDAP *ld,
     return AK_OK;
 }
 
-/* Make sure an exec'd child of the host cannot inherit the socket. */
-static void set_cloexec(LDAP *ld)
+/*
+ * Make sure an exec'd child of the host cannot inherit the socket (libldap
+ * 2.5 already sets FD_CLOEXEC; other builds may not), and bound what one
+ * answer may make libldap allocate: a hostile or broken server announcing
+ * a 4 GiB message must not cost gigabytes or seconds.
+ */
+#define AK_MAX_INCOMING (16 * 1024 * 1024)
+
+static void harden_socket(LDAP *ld)
 {
+    ber_len_t max = AK_MAX_INCOMING;
+    Sockbuf *sb = NULL;
     ber_socket_t fd = -1;
+
+    if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS &&
+        sb != NULL)
+        ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max);
     if (ldap_get_option(ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS &&
         fd >= 0) {
         int fl = fcntl(fd, F_GETFD);
@@ -303,7 +354,11 @@ static int service_bind(struct ak_dir *dir, struct ak_conn *c,
         cred.bv_len = dir->bindpw_len;
         what = "bind";
     } else if (dir->bind_mech != NULL) {
-        mech = dir->bind_mech; /* EXTERNAL: one step, no libsasl2 needed */
+        /* EXTERNAL in one step, no libsasl2 needed: an empty (present, not
+         * absent) initial response asks for the identity the transport
+         * proved, so the server has nothing left to challenge. */
+        mech = dir->bind_mech;
+        cred.bv_val = AK_LDAP_STR("");
         what = "SASL EXTERNAL bind";
     } else {
         return AK_OK; /* anonymous: LDAPv3 needs no bind */
@@ -325,6 +380,9 @@ static int service_bind(struct ak_dir *dir, struct ak_conn *c,
 
 static void conn_free(struct ak_conn *c)
 {
+    struct pipe_guard g;
+
+    pipe_block(&g);
     if (c->ld != NULL) {
         if (c->pid == getpid()) {
             ldap_unbind_ext(c->ld, NULL, NULL);
@@ -346,6 +404,7 @@ static void conn_free(struct ak_conn *c)
         }
     }
     free(c);
+    pipe_restore(&g);
 }
 
 /* Try one URI: connect, StartTLS if configured, bind. */
@@ -380,7 +439,7 @@ static int connect_one(struct ak_dir *dir, unsigned idx,
         rc = AK_ERR_BACKEND;
         goto fail;
     }
-    set_cloexec(c->ld);
+    harden_socket(c->ld);
     /* Connecting may take network_timeout; bind + search get timeout. */
     c->deadline = mono_after(cfg->timeout);
     if (cfg->start_tls && uri_is(c->uri, "ldap")) {
@@ -402,10 +461,13 @@ static int connect_any(struct ak_dir *dir, const struct ak_log *log,
                        struct ak_conn **out)
 {
     const struct ak_config *cfg = dir->cfg;
+    struct pipe_guard g;
     int rc = AK_ERR_BACKEND;
 
     for (unsigned i = 0; i < cfg->n_uri; i++) {
+        pipe_block(&g);
         rc = connect_one(dir, i, log, out);
+        pipe_restore(&g);
         if (rc == AK_OK) {
             pthread_mutex_lock(&dir->lock);
             if (dir->last_uri != (int)i && (dir->last_uri >= 0 || i > 0))
@@ -659,10 +721,13 @@ int ak_conn_search_send(struct ak_conn *c, const char *base, int scope,
                         const struct ak_log *log, int *msgid)
 {
     struct timeval tl = {.tv_sec = (time_t)c->timeout};
+    struct pipe_guard g;
     int rc;
 
+    pipe_block(&g);
     rc = ldap_search_ext(c->ld, base, scope, filter, attrs, 0, NULL, NULL,
                          &tl, sizelimit, msgid);
+    pipe_restore(&g);
     if (rc != LDAP_SUCCESS) {
         log_ld(log, LOG_ERR, c->ld, c->uri, "search", rc);
         c->broken = true;
@@ -676,9 +741,12 @@ int ak_conn_search_recv(struct ak_conn *c, int msgid, const struct ak_log *log,
                         LDAPMessage **res)
 {
     LDAPMessage *chain = NULL, *m;
+    struct pipe_guard g;
     int rc;
 
+    pipe_block(&g); /* an abandon after a timeout writes too */
     rc = wait_result(c, msgid, LDAP_MSG_ALL, log, "search", &chain);
+    pipe_restore(&g);
     if (rc != AK_OK) {
         ldap_msgfree(chain);
         return rc;
@@ -721,16 +789,20 @@ int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
                    const struct ak_log *log)
 {
     LDAPMessage *res = NULL;
+    struct pipe_guard g;
     int msgid, rc, code = LDAP_OTHER;
 
+    pipe_block(&g);
     rc = ldap_modify_ext(c->ld, dn, mods, NULL, NULL, &msgid);
     if (rc != LDAP_SUCCESS) {
+        pipe_restore(&g);
         log_ld(log, LOG_ERR, c->ld, c->uri, "modify", rc);
         c->broken = true;
         c->dropped = rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR;
         return AK_ERR_BACKEND;
     }
     rc = wait_result(c, msgid, LDAP_MSG_ALL, log, "modify", &res);
+    pipe_restore(&g);
     if (rc != AK_OK) {
         ldap_msgfree(res);
         return rc;

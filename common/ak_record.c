@@ -282,6 +282,8 @@ int ak_record_parse(const char *s, size_t len, struct ak_record *out,
         FAIL("record too long");
     if (len < 3 || memcmp(s, "v1 ", 3) != 0)
         FAIL("unknown record version");
+    if (s[len - 1] == ' ')
+        FAIL("trailing space");
     i = 3;
     while (i < len) {
         size_t start = i, eq = 0, vl;

@@ -5,10 +5,21 @@
 #
 #   slapd-harness.sh start DIR   start; writes DIR/env (shell assignments)
 #   slapd-harness.sh stop DIR    stop (SIGCONT first, in case a test paused it)
+#   slapd-harness.sh restart DIR stop, then start again on the same port and
+#                                database (updates AK_TEST_PID in DIR/env)
+#
+# Optional inputs (environment):
+#   AK_TEST_FIXTURES       LDIF to load instead of fixtures.ldif
+#   AK_TEST_ACL_LDIF       olcAccess lines appended to the database entry
+#   AK_TEST_CONFIG_LDIF    LDIF (changetype: modify) applied to cn=config
+#                          over ldapi as root after start (olcAuthzRegexp...)
+#   AK_SLAPD_SASL_PATH     SASL_PATH for slapd (our plugin's build dir)
+#   AK_SLAPD_SASL_CONF_PATH SASL_CONF_PATH for slapd (its slapd.conf)
 #
 # DIR/env holds: AK_TEST_DIR AK_TEST_URI AK_TEST_PORT AK_TEST_LDAPI
 # AK_TEST_PID AK_TEST_LOG AK_TEST_CA AK_TEST_OTHER_CA AK_TEST_SUFFIX
-# AK_TEST_ROOTDN AK_TEST_ROOTPW AK_TEST_CONF (a verifier config).
+# AK_TEST_ROOTDN AK_TEST_ROOTPW AK_TEST_CONF (a verifier config)
+# AK_TEST_HARNESS (this script, for restart).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -138,22 +149,16 @@ start() {
     while :; do
         port=$((20000 + RANDOM % 40000))
         tries=$((tries + 1))
-        port_free "$port" || continue
-        "$slapd" -F "$dir/slapd.d" -h "ldap://127.0.0.1:$port/ $ldapi" \
-            -d stats >"$dir/slapd.log" 2>&1 &
-        pid=$!
-        for _ in $(seq 1 100); do
-            if ldapsearch -x -H "ldap://127.0.0.1:$port" -b "" -s base \
-                >/dev/null 2>&1; then
-                break 2
-            fi
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.05
-        done
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+        if port_free "$port" && pid=$(launch "$dir" "$port"); then
+            break
+        fi
         [ "$tries" -lt 10 ] || { cat "$dir/slapd.log" >&2; die "slapd did not start"; }
     done
+    if [ -n "${AK_TEST_CONFIG_LDIF:-}" ]; then
+        ldapmodify -Q -Y EXTERNAL -H "$ldapi" -f "$AK_TEST_CONFIG_LDIF" \
+            >>"$dir/slapadd.log" 2>&1 ||
+            { cat "$dir/slapadd.log" >&2; die "AK_TEST_CONFIG_LDIF failed"; }
+    fi
     write_verifier_config "$dir" "ldap://127.0.0.1:$port"
     cat >"$dir/env" <<ENV
 AK_TEST_DIR=$dir
@@ -168,6 +173,7 @@ AK_TEST_SUFFIX=dc=example,dc=org
 AK_TEST_ROOTDN=cn=admin,dc=example,dc=org
 AK_TEST_ROOTPW=admin-secret
 AK_TEST_CONF=$dir/apikey.conf
+AK_TEST_HARNESS=$here/slapd-harness.sh
 ENV
 }
 
@@ -185,8 +191,49 @@ stop() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
+launch() {
+    # launch DIR PORT: run slapd in the foreground (-d keeps it there and
+    # writes the stats log), wait until it answers. Prints the pid.
+    local dir=$1 port=$2 ldapi pid
+    ldapi="ldapi://$(urlencode_path "$dir/ldapi")"
+    # SASL plugins for slapd come only from where a test points it
+    # (AK_SLAPD_SASL_PATH / AK_SLAPD_SASL_CONF_PATH), never the system's.
+    env ${AK_SLAPD_SASL_PATH:+SASL_PATH="$AK_SLAPD_SASL_PATH"} \
+        ${AK_SLAPD_SASL_CONF_PATH:+SASL_CONF_PATH="$AK_SLAPD_SASL_CONF_PATH"} \
+        "$slapd" -F "$dir/slapd.d" -h "ldap://127.0.0.1:$port/ $ldapi" \
+        -d stats >>"$dir/slapd.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 200); do
+        if ldapsearch -x -H "ldap://127.0.0.1:$port" -b "" -s base \
+            >/dev/null 2>&1; then
+            echo "$pid"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    return 1
+}
+
+restart() {
+    local dir=$1 port pid
+    dir=$(cd "$dir" && pwd)
+    port=$(sed -n 's/^AK_TEST_PORT=//p' "$dir/env")
+    stop "$dir"
+    rm -f "$dir/ldapi"
+    for _ in $(seq 1 40); do
+        port_free "$port" && break
+        sleep 0.05
+    done
+    pid=$(launch "$dir" "$port") || die "slapd did not restart"
+    sed -i "s/^AK_TEST_PID=.*/AK_TEST_PID=$pid/" "$dir/env"
+}
+
 case "${1:-}" in
 start) start "${2:?DIR}" ;;
+restart) restart "${2:?DIR}" ;;
 stop) stop "${2:?DIR}" ;;
 *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
 esac

@@ -14,6 +14,11 @@ n=1
 if [ "${1:-}" = -n ]; then n=$2; shift 2; fi
 [ $# -gt 0 ] || { echo "usage: $0 [-n N] COMMAND [ARG...]" >&2; exit 2; }
 
+# The command runs in a work dir of its own: make a relative path absolute.
+case "$1" in
+*/*) cmd="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; shift; set -- "$cmd" "$@" ;;
+esac
+
 base=$(mktemp -d "${TMPDIR:-/tmp}/akt.XXXXXX")
 cleanup() {
     for i in $(seq 1 "$n"); do "$here/slapd-harness.sh" stop "$base/s$i"; done
