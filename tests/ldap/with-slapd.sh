@@ -39,7 +39,8 @@ for i in $(seq 1 "$n"); do
 done
 
 mkdir -p "$base/work"
-(cd "$base/work" && "$@")
+# AK_TEST_WRAPPER (e.g. valgrind) wraps the test program, never this script.
+(cd "$base/work" && ${AK_TEST_WRAPPER:-} "$@")
 rc=$?
 cleanup
 if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then

@@ -51,6 +51,12 @@ const char *akt_env(const char *name)
     return v;
 }
 
+bool akt_under_valgrind(void)
+{
+    const char *w = getenv("AK_TEST_WRAPPER");
+    return w != NULL && strstr(w, "valgrind") != NULL;
+}
+
 double akt_now(void)
 {
     struct timespec ts;

@@ -89,6 +89,10 @@ int akt_slapd_log_count(const char *log_path, long off, const char *needle);
 /* The log text after off (malloc). */
 char *akt_slapd_log_since(const char *log_path, long off);
 
+/* True when the test runs under valgrind (meson test --setup valgrind):
+ * latency comparisons are then meaningless and are skipped. */
+bool akt_under_valgrind(void);
+
 /* Monotonic seconds, for time bounds. */
 double akt_now(void);
 
