@@ -20,7 +20,7 @@
 
 struct create_opts {
     const char *user;
-    long days;          /* -1: not given */
+    long days;           /* -1: not given */
     const char *expires; /* date text, or NULL */
     bool no_expiry;
     const char *label;
@@ -274,9 +274,8 @@ int cmd_create(struct cli *cli, int argc, char **argv)
         goto out;
     }
     key = sodium_malloc(AK_KEY_MAX_LEN + 1);
-    if (key == NULL ||
-        ak_key_generate(cli->cfg->key_prefix, key, AK_KEY_MAX_LEN + 1,
-                        &parsed) != AK_OK) {
+    if (key == NULL || ak_key_generate(cli->cfg->key_prefix, key,
+                                       AK_KEY_MAX_LEN + 1, &parsed) != AK_OK) {
         cli_err("cannot generate a key");
         rc = EXIT_INTERNAL;
         goto out;

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "ak_status.h"
+#include "ak_time.h"
 #include "ak_verify.h"
 #include "cli.h"
 
@@ -15,7 +16,7 @@
 static void verify_usage(FILE *f)
 {
     fprintf(f,
-            "Usage: apikey verify [USER] [--service NAME]\n"
+            "Usage: apikey verify [USER] [--service NAME] [--at DATE]\n"
             "\n"
             "Read one key from standard input (never from the command line, "
             "where\nother users could see it) and check it as the PAM module "
@@ -50,12 +51,14 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"service", required_argument, NULL, 's'},
+        {"at", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct ak_verify_request req = {0};
     struct ak_verify_result res;
     const char *service = "apikey";
+    time_t at = 0;
     char *key = NULL;
     size_t key_len = 0;
     int c, rc;
@@ -63,6 +66,13 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 's') {
             service = optarg;
+        } else if (c == 'a') {
+            if (ak_time_parse_human(optarg, &at) != AK_OK) {
+                cli_err("--at '%s': not a date (use YYYY-MM-DD or "
+                        "YYYY-MM-DDTHH:MM:SSZ)",
+                        optarg);
+                return EXIT_USAGE;
+            }
         } else if (c == 'h') {
             verify_usage(stdout);
             return EXIT_OK;
@@ -95,7 +105,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
     req.key = key;
     req.key_len = key_len;
     req.service = service;
-    ak_verify(cli->dir, &req, 0, &cli->log, &res);
+    ak_verify(cli->dir, &req, at, &cli->log, &res);
     sodium_free(key);
     if (res.outcome == AK_VERIFY_OK) {
         printf("ok: key %s of %s (%s)\n", res.key_id, res.owner_name,

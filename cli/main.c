@@ -24,12 +24,11 @@ static const struct {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: apikey [OPTIONS] COMMAND [ARGS]\n"
-            "\n"
-            "Manage API keys kept in LDAP.\n"
-            "\n"
-            "Commands:\n");
+    fprintf(f, "Usage: apikey [OPTIONS] COMMAND [ARGS]\n"
+               "\n"
+               "Manage API keys kept in LDAP.\n"
+               "\n"
+               "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,

@@ -263,8 +263,8 @@ static void set_opt(struct parser *p, const struct opt *o, const char *v)
         *(unsigned *)f = (unsigned)n;
         break;
     bad_uint:
-        perr(p, "%s '%s' must be an integer from %u to %u", o->name, v,
-             o->min, o->max);
+        perr(p, "%s '%s' must be an integer from %u to %u", o->name, v, o->min,
+             o->max);
         break;
     }
     case T_BOOL:
@@ -279,8 +279,9 @@ static void set_opt(struct parser *p, const struct opt *o, const char *v)
             if (strcmp(v, reqcert_names[i]) == 0)
                 break;
         if (i == n)
-            perr(p, "tls_reqcert '%s' must be never, allow, try, demand or "
-                    "hard",
+            perr(p,
+                 "tls_reqcert '%s' must be never, allow, try, demand or "
+                 "hard",
                  v);
         else
             *(enum ak_tls_reqcert *)f = (enum ak_tls_reqcert)i;
@@ -288,8 +289,9 @@ static void set_opt(struct parser *p, const struct opt *o, const char *v)
     }
     case T_PREFIX:
         if (!ak_key_prefix_valid(v))
-            perr(p, "key_prefix '%s' must be 1-10 of a-z 0-9, starting "
-                    "with a letter",
+            perr(p,
+                 "key_prefix '%s' must be 1-10 of a-z 0-9, starting "
+                 "with a letter",
                  v);
         else
             set_str(p, o, v);
@@ -455,8 +457,8 @@ int ak_config_load(struct ak_config **out, const char *path,
 
     if (path == NULL)
         path = AK_DEFAULT_CONF;
-    rc = ak_file_read(path, AK_FILE_CONFIG, AK_CONFIG_FILE_MAX, log, &buf,
-                      &len);
+    rc =
+        ak_file_read(path, AK_FILE_CONFIG, AK_CONFIG_FILE_MAX, log, &buf, &len);
     if (rc != AK_OK)
         return rc;
     rc = ak_config_parse(out, buf, len, path, log);

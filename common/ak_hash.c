@@ -35,9 +35,8 @@ int ak_hash_compute(uint8_t digest[AK_HASH_DIGEST_LEN], const char *key,
     return AK_OK;
 }
 
-bool ak_hash_verify(const uint8_t expected[AK_HASH_DIGEST_LEN],
-                    const char *key, size_t keylen,
-                    const uint8_t salt[AK_HASH_SALT_LEN])
+bool ak_hash_verify(const uint8_t expected[AK_HASH_DIGEST_LEN], const char *key,
+                    size_t keylen, const uint8_t salt[AK_HASH_SALT_LEN])
 {
     uint8_t got[AK_HASH_DIGEST_LEN];
     bool ok;

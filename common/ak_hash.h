@@ -36,8 +36,7 @@ int ak_hash_compute(uint8_t digest[AK_HASH_DIGEST_LEN], const char *key,
  * Recompute and compare with sodium_memcmp (constant time). Work does not
  * depend on where the inputs differ. True only on a full match.
  */
-bool ak_hash_verify(const uint8_t expected[AK_HASH_DIGEST_LEN],
-                    const char *key, size_t keylen,
-                    const uint8_t salt[AK_HASH_SALT_LEN]);
+bool ak_hash_verify(const uint8_t expected[AK_HASH_DIGEST_LEN], const char *key,
+                    size_t keylen, const uint8_t salt[AK_HASH_SALT_LEN]);
 
 #endif

@@ -101,8 +101,8 @@ int ak_key_parse(const char *s, size_t len, struct ak_key *out,
         *why = "bad prefix";
         return AK_ERR_MALFORMED;
     }
-    if (len != plen + 1 + AK_KEY_ID_LEN + 1 + AK_KEY_SECRET_LEN +
-                   AK_KEY_CHECK_LEN) {
+    if (len !=
+        plen + 1 + AK_KEY_ID_LEN + 1 + AK_KEY_SECRET_LEN + AK_KEY_CHECK_LEN) {
         *why = "wrong length";
         return AK_ERR_MALFORMED;
     }

@@ -198,8 +198,7 @@ static int op_result(struct ak_conn *c, LDAPMessage *res, int freeit,
     int err = LDAP_OTHER, rc;
 
     *code = LDAP_OTHER;
-    rc = ldap_parse_result(c->ld, res, &err, NULL, &diag, NULL, &ctrls,
-                           freeit);
+    rc = ldap_parse_result(c->ld, res, &err, NULL, &diag, NULL, &ctrls, freeit);
     if (rc != LDAP_SUCCESS) {
         log_ld(log, LOG_ERR, c->ld, c->uri, what, rc);
         c->broken = true;
@@ -217,8 +216,8 @@ static int op_result(struct ak_conn *c, LDAPMessage *res, int freeit,
             err == LDAP_REFERRAL)
             c->broken = true;
     } else if (ctrls != NULL) {
-        ak_log(log, LOG_ERR, "%s: %s: unexpected response control %s",
-               c->uri, what, ctrls[0]->ldctl_oid);
+        ak_log(log, LOG_ERR, "%s: %s: unexpected response control %s", c->uri,
+               what, ctrls[0]->ldctl_oid);
         c->broken = true;
         err = LDAP_OTHER;
     }
@@ -341,7 +340,7 @@ static int start_tls(struct ak_conn *c, const struct ak_log *log)
 }
 
 static int service_bind(struct ak_dir *dir, struct ak_conn *c,
-                const struct ak_log *log)
+                        const struct ak_log *log)
 {
     struct berval cred = {0, NULL};
     LDAPMessage *res = NULL;
@@ -363,8 +362,7 @@ static int service_bind(struct ak_dir *dir, struct ak_conn *c,
     } else {
         return AK_OK; /* anonymous: LDAPv3 needs no bind */
     }
-    rc = ldap_sasl_bind(c->ld, dir->bind_dn, mech, &cred, NULL, NULL,
-                        &msgid);
+    rc = ldap_sasl_bind(c->ld, dir->bind_dn, mech, &cred, NULL, NULL, &msgid);
     if (rc != LDAP_SUCCESS) {
         log_ld(log, LOG_ERR, c->ld, c->uri, what, rc);
         c->dropped = rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR;
@@ -530,8 +528,8 @@ int ak_dir_open(struct ak_dir **out, const struct ak_config *cfg,
             rc = AK_ERR_NOMEM;
             goto out;
         }
-        rc = ak_file_read(cfg->bind_pw_file, AK_FILE_SECRET, AK_BINDPW_MAX,
-                          log, &dir->bindpw, &dir->bindpw_len);
+        rc = ak_file_read(cfg->bind_pw_file, AK_FILE_SECRET, AK_BINDPW_MAX, log,
+                          &dir->bindpw, &dir->bindpw_len);
         if (rc != AK_OK) {
             rc = rc == AK_ERR_NOMEM ? rc : AK_ERR_CONFIG;
             goto out;
@@ -656,8 +654,7 @@ int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
         if (pthread_cond_timedwait(&dir->cond, &dir->lock, &wait_until) ==
             ETIMEDOUT) {
             pthread_mutex_unlock(&dir->lock);
-            ak_log(log, LOG_ERR,
-                   "directory: all %u connections busy for %u s",
+            ak_log(log, LOG_ERR, "directory: all %u connections busy for %u s",
                    dir->cfg->pool_size, dir->cfg->timeout);
             return AK_ERR_BACKEND;
         }
@@ -725,8 +722,8 @@ int ak_conn_search_send(struct ak_conn *c, const char *base, int scope,
     int rc;
 
     pipe_block(&g);
-    rc = ldap_search_ext(c->ld, base, scope, filter, attrs, 0, NULL, NULL,
-                         &tl, sizelimit, msgid);
+    rc = ldap_search_ext(c->ld, base, scope, filter, attrs, 0, NULL, NULL, &tl,
+                         sizelimit, msgid);
     pipe_restore(&g);
     if (rc != LDAP_SUCCESS) {
         log_ld(log, LOG_ERR, c->ld, c->uri, "search", rc);

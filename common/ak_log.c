@@ -9,9 +9,10 @@
 
 static const char truncated_mark[] = " [truncated]";
 
-__attribute__((format(printf, 3, 0))) static void
-emit(const struct ak_log *log, int prio, const char *fmt,
-                 va_list ap, int errnum)
+__attribute__((format(printf, 3, 0))) static void emit(const struct ak_log *log,
+                                                       int prio,
+                                                       const char *fmt,
+                                                       va_list ap, int errnum)
 {
     char line[AK_LOG_LINE_MAX];
     char errbuf[128];

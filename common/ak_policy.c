@@ -11,7 +11,7 @@
 #include "ak_time.h"
 
 const char *const ak_owner_attr_names[AK_OWNER_N_ATTRS] = {
-    "pwdAccountLockedTime", "shadowExpire", "apiKeyDisabled",
+    "pwdAccountLockedTime", "shadowExpire",       "apiKeyDisabled",
     "nsAccountLock",        "userAccountControl",
 };
 
@@ -115,9 +115,8 @@ enum ak_key_verdict ak_policy_judge(const struct ak_policy *p,
     return AK_KEY_VALID;
 }
 
-int ak_policy_check_new(const struct ak_policy *p, time_t now,
-                        bool has_expires, time_t expires, char *why,
-                        size_t whylen)
+int ak_policy_check_new(const struct ak_policy *p, time_t now, bool has_expires,
+                        time_t expires, char *why, size_t whylen)
 {
     if (has_expires && expires <= now) {
         snprintf(why, whylen, "the expiry date lies in the past");

@@ -17,9 +17,9 @@
 
 /* The organisation's key policy (objectClass apiKeyPolicy). */
 struct ak_policy {
-    bool require_expiry;         /* apiKeyRequireExpiry */
-    unsigned max_lifetime_days;  /* apiKeyMaxLifetime; 0 = no cap */
-    unsigned n_notice_days;      /* apiKeyNoticeDays */
+    bool require_expiry;        /* apiKeyRequireExpiry */
+    unsigned max_lifetime_days; /* apiKeyMaxLifetime; 0 = no cap */
+    unsigned n_notice_days;     /* apiKeyNoticeDays */
     unsigned notice_days[AK_NOTIFIED_MAX];
 };
 
@@ -61,13 +61,12 @@ enum ak_key_verdict ak_policy_judge(const struct ak_policy *p,
  * May a new key with this expiry be created now? AK_OK, or AK_ERR_DENIED
  * with a sentence in why[0..whylen) that states the limit.
  */
-int ak_policy_check_new(const struct ak_policy *p, time_t now,
-                        bool has_expires, time_t expires, char *why,
-                        size_t whylen);
+int ak_policy_check_new(const struct ak_policy *p, time_t now, bool has_expires,
+                        time_t expires, char *why, size_t whylen);
 
 /* Owner-state attributes the verifier reads from the key holder's entry. */
 enum ak_owner_attr {
-    AK_OWNER_PWD_LOCKED, /* pwdAccountLockedTime (ppolicy) */
+    AK_OWNER_PWD_LOCKED,    /* pwdAccountLockedTime (ppolicy) */
     AK_OWNER_SHADOW_EXPIRE, /* shadowExpire (days since epoch; -1 = never) */
     AK_OWNER_DISABLED,      /* apiKeyDisabled (our schema) */
     AK_OWNER_NS_LOCK,       /* nsAccountLock (389-ds) */

@@ -197,8 +197,8 @@ static const struct {
     const char *name;
     enum field bit;
 } fields[] = {
-    {"id", F_ID},           {"hash", F_HASH},   {"created", F_CREATED},
-    {"expires", F_EXPIRES}, {"revoked", F_REVOKED}, {"label", F_LABEL},
+    {"id", F_ID},           {"hash", F_HASH},         {"created", F_CREATED},
+    {"expires", F_EXPIRES}, {"revoked", F_REVOKED},   {"label", F_LABEL},
     {"scope", F_SCOPE},     {"notified", F_NOTIFIED}, {"used", F_USED},
 };
 

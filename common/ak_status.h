@@ -30,15 +30,15 @@ const char *ak_strerror(int status);
  */
 enum ak_outcome {
     AK_VERIFY_OK = 0,
-    AK_VERIFY_MALFORMED,     /* not an API key at all (no LDAP traffic) */
-    AK_VERIFY_WRONG_KEY,     /* key id found, secret does not match */
-    AK_VERIFY_UNKNOWN_KEY,   /* no such key id for this user (or no user) */
-    AK_VERIFY_EXPIRED,       /* past its effective expiry */
-    AK_VERIFY_REVOKED,       /* revoked by its owner or an admin */
-    AK_VERIFY_OWNER_LOCKED,  /* owner entry locked, disabled or expired */
-    AK_VERIFY_SCOPE_DENIED,  /* key not valid for this service */
-    AK_VERIFY_UNAVAILABLE,   /* directory unreachable or answer unusable */
-    AK_VERIFY_INTERNAL,      /* local failure: memory, config, crypto */
+    AK_VERIFY_MALFORMED,    /* not an API key at all (no LDAP traffic) */
+    AK_VERIFY_WRONG_KEY,    /* key id found, secret does not match */
+    AK_VERIFY_UNKNOWN_KEY,  /* no such key id for this user (or no user) */
+    AK_VERIFY_EXPIRED,      /* past its effective expiry */
+    AK_VERIFY_REVOKED,      /* revoked by its owner or an admin */
+    AK_VERIFY_OWNER_LOCKED, /* owner entry locked, disabled or expired */
+    AK_VERIFY_SCOPE_DENIED, /* key not valid for this service */
+    AK_VERIFY_UNAVAILABLE,  /* directory unreachable or answer unusable */
+    AK_VERIFY_INTERNAL,     /* local failure: memory, config, crypto */
 };
 
 /* Short, stable, log-friendly name ("ok", "wrong key", ...). Never NULL. */

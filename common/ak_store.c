@@ -42,8 +42,7 @@ static int fill_holder(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
     ldap_value_free_len(v);
     v = ldap_get_values_len(ld, e, "objectClass");
     for (int i = 0; v != NULL && v[i] != NULL; i++) {
-        if (strncasecmp(v[i]->bv_val, AK_OC_SERVICE_USER, v[i]->bv_len) ==
-                0 &&
+        if (strncasecmp(v[i]->bv_val, AK_OC_SERVICE_USER, v[i]->bv_len) == 0 &&
             v[i]->bv_len == strlen(AK_OC_SERVICE_USER))
             h->service_user = true;
         if (strncasecmp(v[i]->bv_val, AK_OC_HOLDER, v[i]->bv_len) == 0 &&
@@ -85,8 +84,8 @@ static int find_one(struct ak_conn *c, const struct ak_config *cfg,
     unsigned n = 0;
     int rc;
 
-    rc = ak_conn_search(c, cfg->search_base, LDAP_SCOPE_SUBTREE, filter,
-                        attrs, 0, log, &res);
+    rc = ak_conn_search(c, cfg->search_base, LDAP_SCOPE_SUBTREE, filter, attrs,
+                        0, log, &res);
     if (rc != AK_OK)
         return rc;
     for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL;
@@ -256,7 +255,7 @@ int ak_store_replace_record(struct ak_conn *c, const struct ak_holder *h,
     char *old_vals[] = {AK_LDAP_STR(old), NULL};
     char *new_vals[] = {AK_LDAP_STR(new_value), NULL};
     char **exp_vals = NULL;
-    char (*times)[AK_TIME_LEN + 1] = NULL;
+    char(*times)[AK_TIME_LEN + 1] = NULL;
     LDAPMod del = {LDAP_MOD_DELETE, AK_LDAP_STR(AK_AT_RECORD), {old_vals}};
     LDAPMod add = {LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_RECORD), {new_vals}};
     LDAPMod exp = {LDAP_MOD_REPLACE, AK_LDAP_STR(AK_AT_EXPIRES), {NULL}};

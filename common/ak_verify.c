@@ -73,16 +73,15 @@ static void read_policy(LDAP *ld, LDAPMessage *e, struct found *f)
             f->policy_bad_attr = attrs[a];
         }
         for (int i = 0; v != NULL && v[i] != NULL; i++)
-            if (ak_policy_set(&f->policy, attrs[a], v[i]->bv_val,
-                              v[i]->bv_len, &f->policy_bad_attr) != AK_OK)
+            if (ak_policy_set(&f->policy, attrs[a], v[i]->bv_val, v[i]->bv_len,
+                              &f->policy_bad_attr) != AK_OK)
                 f->policy_bad = true;
         ldap_value_free_len(v);
     }
 }
 
 static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
-                     const char *kid, const struct ak_log *log,
-                     struct found *f)
+                     const char *kid, const struct ak_log *log, struct found *f)
 {
     for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL;
          e = ldap_next_entry(ld, e)) {
@@ -158,15 +157,15 @@ static int search(struct ak_dir *dir, const char *filter, char **attrs,
         ak_dir_release(dir, c);
         if (!retry)
             break;
-        ak_log(log, LOG_INFO, "directory: pooled connection was closed by "
-                              "the server; reconnecting");
+        ak_log(log, LOG_INFO,
+               "directory: pooled connection was closed by "
+               "the server; reconnecting");
     }
     return rc;
 }
 
 static char *build_filter(const struct ak_config *cfg,
-                          const struct ak_verify_request *req,
-                          const char *kid)
+                          const struct ak_verify_request *req, const char *kid)
 {
     char *id_f = NULL, *user_f = NULL, *owner = NULL, *holder = NULL;
     char *filter = NULL;
@@ -181,8 +180,7 @@ static char *build_filter(const struct ak_config *cfg,
         n = asprintf(&owner, "(|(&%s%s)(&%s%s))", cfg->user_filter, user_f,
                      cfg->service_filter, user_f);
     } else {
-        n = asprintf(&owner, "(|%s%s)", cfg->user_filter,
-                     cfg->service_filter);
+        n = asprintf(&owner, "(|%s%s)", cfg->user_filter, cfg->service_filter);
     }
     if (n < 0) {
         owner = NULL;
@@ -196,8 +194,8 @@ static char *build_filter(const struct ak_config *cfg,
     /* The policy entry rides along in the same search when it can. */
     if (cfg->policy_dn != NULL &&
         ak_dn_is_under(cfg->policy_dn, cfg->search_base)) {
-        if (asprintf(&filter, "(|%s(objectClass=" AK_OC_POLICY "))",
-                     holder) < 0)
+        if (asprintf(&filter, "(|%s(objectClass=" AK_OC_POLICY "))", holder) <
+            0)
             filter = NULL;
     } else {
         filter = holder;
@@ -272,12 +270,10 @@ static const char *owner_lock(LDAP *ld, LDAPMessage *e, time_t now)
 }
 
 /* Judge the holder entry once the search is in. */
-static enum ak_outcome judge(LDAP *ld, struct found *f,
-                             const struct ak_config *cfg,
-                             const struct ak_verify_request *req,
-                             const char *kid, time_t now,
-                             const struct ak_log *log,
-                             struct ak_verify_result *res)
+static enum ak_outcome
+judge(LDAP *ld, struct found *f, const struct ak_config *cfg,
+      const struct ak_verify_request *req, const char *kid, time_t now,
+      const struct ak_log *log, struct ak_verify_result *res)
 {
     struct ak_record rec;
     const struct ak_policy *pol = cfg->policy_dn ? &f->policy : NULL;
@@ -360,9 +356,8 @@ static void log_outcome(const struct ak_verify_request *req,
     }
     switch (res->outcome) {
     case AK_VERIFY_OK:
-        ak_log(log, LOG_INFO,
-               "accepted key %s of user=%s (%s) service=%s%s%s", res->key_id,
-               name, dn, svc, sep, ctx);
+        ak_log(log, LOG_INFO, "accepted key %s of user=%s (%s) service=%s%s%s",
+               res->key_id, name, dn, svc, sep, ctx);
         break;
     case AK_VERIFY_MALFORMED:
         ak_log(log, LOG_NOTICE,
@@ -380,9 +375,8 @@ static void log_outcome(const struct ak_verify_request *req,
                    "refused key %s of user=%s (%s) service=%s: %s%s%s%s%s",
                    res->key_id, name, dn, svc, out, dsep, det, sep, ctx);
         else /* no entry matched: the name may be a mistyped password */
-            ak_log(log, LOG_NOTICE,
-                   "refused key %s service=%s: %s%s%s%s%s", res->key_id, svc,
-                   out, dsep, det, sep, ctx);
+            ak_log(log, LOG_NOTICE, "refused key %s service=%s: %s%s%s%s%s",
+                   res->key_id, svc, out, dsep, det, sep, ctx);
         break;
     }
 }
@@ -457,16 +451,16 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
         res->outcome = AK_VERIFY_UNAVAILABLE;
         res->detail = f.policy_bad ? "policy entry has a bad value"
                                    : "policy entry not found or not readable";
-        ak_log(log, LOG_ERR, "policy %s: %s%s%s", cfg->policy_dn,
-               res->detail, f.policy_bad_attr ? " in " : "",
+        ak_log(log, LOG_ERR, "policy %s: %s%s%s", cfg->policy_dn, res->detail,
+               f.policy_bad_attr ? " in " : "",
                f.policy_bad_attr ? f.policy_bad_attr : "");
     } else if (f.holder == NULL) {
         dummy_verify(req);
         res->outcome = AK_VERIFY_UNKNOWN_KEY;
         res->detail = "no entry owns this key id for the given user";
     } else {
-        res->outcome = judge(ak_conn_ld(conn), &f, cfg, req, key.id, now,
-                             log, res);
+        res->outcome =
+            judge(ak_conn_ld(conn), &f, cfg, req, key.id, now, log, res);
     }
 out:
     ldap_msgfree(sres);

@@ -33,7 +33,7 @@ struct ak_verify_result {
     char *owner_dn;                 /* malloc, NULL when not found */
     char *owner_name;               /* user name of the owner, malloc */
     bool service_user;              /* owner is an apiKeyServiceUser */
-    bool has_expiry;                /* effective expiry known (policy applied) */
+    bool has_expiry; /* effective expiry known (policy applied) */
     time_t expires;
     const char *detail; /* static phrase with the precise reason, or NULL */
 };

@@ -1,0 +1,92 @@
+#!/bin/bash
+# demo.sh - see apikey do its job on this machine in a minute: installs what
+# is missing, builds, starts a throwaway slapd on 127.0.0.1 (never the
+# system's), creates a user and an API key, and shows the key accepted, a
+# wrong key and an expired key refused, and a revoked key stopping at once.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+export LDAPNOINIT=1 # our ldap tools ignore the host's ldap.conf
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; }
+
+step "Installing packages and building"
+scripts/deps.sh
+if [ -d build-demo ]; then
+    meson setup --reconfigure build-demo >/dev/null
+else
+    meson setup build-demo >/dev/null
+fi
+ninja -C build-demo >/dev/null
+APIKEY_BIN="$top/build-demo/cli/apikey"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/apikey-demo.XXXXXX")
+cleanup() {
+    tests/ldap/slapd-harness.sh stop "$work/slapd" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+tests/ldap/slapd-harness.sh start "$work/slapd" >/dev/null
+set -a; . "$work/slapd/env"; set +a
+printf 'admin-secret' >"$work/admin.pw"
+chmod 600 "$work/admin.pw"
+apikey() { "$APIKEY_BIN" -c "$AK_TEST_CONF" "$@"; }
+admin() { apikey -D cn=admin,dc=example,dc=org -y "$work/admin.pw" "$@"; }
+
+step "A directory with the apikey schema: slapd on $AK_TEST_URI"
+echo "config: $AK_TEST_CONF"
+sed 's/^/    /' "$AK_TEST_CONF"
+
+step "Create a user (an ordinary posixAccount) and an API key for her"
+ldapadd -x -H "$AK_TEST_URI" -D cn=admin,dc=example,dc=org -w admin-secret \
+    >/dev/null <<'LDIF'
+dn: uid=dana,ou=people,dc=example,dc=org
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: dana
+cn: Dana Demo
+sn: Demo
+uidNumber: 20001
+gidNumber: 20000
+homeDirectory: /home/dana
+LDIF
+show "apikey create dana --label 'demo laptop' --days 30"
+KEY=$(admin create dana --label "demo laptop" --days 30)
+echo "$KEY"
+KID=${KEY:3:16}
+show "apikey list dana"
+admin list dana
+echo "(the directory holds only a salted BLAKE2b digest:)"
+ldapsearch -x -H "$AK_TEST_URI" -b uid=dana,ou=people,dc=example,dc=org \
+    -s base -LLL apiKeyRecord apiKeyId apiKeyExpires | sed 's/^/    /'
+
+step "The key is accepted"
+show "echo \$KEY | apikey verify dana --service sshd"
+echo "$KEY" | apikey verify dana --service sshd
+
+step "A wrong key is refused"
+WRONG="${KEY:0:40}x${KEY:41}"
+show "echo <key with one character changed> | apikey verify dana"
+echo "$WRONG" | apikey verify dana --service sshd || echo "(exit status $?)"
+echo "(a mistyped key fails its checksum offline: no LDAP traffic at all)"
+show "echo <a real key, but bob's> | apikey verify dana"
+OTHER=$(admin create bob --days 1 2>/dev/null)
+echo "$OTHER" | apikey verify dana --service sshd || echo "(exit status $?)"
+
+step "An expired key is refused (the same key, judged 31 days from now)"
+LATER=$(date -u -d '+31 days' +%Y-%m-%d)
+show "echo \$KEY | apikey verify dana --at $LATER"
+echo "$KEY" | apikey verify dana --service sshd --at "$LATER" || echo "(exit status $?)"
+
+step "A revoked key stops working at once"
+show "apikey revoke $KID"
+admin revoke "$KID"
+echo "$KEY" | apikey verify dana --service sshd || echo "(exit status $?)"
+
+step "What the verifier logged (apikey -v): key ids, never keys"
+echo "$WRONG" | apikey -v verify dana --service sshd 2>&1 >/dev/null | sed 's/^/    /' || true
+
+step "Done"
+echo "The throwaway slapd is stopped and $work removed on exit."

@@ -1,0 +1,34 @@
+#!/bin/bash
+# deps.sh - install the Debian 12 packages apikey needs to build, test and
+# run its demo. Idempotent; as root it uses apt-get, otherwise it only says
+# what is missing. Never configures or starts the system's slapd.
+set -euo pipefail
+
+PACKAGES=(
+    gcc pkg-config meson ninja-build git ca-certificates
+    libldap-dev libsodium-dev libpam0g-dev libsasl2-dev
+    libcmocka-dev libpam-wrapper libpamtest0-dev pamtester
+    sasl2-bin libsasl2-modules slapd ldap-utils openssl
+    valgrind clang libclang-rt-14-dev scdoc jq clang-format
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+        missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing Debian packages (run as root to install): ${missing[*]}" >&2
+    exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# The tests run their own slapd; the packaged one must stay unconfigured
+# (and so not started) if this is its first installation.
+if ! dpkg-query -W -f='${Status}' slapd 2>/dev/null | grep -q "ok installed"; then
+    echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,147 @@
+#!/bin/bash
+# test.sh - install what is missing, build, and run every test of apikey:
+# unit, integration (throwaway slapd), PAM, SASL, CLI, fuzz corpus replay;
+# then the same under AddressSanitizer+UBSan, the unit and integration tests
+# under valgrind, each libFuzzer target for a bounded time, and the style
+# and hygiene checks. Ends with "N passed, N failed"; exit status 1 on any
+# failure.
+#
+#   scripts/test.sh [--quick] [--no-asan] [--no-valgrind] [--no-fuzz]
+#                   [--fuzz-seconds N]
+#
+# --quick runs only the normal build's tests (for development).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+asan=1 valgrind=1 fuzz=1 fuzz_seconds=${AK_FUZZ_SECONDS:-30}
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --quick) asan=0 valgrind=0 fuzz=0 ;;
+    --no-asan) asan=0 ;;
+    --no-valgrind) valgrind=0 ;;
+    --no-fuzz) fuzz=0 ;;
+    --fuzz-seconds) fuzz_seconds=$2; shift ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "test.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+"$top/scripts/deps.sh" || exit 1
+export LDAPNOINIT=1 # client tools in the tests ignore the host's ldap.conf
+
+total_pass=0 total_fail=0
+phase_results=()
+
+# Count a finished meson test run from its JSON log.
+count_meson() {
+    local name=$1 json=$2 p f
+    if [ ! -s "$json" ]; then
+        total_fail=$((total_fail + 1))
+        phase_results+=("$name: no test log")
+        return
+    fi
+    p=$(jq -s '[.[] | select(.result == "OK" or .result == "SKIP" or .result == "EXPECTEDFAIL")] | length' "$json")
+    f=$(jq -s '[.[] | select(.result != "OK" and .result != "SKIP" and .result != "EXPECTEDFAIL")] | length' "$json")
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    phase_results+=("$name: $p passed, $f failed")
+}
+
+# One check that is not a meson test.
+count_one() {
+    local name=$1 rc=$2
+    if [ "$rc" -eq 0 ]; then
+        total_pass=$((total_pass + 1))
+        phase_results+=("$name: passed")
+    else
+        total_fail=$((total_fail + 1))
+        phase_results+=("$name: FAILED")
+    fi
+}
+
+build() { # build DIR [meson options...]
+    local dir=$1; shift
+    rm -rf "$dir"
+    meson setup "$dir" -Dwerror=true "$@" >"$dir.setup.log" 2>&1 &&
+        ninja -C "$dir" >"$dir.build.log" 2>&1
+}
+
+# 1. normal build, every suite
+echo "== build and test (gcc, -Werror)"
+if build build-test; then
+    meson test -C build-test --print-errorlogs --num-processes 2
+    count_meson "tests" build-test/meson-logs/testlog.json
+else
+    cat build-test.setup.log build-test.build.log | tail -40
+    count_one "build" 1
+fi
+
+# 2. AddressSanitizer + UBSan
+if [ $asan = 1 ]; then
+    echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
+    if build build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dc_args=-fno-sanitize-recover=all -Dbench=false; then
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+            UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+            meson test -C build-asan --print-errorlogs --num-processes 2
+        count_meson "asan+ubsan" build-asan/meson-logs/testlog.json
+    else
+        tail -40 build-asan.build.log
+        count_one "asan build" 1
+    fi
+fi
+
+# 3. valgrind: unit and integration tests, leaks are errors
+if [ $valgrind = 1 ] && [ -d build-test ]; then
+    echo "== valgrind (unit, integration)"
+    meson test -C build-test --setup valgrind --suite unit \
+        --suite integration --print-errorlogs --num-processes 2
+    count_meson "valgrind" build-test/meson-logs/testlog-valgrind.json
+fi
+
+# 4. libFuzzer, bounded
+if [ $fuzz = 1 ]; then
+    echo "== libFuzzer, $fuzz_seconds s per target"
+    if CC=clang build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+        -Db_lundef=false -Dbench=false; then
+        for t in $(cd build-fuzz && find . -name 'fuzz_*' -type f -perm -u+x ! -name '*.p' | sort); do
+            name=$(basename "$t")
+            corpus_src=$(find "$top/tests" -type d -path "*corpus*" -name "${name#fuzz_}" | head -1)
+            work=$(mktemp -d)
+            [ -n "$corpus_src" ] && cp -r "$corpus_src/." "$work/"
+            if (cd "$work" && "$top/build-fuzz/$t" -max_total_time="$fuzz_seconds" \
+                -max_len=65536 -timeout=10 -rss_limit_mb=2048 "$work" \
+                >"$top/build-fuzz/$name.log" 2>&1); then
+                count_one "fuzz $name ($(grep -o 'Done [0-9]* runs' "$top/build-fuzz/$name.log"))" 0
+            else
+                tail -30 "$top/build-fuzz/$name.log"
+                count_one "fuzz $name" 1
+            fi
+            rm -rf "$work"
+        done
+    else
+        tail -40 build-fuzz.build.log
+        count_one "fuzz build" 1
+    fi
+fi
+
+# 5. style: clang-format on every C file we own
+echo "== clang-format"
+"$top/scripts/check-format.sh"
+count_one "clang-format" $?
+
+# 6. hygiene: the tests left nothing behind in the source tree
+echo "== source tree clean"
+if [ -d .git ]; then
+    left=$(git status --porcelain --untracked-files=all | grep -v '^ M\|^M \|^A ' || true)
+    if [ -n "$left" ]; then echo "$left"; fi
+    [ -z "$left" ]
+    count_one "no stray files" $?
+fi
+
+echo
+printf '%s\n' "${phase_results[@]}"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,123 @@
+#!/bin/bash
+# test_cli.sh - the apikey command against the throwaway slapd: every
+# command, exit codes, JSON through a real parser (jq), policy refusals,
+# bad input, and the key shown once on stdout only.
+# Usage (from meson): with-slapd.sh test_cli.sh /path/to/apikey
+set -uo pipefail
+APIKEY=${1:?path to apikey}
+: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
+export LDAPNOINIT=1
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+bad() { fail=$((fail + 1)); echo "not ok - $*"; }
+check() { # check DESC CMD...: the command must succeed
+    local d=$1; shift
+    if "$@"; then ok "$d"; else bad "$d"; fi
+}
+expect_rc() { # expect_rc WANT DESC -- CMD...
+    local want=$1 d=$2; shift 3
+    "$@" >out.txt 2>err.txt </dev/null
+    local rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "$d (exit $rc)"; else
+        bad "$d: exit $rc, wanted $want"; sed 's/^/#   /' err.txt; fi
+}
+
+printf 'admin-secret' >admin.pw
+chmod 600 admin.pw
+A=("$APIKEY" -c "$AK_TEST_CONF")
+ADMIN=("${A[@]}" -D cn=admin,dc=example,dc=org -y "$PWD/admin.pw")
+
+# --help everywhere, and usage errors
+for c in "" create list revoke verify check-config; do
+    expect_rc 0 "apikey $c --help" -- "$APIKEY" $c --help
+    grep -q '^Usage: apikey' out.txt || bad "apikey $c --help prints usage"
+done
+expect_rc 2 "unknown command" -- "${A[@]}" frobnicate
+expect_rc 2 "create without user" -- "${ADMIN[@]}" create
+expect_rc 2 "--days and --expires together" -- "${ADMIN[@]}" create alice --days 3 --expires 2030-01-01
+expect_rc 2 "bad date" -- "${ADMIN[@]}" create alice --expires 2030-02-30
+grep -q "not a date" err.txt && ok "bad date message says what" || bad "bad date message"
+expect_rc 2 "bad --days" -- "${ADMIN[@]}" create alice --days 0
+expect_rc 2 "bad scope" -- "${ADMIN[@]}" create alice --scope 'ssh d'
+expect_rc 2 "label with a newline" -- "${ADMIN[@]}" create alice --label $'a\nb'
+expect_rc 2 "bad key id" -- "${ADMIN[@]}" revoke 'not-an-id'
+expect_rc 3 "missing config" -- "$APIKEY" -c /nonexistent/apikey.conf list alice
+expect_rc 0 "check-config" -- "${A[@]}" check-config
+grep -q "bind ok" out.txt && ok "check-config binds" || bad "check-config output"
+expect_rc 0 "check-config --dump --offline" -- "${A[@]}" check-config --dump --offline
+grep -q '^bind_pw_file /' out.txt && ! grep -q verifier-secret out.txt &&
+    ok "dump names the password file, never the password" || bad "dump"
+
+# create: the key on stdout only, its digest in the directory
+expect_rc 0 "create" -- "${ADMIN[@]}" create alice --label "laptop é" --scope sshd,smtp --days 30
+KEY=$(cat out.txt)
+[[ $KEY =~ ^ak_[a-z2-7]{16}_[a-z2-7]{59}$ ]] && ok "key has the documented shape" || bad "key shape: $KEY"
+KID=${KEY:3:16}
+grep -q "only time the key is shown" err.txt && ok "create says the key is shown once" || bad "create message"
+grep -qF "$KEY" err.txt && bad "key on stderr" || ok "key not on stderr"
+ldapsearch -x -H "$AK_TEST_URI" -b dc=example,dc=org -LLL "(apiKeyId=$KID)" apiKeyRecord apiKeyExpires >ldap.txt
+grep -qF "${KEY:20:40}" ldap.txt && bad "secret stored in LDAP" || ok "only a digest is stored"
+grep -q "^apiKeyExpires:" ldap.txt && ok "apiKeyExpires kept for the daemon" || bad "apiKeyExpires missing"
+
+# verify reads the key from stdin, never argv
+printf '%s\n' "$KEY" >key.txt
+expect_rc 0 "verify ok" -- sh -c '"$@" < key.txt' x "${A[@]}" verify alice --service sshd
+grep -q "^ok: key $KID of alice" out.txt && ok "verify names key and owner" || bad "verify output"
+expect_rc 1 "verify outside scope" -- sh -c '"$@" < key.txt' x "${A[@]}" verify alice --service imap
+grep -q "not valid for this service" out.txt && ok "refusal says why" || bad "scope refusal text"
+expect_rc 0 "verify without user" -- sh -c '"$@" < key.txt' x "${A[@]}" verify --service smtp
+expect_rc 1 "verify as someone else" -- sh -c '"$@" < key.txt' x "${A[@]}" verify bob --service sshd
+printf 'ak_garbage\n' >bad.txt
+expect_rc 1 "verify a non-key" -- sh -c '"$@" < bad.txt' x "${A[@]}" verify alice
+
+# list, as a table and as JSON through a real parser
+expect_rc 0 "list" -- "${ADMIN[@]}" list alice
+grep -q "^ID " out.txt && grep -q "$KID" out.txt && ok "list shows the key" || bad "list table"
+expect_rc 0 "list --json" -- "${ADMIN[@]}" list alice --json
+if jq -e --arg k "$KID" '.[] | select(.id == $k) | .state == "active" and .label == "laptop é" and (.scope | index("smtp")) != null and .user == "alice"' out.txt >/dev/null; then
+    ok "list --json parses and is right"; else bad "list --json"; cat out.txt; fi
+expect_rc 0 "create --json" -- "${ADMIN[@]}" create svc-backup --json --no-expiry
+jq -e '.key | test("^ak_")' out.txt >/dev/null && jq -e '.service_user == true and .expires == null' out.txt >/dev/null &&
+    ok "create --json parses" || bad "create --json"
+expect_rc 5 "list unknown user" -- "${ADMIN[@]}" list nosuchuser
+expect_rc 5 "create for unknown user" -- "${ADMIN[@]}" create nosuchuser
+
+# policy: refused with the limit stated
+ldapmodify -x -H "$AK_TEST_URI" -D cn=admin,dc=example,dc=org -w admin-secret >/dev/null <<'LDIF'
+dn: cn=apikey-policy,ou=policies,dc=example,dc=org
+changetype: modify
+replace: apiKeyRequireExpiry
+apiKeyRequireExpiry: TRUE
+-
+replace: apiKeyMaxLifetime
+apiKeyMaxLifetime: 90
+LDIF
+expect_rc 6 "no expiry under require-expiry" -- "${ADMIN[@]}" create bob --no-expiry
+grep -q "requires an expiry date, at most 90 days" err.txt && ok "message states the limit" || bad "policy message"
+expect_rc 6 "beyond the maximum lifetime" -- "${ADMIN[@]}" create bob --days 91
+grep -q "at most 90 days" err.txt && ok "lifetime message states the limit" || bad "lifetime message"
+expect_rc 0 "within the policy" -- "${ADMIN[@]}" create bob --days 90
+expect_rc 0 "default expiry follows the policy" -- "${ADMIN[@]}" create bob --json
+exp=$(jq -r .expires out.txt); cr=$(jq -r .created out.txt)
+[ $(( $(date -d "$exp" +%s) - $(date -d "$cr" +%s) )) -eq $((90 * 86400)) ] &&
+    ok "default expiry capped at 90 days" || bad "default expiry $cr -> $exp"
+
+# rights: the verifier's bind cannot write keys
+expect_rc 6 "verifier bind cannot create keys" -- "${A[@]}" create alice 2>/dev/null || true
+
+# revoke: effective at once, idempotent
+expect_rc 0 "revoke" -- "${ADMIN[@]}" revoke "$KID"
+expect_rc 1 "revoked key refused" -- sh -c '"$@" < key.txt' x "${A[@]}" verify alice --service sshd
+grep -q "revoked" out.txt && ok "refusal says revoked" || bad "revoked text"
+expect_rc 0 "revoke again" -- "${ADMIN[@]}" revoke "$KID"
+grep -q "already revoked" out.txt && ok "second revoke says so" || bad "second revoke"
+expect_rc 5 "revoke unknown id" -- "${ADMIN[@]}" revoke aaaaaaaaaaaaaaaa
+"${ADMIN[@]}" list alice --json | jq -e --arg k "$KID" '.[] | select(.id == $k) | .state == "revoked"' >/dev/null &&
+    ok "list shows revoked" || bad "list revoked"
+
+# unreachable directory
+expect_rc 4 "directory down" -- "$APIKEY" -c "$AK_TEST_CONF" -H ldap://127.0.0.1:1 check-config
+
+echo "# $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
