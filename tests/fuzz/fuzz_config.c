@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ak_config *cfg = NULL;
     struct ak_log quiet = {0};
 
-    if (ak_config_parse(&cfg, (const char *)data, size, "fuzz.conf",
-                        &quiet) == AK_OK) {
+    if (ak_config_parse(&cfg, (const char *)data, size, "fuzz.conf", &quiet) ==
+        AK_OK) {
         if (cfg->n_uri == 0 || cfg->user_base == NULL ||
             cfg->search_base == NULL || cfg->tls_reqcert > AK_TLS_HARD)
             abort();

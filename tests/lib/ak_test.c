@@ -85,8 +85,7 @@ LDAP *akt_admin(void)
 int akt_modify(LDAP *ld, const char *dn, int op, const char *attr,
                const char *const *values)
 {
-    LDAPMod mod = {op, (char *)(uintptr_t)attr,
-                   {(char **)(uintptr_t)values}};
+    LDAPMod mod = {op, (char *)(uintptr_t)attr, {(char **)(uintptr_t)values}};
     LDAPMod *mods[] = {&mod, NULL};
     return ldap_modify_ext_s(ld, dn, mods, NULL, NULL);
 }
@@ -94,8 +93,7 @@ int akt_modify(LDAP *ld, const char *dn, int op, const char *attr,
 void akt_set(LDAP *ld, const char *dn, const char *attr, const char *value)
 {
     const char *vals[] = {value, NULL};
-    int rc = akt_modify(ld, dn, LDAP_MOD_REPLACE, attr,
-                        value ? vals : NULL);
+    int rc = akt_modify(ld, dn, LDAP_MOD_REPLACE, attr, value ? vals : NULL);
     if (rc != LDAP_SUCCESS)
         fail_msg("replace %s on %s: %s", attr, dn, ldap_err2string(rc));
 }
@@ -104,10 +102,10 @@ void akt_add_entry(LDAP *ld, const char *dn, const char *const *oc,
                    const char *attr, const char *value)
 {
     const char *vals[] = {value, NULL};
-    LDAPMod m_oc = {LDAP_MOD_ADD, AK_LDAP_STR("objectClass"),
-                    {(char **)(uintptr_t)oc}};
-    LDAPMod m_at = {LDAP_MOD_ADD, (char *)(uintptr_t)attr,
-                    {(char **)(uintptr_t)vals}};
+    LDAPMod m_oc = {
+        LDAP_MOD_ADD, AK_LDAP_STR("objectClass"), {(char **)(uintptr_t)oc}};
+    LDAPMod m_at = {
+        LDAP_MOD_ADD, (char *)(uintptr_t)attr, {(char **)(uintptr_t)vals}};
     LDAPMod *mods[] = {&m_oc, attr ? &m_at : NULL, NULL};
     int rc = ldap_add_ext_s(ld, dn, mods, NULL, NULL);
     if (rc != LDAP_SUCCESS)
@@ -145,8 +143,7 @@ void akt_add_key(LDAP *ld, const char *dn, const struct akt_key_opts *o,
     if (o == NULL)
         o = &none;
     memset(&r, 0, sizeof(r));
-    assert_int_equal(ak_key_generate("ak", key, AK_KEY_MAX_LEN + 1, &k),
-                     AK_OK);
+    assert_int_equal(ak_key_generate("ak", key, AK_KEY_MAX_LEN + 1, &k), AK_OK);
     memcpy(r.id, k.id, sizeof(r.id));
     r.created = o->created ? o->created : time(NULL);
     ak_hash_new_salt(r.salt);
@@ -230,8 +227,9 @@ const char *akt_config(const char *name, const char *uris, const char *extra)
     fprintf(f, "user_base " AKT_PEOPLE "\n");
     fprintf(f, "service_base " AKT_SERVICES "\n");
     if (!has_key(extra, "bind_dn") && !has_key(extra, "sasl_mech"))
-        fprintf(f, "bind_dn cn=verifier,ou=system,dc=example,dc=org\n"
-                   "bind_pw_file %s/verifier.pw\n",
+        fprintf(f,
+                "bind_dn cn=verifier,ou=system,dc=example,dc=org\n"
+                "bind_pw_file %s/verifier.pw\n",
                 dir);
     if (!has_key(extra, "policy_dn"))
         fprintf(f, "policy_dn " AKT_POLICY "\n");
@@ -266,9 +264,9 @@ void akt_verifier_close(struct akt_verifier *v)
 }
 
 enum ak_outcome akt_verify_len(struct akt_verifier *v, const char *user,
-                               size_t user_len, const char *key,
-                               size_t key_len, const char *service,
-                               time_t now, struct ak_verify_result *res)
+                               size_t user_len, const char *key, size_t key_len,
+                               const char *service, time_t now,
+                               struct ak_verify_result *res)
 {
     struct ak_verify_request req = {
         .user = user,

@@ -39,10 +39,10 @@ void akt_add_entry(LDAP *ld, const char *dn, const char *const *oc,
 void akt_delete_entry(LDAP *ld, const char *dn);
 
 struct akt_key_opts {
-    time_t created;       /* 0: now */
-    const char *expires;  /* "never", a record time, or NULL: now + 1 year */
+    time_t created;      /* 0: now */
+    const char *expires; /* "never", a record time, or NULL: now + 1 year */
     bool revoked;
-    const char *scope;    /* "sshd,smtp" or NULL */
+    const char *scope; /* "sshd,smtp" or NULL */
 };
 
 /* Generate a key, store its record and id on dn, return the key in key. */
@@ -79,9 +79,9 @@ void akt_verifier_close(struct akt_verifier *v);
 enum ak_outcome akt_verify(struct akt_verifier *v, const char *user,
                            const char *key, const char *service, time_t now);
 enum ak_outcome akt_verify_len(struct akt_verifier *v, const char *user,
-                               size_t user_len, const char *key,
-                               size_t key_len, const char *service,
-                               time_t now, struct ak_verify_result *res);
+                               size_t user_len, const char *key, size_t key_len,
+                               const char *service, time_t now,
+                               struct ak_verify_result *res);
 
 /* slapd's stats log: current size, and occurrences of needle after off. */
 long akt_slapd_log_size(const char *log_path);

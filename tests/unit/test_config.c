@@ -169,14 +169,13 @@ static void test_refusals(void **state)
     {
         struct ak_config *c = NULL;
         logbuf[0] = '\0';
-        assert_int_not_equal(ak_config_parse(&c, longline, 5000, "test.conf",
-                                             &test_log),
-                             AK_OK);
+        assert_int_not_equal(
+            ak_config_parse(&c, longline, 5000, "test.conf", &test_log), AK_OK);
         assert_non_null(strstr(logbuf, "test.conf:1: line longer than"));
         logbuf[0] = '\0';
-        assert_int_not_equal(ak_config_parse(&c, longline, 65537, "test.conf",
-                                             &test_log),
-                             AK_OK);
+        assert_int_not_equal(
+            ak_config_parse(&c, longline, 65537, "test.conf", &test_log),
+            AK_OK);
         assert_non_null(strstr(logbuf, "larger than"));
     }
     /* NUL byte inside a line */
@@ -204,8 +203,7 @@ static void test_crlf_and_tabs(void **state)
 {
     struct ak_config *c = NULL;
     (void)state;
-    assert_int_equal(parse("uri\tldap://x\r\nuser_base  dc=x \r\n", &c),
-                     AK_OK);
+    assert_int_equal(parse("uri\tldap://x\r\nuser_base  dc=x \r\n", &c), AK_OK);
     assert_string_equal(c->uri[0], "ldap://x");
     assert_string_equal(c->user_base, "dc=x");
     ak_config_free(c);
@@ -286,14 +284,13 @@ static void test_file_rules(void **state)
     /* secrets: not readable by others */
     p = write_file("pw", "secret\n", 0644);
     logbuf[0] = '\0';
-    assert_int_equal(ak_file_read(p, AK_FILE_SECRET, 1024, &test_log, &buf,
-                                  &len),
-                     AK_ERR_CONFIG);
+    assert_int_equal(
+        ak_file_read(p, AK_FILE_SECRET, 1024, &test_log, &buf, &len),
+        AK_ERR_CONFIG);
     assert_non_null(strstr(logbuf, "readable by others"));
     p = write_file("pw", "secret\n", 0640);
-    assert_int_equal(ak_file_read(p, AK_FILE_SECRET, 1024, &test_log, &buf,
-                                  &len),
-                     AK_OK);
+    assert_int_equal(
+        ak_file_read(p, AK_FILE_SECRET, 1024, &test_log, &buf, &len), AK_OK);
     assert_int_equal(len, 7);
     ak_file_free(buf, len, AK_FILE_SECRET);
     /* size cap */

@@ -65,8 +65,7 @@ static void test_prefixes(void **state)
                      AK_ERR_INVALID);
     assert_int_equal(ak_key_generate("Ak", buf, sizeof(buf), &k),
                      AK_ERR_INVALID);
-    assert_int_equal(ak_key_generate("", buf, sizeof(buf), &k),
-                     AK_ERR_INVALID);
+    assert_int_equal(ak_key_generate("", buf, sizeof(buf), &k), AK_ERR_INVALID);
     assert_int_equal(ak_key_generate("ak", buf, AK_KEY_MAX_LEN, &k),
                      AK_ERR_INVALID);
 }
@@ -199,7 +198,8 @@ static void test_hash_vector(void **state)
     /* Known answer: BLAKE2b-256, salt 00..0f, personal "apikey-v1". A change
      * here would invalidate every stored key. */
     static const char key[] =
-        "ak_aaaaaaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbaaaaaaa";
+        "ak_aaaaaaaaaaaaaaaa_"
+        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbaaaaaaa";
     uint8_t salt[AK_HASH_SALT_LEN], d[AK_HASH_DIGEST_LEN];
     char hex[2 * AK_HASH_DIGEST_LEN + 1];
     (void)state;
@@ -209,7 +209,9 @@ static void test_hash_vector(void **state)
     for (int i = 0; i < AK_HASH_DIGEST_LEN; i++)
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
     /* computed independently with Python's hashlib.blake2b */
-    assert_string_equal(hex, "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b");
+    assert_string_equal(
+        hex,
+        "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b");
 }
 
 int main(void)

@@ -24,10 +24,10 @@ static void test_utf8(void **state)
     assert_true(ak_utf8_valid("\xc3\xa9", 2));
     assert_true(ak_utf8_valid("\xe2\x82\xac", 3));
     assert_true(ak_utf8_valid("\xf0\x9f\x94\x91", 4));
-    assert_false(ak_utf8_valid("\xc3", 1));          /* truncated */
-    assert_false(ak_utf8_valid("\xc0\xaf", 2));      /* overlong '/' */
-    assert_false(ak_utf8_valid("\xe0\x80\xaf", 3));  /* overlong */
-    assert_false(ak_utf8_valid("\xed\xa0\x80", 3));  /* surrogate */
+    assert_false(ak_utf8_valid("\xc3", 1));             /* truncated */
+    assert_false(ak_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(ak_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+    assert_false(ak_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     assert_false(ak_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
     assert_false(ak_utf8_valid("\xff", 1));
     assert_false(ak_utf8_valid("a\0b", 3));
@@ -98,8 +98,8 @@ static void test_quote(void **state)
     assert_string_equal(ak_log_quote(buf, sizeof(buf), "a\0b\n\\", 5),
                         "a\\x00b\\x0a\\x5c");
     assert_string_equal(ak_log_quote(buf, sizeof(buf), NULL, 0), "(none)");
-    assert_string_equal(
-        ak_log_quote(buf, 12, "abcdefghijklmnopqrstuvwxyz", 26), "abcdefgh...");
+    assert_string_equal(ak_log_quote(buf, 12, "abcdefghijklmnopqrstuvwxyz", 26),
+                        "abcdefgh...");
 }
 
 static void test_dn(void **state)
@@ -131,14 +131,12 @@ static void test_dn(void **state)
     assert_string_equal(anc, "dc=example,dc=org");
     free(anc);
     assert_int_equal(ak_dn_common_ancestor("ou=people,dc=example,dc=org",
-                                           "ou=people,dc=example,dc=org",
-                                           &anc),
+                                           "ou=people,dc=example,dc=org", &anc),
                      AK_OK);
     assert_string_equal(anc, "ou=people,dc=example,dc=org");
     free(anc);
-    assert_int_equal(
-        ak_dn_common_ancestor("ou=a,dc=one", "ou=a,dc=two", &anc),
-        AK_ERR_NOT_FOUND);
+    assert_int_equal(ak_dn_common_ancestor("ou=a,dc=one", "ou=a,dc=two", &anc),
+                     AK_ERR_NOT_FOUND);
 }
 
 static void filter(const char *value, size_t len, const char *want)
@@ -177,9 +175,9 @@ static void test_strings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),  cmocka_unit_test(test_user_names),
-        cmocka_unit_test(test_log),   cmocka_unit_test(test_quote),
-        cmocka_unit_test(test_dn),    cmocka_unit_test(test_filter_escape),
+        cmocka_unit_test(test_utf8),    cmocka_unit_test(test_user_names),
+        cmocka_unit_test(test_log),     cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_dn),      cmocka_unit_test(test_filter_escape),
         cmocka_unit_test(test_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

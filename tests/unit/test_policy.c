@@ -31,12 +31,10 @@ static void test_no_policy(void **state)
     time_t eff;
     bool has;
     (void)state;
-    assert_int_equal(ak_policy_judge(NULL, &r, NOW, &eff, &has),
-                     AK_KEY_VALID);
+    assert_int_equal(ak_policy_judge(NULL, &r, NOW, &eff, &has), AK_KEY_VALID);
     assert_false(has);
     r = rec(NOW - DAY, true, NOW + 10);
-    assert_int_equal(ak_policy_judge(NULL, &r, NOW, &eff, &has),
-                     AK_KEY_VALID);
+    assert_int_equal(ak_policy_judge(NULL, &r, NOW, &eff, &has), AK_KEY_VALID);
     assert_int_equal(eff, NOW + 10);
 }
 
@@ -65,8 +63,7 @@ static void test_require_expiry(void **state)
     p.max_lifetime_days = 30;
     assert_int_equal(ak_policy_judge(&p, &r, NOW, NULL, NULL), AK_KEY_VALID);
     r = rec(NOW - 30 * DAY, false, 0);
-    assert_int_equal(ak_policy_judge(&p, &r, NOW, NULL, NULL),
-                     AK_KEY_EXPIRED);
+    assert_int_equal(ak_policy_judge(&p, &r, NOW, NULL, NULL), AK_KEY_EXPIRED);
 }
 
 static void test_max_lifetime(void **state)
@@ -78,8 +75,7 @@ static void test_max_lifetime(void **state)
     (void)state;
     /* written by hand with a far expiry: the policy caps it from creation */
     r = rec(NOW - 100 * DAY, true, NOW + 1000 * DAY);
-    assert_int_equal(ak_policy_judge(&p, &r, NOW, &eff, &has),
-                     AK_KEY_EXPIRED);
+    assert_int_equal(ak_policy_judge(&p, &r, NOW, &eff, &has), AK_KEY_EXPIRED);
     assert_true(has);
     assert_int_equal(eff, NOW - 10 * DAY);
     r = rec(NOW - 89 * DAY, true, NOW + 1000 * DAY);
@@ -149,8 +145,7 @@ static void test_policy_set(void **state)
     assert_true(p.require_expiry);
     assert_int_equal(set(&p, "apikeyrequireexpiry", "FALSE"), AK_OK);
     assert_false(p.require_expiry);
-    assert_int_equal(set(&p, "apiKeyRequireExpiry", "true"),
-                     AK_ERR_MALFORMED);
+    assert_int_equal(set(&p, "apiKeyRequireExpiry", "true"), AK_ERR_MALFORMED);
     assert_int_equal(set(&p, "apiKeyMaxLifetime", "365"), AK_OK);
     assert_int_equal(p.max_lifetime_days, 365);
     assert_int_equal(set(&p, "apiKeyMaxLifetime", "-1"), AK_ERR_MALFORMED);

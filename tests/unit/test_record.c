@@ -60,8 +60,8 @@ static void test_full_roundtrip(void **state)
     /* fields in another order parse to the same record */
     assert_int_equal(
         parse("v1 scope=sshd,smtp,imap id=abcdefghijklmnop expires="
-              "20271127000000Z used=20261130120000Z hash=b2b256:" SALT
-              ":" DIG " notified=60,30,7 revoked=20261201000000Z"
+              "20271127000000Z used=20261130120000Z hash=b2b256:" SALT ":" DIG
+              " notified=60,30,7 revoked=20261201000000Z"
               " created=20261127000000Z label=my%20laptop%20%c3%a9%25",
               &r2, NULL),
         AK_OK);
@@ -107,8 +107,7 @@ static void test_rejections(void **state)
     bad(BASE " label", "field without value");
     bad(BASE " label=", "empty value");
     bad(BASE " id=abcdefghijklmnop", "duplicate field");
-    bad("v1 hash=b2b256:" SALT ":" DIG
-        " created=20261127000000Z expires=never",
+    bad("v1 hash=b2b256:" SALT ":" DIG " created=20261127000000Z expires=never",
         "missing id");
     bad("v1 id=abcdefghijklmnop created=20261127000000Z expires=never",
         "missing hash");
@@ -164,8 +163,9 @@ static void test_rejections(void **state)
     bad(BASE " label=%ff", "bad label");
     bad(BASE " label=%c0%80", "bad label");
     bad(BASE " label=a/b", "bad label");
-    bad(BASE " label=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-             "aaaaa",
+    bad(BASE
+        " label=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaa",
         "bad label");
     /* scope */
     bad(BASE " scope=sshd,", "bad scope");

@@ -22,8 +22,7 @@ static time_t p(const char *s, bool strict)
 static void bad(const char *s, bool strict)
 {
     time_t t;
-    assert_int_equal(ak_time_parse(s, strlen(s), strict, &t),
-                     AK_ERR_MALFORMED);
+    assert_int_equal(ak_time_parse(s, strlen(s), strict, &t), AK_ERR_MALFORMED);
 }
 
 static void test_known(void **state)
@@ -58,21 +57,21 @@ static void test_rejects(void **state)
 {
     (void)state;
     bad("", false);
-    bad("2026112713", false);           /* no zone: local time */
+    bad("2026112713", false); /* no zone: local time */
     bad("20261127130000", false);
-    bad("20261127130000+0000", true);   /* strict: only Z */
+    bad("20261127130000+0000", true); /* strict: only Z */
     bad("20261127130000.5Z", true);
     bad("202611271300Z", true);
     bad("20261127130000Z ", false);
     bad(" 20261127130000Z", false);
     bad("20261127130000z", false);
-    bad("20261327130000Z", false);      /* month 13 */
-    bad("20260431130000Z", false);      /* 31 April */
-    bad("20230229130000Z", false);      /* not a leap year */
+    bad("20261327130000Z", false); /* month 13 */
+    bad("20260431130000Z", false); /* 31 April */
+    bad("20230229130000Z", false); /* not a leap year */
     bad("20261127240000Z", false);
     bad("20261127136000Z", false);
     bad("20261127130061Z", false);
-    bad("19691231235959Z", false);      /* before 1970 */
+    bad("19691231235959Z", false); /* before 1970 */
     bad("9999", false);
     bad("20261127130000+2400", false);
     bad("20261127130000+0060", false);

@@ -84,8 +84,7 @@ static void test_hung_first_server(void **state)
     assert_int_equal(akt_verify(&v, "alice", key, "sshd", 0), AK_VERIFY_OK);
     took = akt_now() - t0;
     kill(pid1, SIGCONT);
-    printf("# first server hung: answered by the second after %.2f s\n",
-           took);
+    printf("# first server hung: answered by the second after %.2f s\n", took);
     /* one operation timeout (2 s) on the first, then the second answers */
     assert_true(took < 2 + 1);
     assert_int_equal(akt_slapd_log_count(slog2, off2, " SRCH base="), 1);

@@ -87,8 +87,7 @@ static void test_all_refuse(void **state)
     (void)state;
     snprintf(uris, sizeof(uris), "ldap://127.0.0.1:%d ldap://127.0.0.1:%d",
              closed_port(), closed_port());
-    akt_verifier_open(&v, akt_config("refuse.conf", uris,
-                                     "network_timeout 1"));
+    akt_verifier_open(&v, akt_config("refuse.conf", uris, "network_timeout 1"));
     akt_log_reset();
     t0 = akt_now();
     assert_int_equal(akt_verify(&v, "alice", alice_key, "sshd", 0),
@@ -266,8 +265,7 @@ static void *garbage_server(void *arg)
     char buf[4096];
     if (fd < 0)
         return NULL;
-    if (read(fd, buf, sizeof(buf)) > 0 &&
-        write(fd, junk, sizeof(junk)) < 0) {
+    if (read(fd, buf, sizeof(buf)) > 0 && write(fd, junk, sizeof(junk)) < 0) {
         /* ignore */
     }
     if (g->hold)
@@ -299,8 +297,8 @@ static void run_garbage(bool hold)
     t0 = akt_now();
     assert_int_equal(akt_verify(&v, "alice", alice_key, "sshd", 0),
                      AK_VERIFY_UNAVAILABLE);
-    printf("# garbage (%s): unavailable after %.2f s\n%s", hold ? "held" : "closed",
-           akt_now() - t0, akt_logbuf);
+    printf("# garbage (%s): unavailable after %.2f s\n%s",
+           hold ? "held" : "closed", akt_now() - t0, akt_logbuf);
     assert_true(akt_now() - t0 < 2 + 1);
     akt_verifier_close(&v);
     shutdown(g.lfd, SHUT_RDWR);

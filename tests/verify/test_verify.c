@@ -132,8 +132,7 @@ static void test_boundary(void **state)
     (void)state;
     akt_add_key(admin, AKT_DN("bob"), &o, key);
     assert_int_equal(akt_verify(&V, "bob", key, "sshd", t - 1), AK_VERIFY_OK);
-    assert_int_equal(akt_verify(&V, "bob", key, "sshd", t),
-                     AK_VERIFY_EXPIRED);
+    assert_int_equal(akt_verify(&V, "bob", key, "sshd", t), AK_VERIFY_EXPIRED);
     assert_int_equal(akt_verify(&V, "bob", key, "sshd", t + 1),
                      AK_VERIFY_EXPIRED);
 }
@@ -180,8 +179,8 @@ static void test_policy_missing(void **state)
     assert_non_null(strstr(akt_logbuf, "not found or not readable"));
     akt_verifier_close(&w);
     /* outside the search base: read with a second, pipelined search */
-    akt_verifier_open(&w, akt_config("outside.conf", NULL,
-                                     "policy_dn cn=gone,o=elsewhere"));
+    akt_verifier_open(
+        &w, akt_config("outside.conf", NULL, "policy_dn cn=gone,o=elsewhere"));
     assert_int_equal(akt_verify(&w, "alice", alice_key, "sshd", 0),
                      AK_VERIFY_UNAVAILABLE);
     akt_verifier_close(&w);
@@ -228,9 +227,9 @@ static void test_service_user(void **state)
     akt_add_key(admin, AKT_SVC_DN("svc-backup"), NULL, key);
     assert_int_equal(OUTCOME("svc-backup", key, "smtp"), AK_VERIFY_OK);
     /* no user given: the key id finds its owner */
-    assert_int_equal(akt_verify_len(&V, NULL, 0, key, strlen(key), "smtp", 0,
-                                    &res),
-                     AK_VERIFY_OK);
+    assert_int_equal(
+        akt_verify_len(&V, NULL, 0, key, strlen(key), "smtp", 0, &res),
+        AK_VERIFY_OK);
     assert_string_equal(res.owner_name, "svc-backup");
     assert_string_equal(res.owner_dn, AKT_SVC_DN("svc-backup"));
     assert_true(res.service_user);
@@ -257,8 +256,7 @@ static void test_outside_bases(void **state)
 {
     char key[AK_KEY_MAX_LEN + 1];
     (void)state;
-    akt_add_key(admin, "uid=mallory,ou=elsewhere,dc=example,dc=org", NULL,
-                key);
+    akt_add_key(admin, "uid=mallory,ou=elsewhere,dc=example,dc=org", NULL, key);
     assert_int_equal(OUTCOME("mallory", key, "sshd"), AK_VERIFY_UNKNOWN_KEY);
     assert_int_equal(OUTCOME(NULL, key, "sshd"), AK_VERIFY_UNKNOWN_KEY);
 }
@@ -268,8 +266,18 @@ static void test_outside_bases(void **state)
 static void test_injection(void **state)
 {
     static const char *const names[] = {
-        "*", "a*", ")(uid=*", "*)(uid=*", "admin)(|(uid=*", "x)(|(uid=*))",
-        "\\", "(", ")", "\\2a", "alice*", "*)(objectClass=*",
+        "*",
+        "a*",
+        ")(uid=*",
+        "*)(uid=*",
+        "admin)(|(uid=*",
+        "x)(|(uid=*))",
+        "\\",
+        "(",
+        ")",
+        "\\2a",
+        "alice*",
+        "*)(objectClass=*",
         "abc@def.ghi)(uid=alice)(abc=xyz",
     };
     (void)state;
@@ -325,12 +333,12 @@ static void test_no_traffic_for_non_keys(void **state)
     assert_int_equal(akt_verify_len(&V, "alice", 5, big, 8192, "sshd", 0,
                                     &(struct ak_verify_result){0}),
                      AK_VERIFY_MALFORMED);
-    assert_int_equal(akt_verify_len(&V, "alice", 5, big, sizeof(big), "sshd",
-                                    0, &(struct ak_verify_result){0}),
+    assert_int_equal(akt_verify_len(&V, "alice", 5, big, sizeof(big), "sshd", 0,
+                                    &(struct ak_verify_result){0}),
                      AK_VERIFY_MALFORMED);
     /* max-1, max+1 around the real length; and a key with a NUL inside */
-    assert_int_equal(akt_verify_len(&V, "alice", 5, alice_key, n - 1, "sshd",
-                                    0, &(struct ak_verify_result){0}),
+    assert_int_equal(akt_verify_len(&V, "alice", 5, alice_key, n - 1, "sshd", 0,
+                                    &(struct ak_verify_result){0}),
                      AK_VERIFY_MALFORMED);
     memcpy(k, alice_key, n);
     k[n] = 'a';
@@ -396,13 +404,13 @@ static void test_full_length_compare(void **state)
 static void test_malformed_records(void **state)
 {
     static const char *const tails[] = {
-        " created=20261127000000Z expires=never",               /* no hash */
-        " hash=b2b256: created=20261127000000Z expires=never",  /* empty */
+        " created=20261127000000Z expires=never",              /* no hash */
+        " hash=b2b256: created=20261127000000Z expires=never", /* empty */
         " hash=$argon2id$v=19$m=65536,t=2 created=20261127000000Z "
-        "expires=never",                                        /* truncated */
-        " hash=md5:00 created=20261127000000Z expires=never",   /* unknown */
+        "expires=never",                                      /* truncated */
+        " hash=md5:00 created=20261127000000Z expires=never", /* unknown */
         " hash=b2b256:000102030405060708090a0b0c0d0e0f:"
-        "00 created=20261127000000Z expires=never",             /* short */
+        "00 created=20261127000000Z expires=never", /* short */
         " hash=b2b256:000102030405060708090a0b0c0d0e0f:"
         "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b"
         " created=20261127000000Z expires=9999",
@@ -427,9 +435,9 @@ static void test_malformed_records(void **state)
         assert_int_equal(ak_key_generate("ak", key, sizeof(key), &k), AK_OK);
         snprintf(rec, sizeof(rec), "v1 id=%s%s", k.id, tails[i]);
         iv[0] = k.id;
-        assert_int_equal(akt_modify(admin, AKT_DN("bob"), LDAP_MOD_ADD,
-                                    AK_AT_RECORD, rv),
-                         LDAP_SUCCESS);
+        assert_int_equal(
+            akt_modify(admin, AKT_DN("bob"), LDAP_MOD_ADD, AK_AT_RECORD, rv),
+            LDAP_SUCCESS);
         assert_int_equal(
             akt_modify(admin, AKT_DN("bob"), LDAP_MOD_ADD, AK_AT_ID, iv),
             LDAP_SUCCESS);
@@ -484,8 +492,7 @@ static void test_two_holders(void **state)
     assert_int_equal(OUTCOME(NULL, key, "sshd"), AK_VERIFY_OK);
     rv[0] = akt_last_record();
     iv[0] = k.id;
-    akt_modify(admin, AKT_SVC_DN("svc-backup"), LDAP_MOD_ADD, AK_AT_RECORD,
-               rv);
+    akt_modify(admin, AKT_SVC_DN("svc-backup"), LDAP_MOD_ADD, AK_AT_RECORD, rv);
     akt_modify(admin, AKT_SVC_DN("svc-backup"), LDAP_MOD_ADD, AK_AT_ID, iv);
     akt_log_reset();
     assert_int_equal(OUTCOME(NULL, key, "sshd"), AK_VERIFY_UNAVAILABLE);
@@ -493,8 +500,7 @@ static void test_two_holders(void **state)
     /* with a user name only one entry matches, and that one is used */
     assert_int_equal(OUTCOME("alice", key, "sshd"), AK_VERIFY_OK);
     assert_int_equal(OUTCOME("svc-backup", key, "sshd"), AK_VERIFY_OK);
-    akt_modify(admin, AKT_SVC_DN("svc-backup"), LDAP_MOD_DELETE, AK_AT_ID,
-               iv);
+    akt_modify(admin, AKT_SVC_DN("svc-backup"), LDAP_MOD_DELETE, AK_AT_ID, iv);
 }
 
 /* BI-13: a referral in the tree is not chased; too many answers fail */
@@ -574,11 +580,11 @@ static void test_no_enumeration_by_timing(void **state)
         skip(); /* timing of instrumented code says nothing */
     strcpy(wrong, alice_key);
     akt_wrong_secret(wrong);
-    a = median_ms("alice", wrong, 300);         /* wrong key */
-    b = median_ms("nosuchuser", wrong, 300);    /* unknown user */
-    c = median_ms("nokeys", wrong, 300);        /* user without keys */
-    printf("# median ms: wrong key %.3f, unknown user %.3f, no keys %.3f\n",
-           a, b, c);
+    a = median_ms("alice", wrong, 300);      /* wrong key */
+    b = median_ms("nosuchuser", wrong, 300); /* unknown user */
+    c = median_ms("nokeys", wrong, 300);     /* user without keys */
+    printf("# median ms: wrong key %.3f, unknown user %.3f, no keys %.3f\n", a,
+           b, c);
     /* RELIABILITY.md S-05: difference under 2 ms */
     assert_true(b - a < 2.0 && a - b < 2.0);
     assert_true(c - a < 2.0 && a - c < 2.0);
@@ -590,8 +596,8 @@ static void test_transports(void **state)
     char extra[512];
     (void)state;
     /* ldapi:// with the service bind, and with SASL EXTERNAL */
-    akt_verifier_open(&w, akt_config("ldapi.conf", akt_env("AK_TEST_LDAPI"),
-                                     NULL));
+    akt_verifier_open(&w,
+                      akt_config("ldapi.conf", akt_env("AK_TEST_LDAPI"), NULL));
     assert_int_equal(akt_verify(&w, "alice", alice_key, "sshd", 0),
                      AK_VERIFY_OK);
     akt_verifier_close(&w);
