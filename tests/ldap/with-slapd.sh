@@ -39,8 +39,11 @@ for i in $(seq 1 "$n"); do
 done
 
 mkdir -p "$base/work"
-# AK_TEST_WRAPPER (e.g. valgrind) wraps the test program, never this script.
-(cd "$base/work" && ${AK_TEST_WRAPPER:-} "$@")
+# AK_TEST_WRAPPER (e.g. valgrind) wraps a test program, never a script:
+# test scripts wrap the programs they run themselves.
+wrapper=${AK_TEST_WRAPPER:-}
+[ "$(head -c 4 "$1" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ] || wrapper=
+(cd "$base/work" && $wrapper "$@")
 rc=$?
 cleanup
 if [ $rc -eq 0 ] || [ $rc -eq 77 ]; then
