@@ -12,6 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "ak_hash.h"
 #include "ak_record.h"
 #include "ak_schema.h"
@@ -503,18 +507,34 @@ static void test_two_holders(void **state)
     akt_modify(admin, AKT_SVC_DN("svc-backup"), LDAP_MOD_DELETE, AK_AT_ID, iv);
 }
 
-/* BI-13: a referral in the tree is not chased; too many answers fail */
+/* BI-13: a referral in the tree is not chased (nothing connects to the host
+ * it names); too many answers fail closed */
 static void test_referrals_and_sizelimit(void **state)
 {
     static const char *const ref_oc[] = {"referral", "extensibleObject", NULL};
     static const char *const pol_oc[] = {"organizationalRole", "apiKeyPolicy",
                                          NULL};
-    char dn[128];
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t l = sizeof(a);
+    char dn[128], ref[128];
+    int lfd;
     (void)state;
+    lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(lfd, 8), 0);
+    getsockname(lfd, (struct sockaddr *)&a, &l);
+    snprintf(ref, sizeof(ref), "ldap://127.0.0.1:%d/ou=moved,dc=evil",
+             ntohs(a.sin_port));
     akt_add_entry(admin, "ou=moved,ou=people,dc=example,dc=org", ref_oc, "ref",
-                  "ldap://127.0.0.1:9/ou=moved,dc=evil,dc=example");
+                  ref);
     assert_int_equal(OUTCOME("alice", alice_key, "sshd"), AK_VERIFY_OK);
     assert_int_equal(OUTCOME(NULL, alice_key, "sshd"), AK_VERIFY_OK);
+    assert_int_equal(OUTCOME("nosuchuser", alice_key, "sshd"),
+                     AK_VERIFY_UNKNOWN_KEY);
+    /* nobody came knocking at the referred host */
+    assert_int_equal(accept(lfd, NULL, NULL), -1);
+    close(lfd);
     akt_delete_entry(admin, "ou=moved,ou=people,dc=example,dc=org");
 
     for (int i = 0; i < AK_VERIFY_SIZELIMIT; i++) {
