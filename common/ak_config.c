@@ -65,6 +65,8 @@ static const struct opt opts[] = {
     {"key_prefix", T_PREFIX, OFF(key_prefix), 0, 0},
     {"policy_dn", T_DN, OFF(policy_dn), 0, 0},
     {"debug", T_BOOL, OFF(debug), 0, 0},
+    {"track_last_use", T_BOOL, OFF(track_last_use), 0, 0},
+    {"last_use_interval", T_UINT, OFF(last_use_interval), 1, 1440},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -353,6 +355,7 @@ static int set_defaults(struct ak_config *cfg)
     cfg->network_timeout = 5;
     cfg->timeout = 8;
     cfg->pool_size = 8;
+    cfg->last_use_interval = 15;
     if (!cfg->user_filter || !cfg->service_filter || !cfg->user_attr ||
         !cfg->key_prefix)
         return AK_ERR_NOMEM;
@@ -394,6 +397,17 @@ static void check(struct parser *p)
                 "in one directory tree");
     else if (rc != AK_OK)
         p->rc = rc;
+    if (p->rc != AK_OK)
+        return;
+    if (ak_dn_parse(cfg->user_base, &cfg->user_base_dn) != AK_OK ||
+        ak_dn_parse(cfg->service_base, &cfg->service_base_dn) != AK_OK ||
+        (cfg->policy_dn != NULL &&
+         ak_dn_parse(cfg->policy_dn, &cfg->policy_dnp) != AK_OK)) {
+        p->rc = AK_ERR_NOMEM; /* all were validated already */
+        return;
+    }
+    cfg->policy_in_search = cfg->policy_dn != NULL &&
+                            ak_dn_is_under(cfg->policy_dn, cfg->search_base);
     if (cfg->tls_reqcert < AK_TLS_DEMAND)
         ak_log(p->log, LOG_WARNING,
                "%s: tls_reqcert %s: server certificates are not enforced",
@@ -487,6 +501,9 @@ void ak_config_free(struct ak_config *cfg)
     for (unsigned i = 0; i < cfg->n_uri; i++)
         free(cfg->uri[i]);
     free(cfg->search_base);
+    ak_dn_free(cfg->user_base_dn);
+    ak_dn_free(cfg->service_base_dn);
+    ak_dn_free(cfg->policy_dnp);
     free(cfg->path);
     free(cfg);
 }

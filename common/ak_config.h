@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ak_dn.h"
 #include "ak_log.h"
 
 #define AK_URI_MAX 8
@@ -55,8 +56,18 @@ struct ak_config {
     char *policy_dn;
     bool debug;
 
-    /* Derived at load: where one search finds users and service users. */
+    /* Last-use tracking (apiKeyLastUsed): off by default; when on, the
+     * verifier writes a key's last use at most once per interval. */
+    bool track_last_use;
+    unsigned last_use_interval; /* minutes */
+
+    /* Derived at load: where one search finds users and service users,
+     * and the DNs the verifier compares entries with, parsed once. */
     char *search_base;
+    struct ak_dn *user_base_dn;
+    struct ak_dn *service_base_dn;
+    struct ak_dn *policy_dnp; /* NULL without policy_dn */
+    bool policy_in_search;    /* policy_dn lies under search_base */
 };
 
 /*

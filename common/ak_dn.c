@@ -64,6 +64,46 @@ static int common_tail(LDAPDN a, int na, LDAPDN b, int nb)
     return k;
 }
 
+struct ak_dn {
+    LDAPDN dn;
+    int n;
+};
+
+int ak_dn_parse(const char *s, struct ak_dn **out)
+{
+    struct ak_dn *d = calloc(1, sizeof(*d));
+
+    if (d == NULL)
+        return AK_ERR_NOMEM;
+    if (parse(s, &d->dn) != 0) {
+        free(d);
+        return AK_ERR_MALFORMED;
+    }
+    d->n = count(d->dn);
+    *out = d;
+    return AK_OK;
+}
+
+void ak_dn_free(struct ak_dn *dn)
+{
+    if (dn == NULL)
+        return;
+    ldap_dnfree(dn->dn);
+    free(dn);
+}
+
+bool ak_dnp_equal(const struct ak_dn *a, const struct ak_dn *b)
+{
+    return a != NULL && b != NULL && a->n == b->n &&
+           common_tail(a->dn, a->n, b->dn, b->n) == b->n;
+}
+
+bool ak_dnp_is_under(const struct ak_dn *dn, const struct ak_dn *base)
+{
+    return dn != NULL && base != NULL && dn->n >= base->n &&
+           common_tail(dn->dn, dn->n, base->dn, base->n) == base->n;
+}
+
 bool ak_dn_valid(const char *dn)
 {
     LDAPDN p;

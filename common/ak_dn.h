@@ -12,6 +12,17 @@
  * and spacing variants therefore cannot fool a suffix test.
  */
 
+/* A DN parsed once, for repeated comparisons (config bases, policy DN). */
+struct ak_dn;
+
+/* Parse s. AK_OK and *out (free with ak_dn_free), or AK_ERR_MALFORMED. */
+int ak_dn_parse(const char *s, struct ak_dn **out);
+void ak_dn_free(struct ak_dn *dn);
+
+/* As ak_dn_equal / ak_dn_is_under, on parsed DNs (NULL: false). */
+bool ak_dnp_equal(const struct ak_dn *a, const struct ak_dn *b);
+bool ak_dnp_is_under(const struct ak_dn *dn, const struct ak_dn *base);
+
 /* True when dn is a syntactically valid LDAPv3 DN (the empty DN is not). */
 bool ak_dn_valid(const char *dn);
 

@@ -22,33 +22,6 @@
 #define AK_FAILBACK_SECONDS 60
 #define AK_BINDPW_MAX 1024
 
-struct ak_conn {
-    LDAP *ld;
-    pid_t pid;
-    const char *uri;
-    unsigned timeout;
-    unsigned uri_index;
-    struct timespec since;
-    struct timespec deadline;
-    bool reused;
-    bool broken;
-    bool dropped;
-    struct ak_conn *next;
-};
-
-struct ak_dir {
-    const struct ak_config *cfg;
-    char *bind_dn;   /* NULL: no simple bind */
-    char *bind_mech; /* "EXTERNAL" or NULL */
-    char *bindpw;    /* sodium_malloc'd, NULL without simple bind */
-    size_t bindpw_len;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    struct ak_conn *idle;
-    unsigned n_open;
-    int last_uri; /* for logging failover once per transition */
-};
-
 /*
  * libldap writes with write(2): a server that closed the connection makes
  * that raise SIGPIPE, which kills hosts that keep the default action. A
@@ -85,6 +58,34 @@ static void pipe_restore(struct pipe_guard *g)
             ;
     pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
+
+struct ak_conn {
+    LDAP *ld;
+    pid_t pid;
+    const char *uri;
+    unsigned timeout;
+    unsigned uri_index;
+    struct timespec since;
+    struct timespec deadline;
+    bool reused;
+    bool broken;
+    bool dropped;
+    struct pipe_guard guard; /* taken at acquire, given back at release */
+    struct ak_conn *next;
+};
+
+struct ak_dir {
+    const struct ak_config *cfg;
+    char *bind_dn;   /* NULL: no simple bind */
+    char *bind_mech; /* "EXTERNAL" or NULL */
+    char *bindpw;    /* sodium_malloc'd, NULL without simple bind */
+    size_t bindpw_len;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct ak_conn *idle;
+    unsigned n_open;
+    int last_uri; /* for logging failover once per transition */
+};
 
 static struct timespec mono_now(void)
 {
@@ -376,11 +377,9 @@ static int service_bind(struct ak_dir *dir, struct ak_conn *c,
     return op_result(c, res, 1, log, what, &code);
 }
 
+/* Callers hold a SIGPIPE guard: the unbind writes. */
 static void conn_free(struct ak_conn *c)
 {
-    struct pipe_guard g;
-
-    pipe_block(&g);
     if (c->ld != NULL) {
         if (c->pid == getpid()) {
             ldap_unbind_ext(c->ld, NULL, NULL);
@@ -402,7 +401,6 @@ static void conn_free(struct ak_conn *c)
         }
     }
     free(c);
-    pipe_restore(&g);
 }
 
 /* Try one URI: connect, StartTLS if configured, bind. */
@@ -459,13 +457,10 @@ static int connect_any(struct ak_dir *dir, const struct ak_log *log,
                        struct ak_conn **out)
 {
     const struct ak_config *cfg = dir->cfg;
-    struct pipe_guard g;
     int rc = AK_ERR_BACKEND;
 
     for (unsigned i = 0; i < cfg->n_uri; i++) {
-        pipe_block(&g);
         rc = connect_one(dir, i, log, out);
-        pipe_restore(&g);
         if (rc == AK_OK) {
             pthread_mutex_lock(&dir->lock);
             if (dir->last_uri != (int)i && (dir->last_uri >= 0 || i > 0))
@@ -590,13 +585,17 @@ out:
 
 void ak_dir_close(struct ak_dir *dir)
 {
+    struct pipe_guard g;
+
     if (dir == NULL)
         return;
+    pipe_block(&g);
     while (dir->idle != NULL) {
         struct ak_conn *c = dir->idle;
         dir->idle = c->next;
         conn_free(c);
     }
+    pipe_restore(&g);
     pthread_cond_destroy(&dir->cond);
     pthread_mutex_destroy(&dir->lock);
     if (dir->bindpw != NULL)
@@ -636,8 +635,10 @@ int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
 {
     struct timespec wait_until = mono_after(dir->cfg->timeout);
     struct ak_conn *c = NULL;
+    struct pipe_guard g;
     int rc;
 
+    pipe_block(&g);
     pthread_mutex_lock(&dir->lock);
     for (;;) {
         if (!fresh && (c = take_idle(dir)) != NULL)
@@ -665,6 +666,7 @@ int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
         c->broken = false;
         c->dropped = false;
         c->deadline = mono_after(dir->cfg->timeout);
+        c->guard = g;
         *out = c;
         return AK_OK;
     }
@@ -676,16 +678,21 @@ int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
         dir->n_open--;
         pthread_cond_signal(&dir->cond);
         pthread_mutex_unlock(&dir->lock);
+        pipe_restore(&g);
         return rc;
     }
+    c->guard = g;
     *out = c;
     return AK_OK;
 }
 
 void ak_dir_release(struct ak_dir *dir, struct ak_conn *c)
 {
+    struct pipe_guard g;
+
     if (c == NULL)
         return;
+    g = c->guard;
     pthread_mutex_lock(&dir->lock);
     if (c->broken || c->pid != getpid()) {
         dir->n_open--;
@@ -696,6 +703,7 @@ void ak_dir_release(struct ak_dir *dir, struct ak_conn *c)
     }
     pthread_cond_signal(&dir->cond);
     pthread_mutex_unlock(&dir->lock);
+    pipe_restore(&g);
 }
 
 LDAP *ak_conn_ld(struct ak_conn *c)
@@ -738,12 +746,9 @@ int ak_conn_search_recv(struct ak_conn *c, int msgid, const struct ak_log *log,
                         LDAPMessage **res)
 {
     LDAPMessage *chain = NULL, *m;
-    struct pipe_guard g;
     int rc;
 
-    pipe_block(&g); /* an abandon after a timeout writes too */
     rc = wait_result(c, msgid, LDAP_MSG_ALL, log, "search", &chain);
-    pipe_restore(&g);
     if (rc != AK_OK) {
         ldap_msgfree(chain);
         return rc;
@@ -786,20 +791,16 @@ int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
                    const struct ak_log *log)
 {
     LDAPMessage *res = NULL;
-    struct pipe_guard g;
     int msgid, rc, code = LDAP_OTHER;
 
-    pipe_block(&g);
     rc = ldap_modify_ext(c->ld, dn, mods, NULL, NULL, &msgid);
     if (rc != LDAP_SUCCESS) {
-        pipe_restore(&g);
         log_ld(log, LOG_ERR, c->ld, c->uri, "modify", rc);
         c->broken = true;
         c->dropped = rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR;
         return AK_ERR_BACKEND;
     }
     rc = wait_result(c, msgid, LDAP_MSG_ALL, log, "modify", &res);
-    pipe_restore(&g);
     if (rc != AK_OK) {
         ldap_msgfree(res);
         return rc;

@@ -12,6 +12,7 @@
 #define AK_AT_EXPIRES "apiKeyExpires"
 #define AK_AT_DISABLED "apiKeyDisabled"
 #define AK_AT_OWNER "apiKeyOwner"
+#define AK_AT_LAST_USED "apiKeyLastUsed"
 
 #define AK_AT_REQUIRE_EXPIRY "apiKeyRequireExpiry"
 #define AK_AT_MAX_LIFETIME "apiKeyMaxLifetime"

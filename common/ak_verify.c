@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "ak_dn.h"
+#include "ak_entry.h"
 #include "ak_hash.h"
 #include "ak_policy.h"
 #include "ak_record.h"
@@ -18,7 +19,7 @@
 
 /* What one search told us, before any secret is looked at. */
 struct found {
-    LDAPMessage *holder; /* the entry owning the key id, or NULL */
+    struct ak_entry holder; /* the entry owning the key id (if n_holders) */
     char *holder_dn;
     unsigned n_holders;
     bool policy_found;
@@ -44,39 +45,23 @@ static void dummy_verify(const struct ak_verify_request *req)
     (void)ak_hash_verify(digest, req->key, req->key_len, salt);
 }
 
-static bool has_value(LDAP *ld, LDAPMessage *e, const char *attr,
-                      const char *want, bool nocase)
-{
-    struct berval **v = ldap_get_values_len(ld, e, attr);
-    size_t n = strlen(want);
-    bool hit = false;
-
-    for (int i = 0; v != NULL && v[i] != NULL && !hit; i++)
-        hit = v[i]->bv_len == n &&
-              (nocase ? strncasecmp(v[i]->bv_val, want, n) == 0
-                      : memcmp(v[i]->bv_val, want, n) == 0);
-    ldap_value_free_len(v);
-    return hit;
-}
-
-static void read_policy(LDAP *ld, LDAPMessage *e, struct found *f)
+static void read_policy(const struct ak_entry *en, struct found *f)
 {
     static const char *const attrs[] = {AK_AT_REQUIRE_EXPIRY,
                                         AK_AT_MAX_LIFETIME, AK_AT_NOTICE_DAYS};
     memset(&f->policy, 0, sizeof(f->policy));
     f->policy_found = true;
     for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
-        struct berval **v = ldap_get_values_len(ld, e, attrs[a]);
-        int n = ldap_count_values_len(v);
-        if (n > 1 && a < 2) { /* single-valued by schema; be sure */
+        BerVarray v = ak_entry_get(en, attrs[a]);
+        if (ak_entry_count(en, attrs[a]) > 1 && a < 2) {
+            /* single-valued by schema; be sure */
             f->policy_bad = true;
             f->policy_bad_attr = attrs[a];
         }
-        for (int i = 0; v != NULL && v[i] != NULL; i++)
-            if (ak_policy_set(&f->policy, attrs[a], v[i]->bv_val, v[i]->bv_len,
+        for (int i = 0; v != NULL && v[i].bv_val != NULL; i++)
+            if (ak_policy_set(&f->policy, attrs[a], v[i].bv_val, v[i].bv_len,
                               &f->policy_bad_attr) != AK_OK)
                 f->policy_bad = true;
-        ldap_value_free_len(v);
     }
 }
 
@@ -85,29 +70,33 @@ static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
 {
     for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL;
          e = ldap_next_entry(ld, e)) {
-        char *dn = ldap_get_dn(ld, e);
-        if (dn == NULL)
-            continue;
-        if (cfg->policy_dn != NULL && ak_dn_equal(dn, cfg->policy_dn)) {
-            read_policy(ld, e, f);
-        } else if (has_value(ld, e, AK_AT_ID, kid, false)) {
-            if (!ak_dn_is_under(dn, cfg->user_base) &&
-                !ak_dn_is_under(dn, cfg->service_base)) {
+        struct ak_entry en;
+        bool keep = false;
+
+        if (ak_entry_open(ld, e, &en) != AK_OK)
+            continue; /* an entry we cannot read is no entry of ours */
+        if (en.parsed == NULL) {
+            /* an entry we cannot name is no entry of ours either */
+        } else if (ak_dnp_equal(en.parsed, cfg->policy_dnp)) {
+            read_policy(&en, f);
+        } else if (ak_entry_has(&en, AK_AT_ID, kid, false)) {
+            if (!ak_dnp_is_under(en.parsed, cfg->user_base_dn) &&
+                !ak_dnp_is_under(en.parsed, cfg->service_base_dn)) {
                 char q[256];
                 ak_log(log, LOG_WARNING,
                        "entry %s holds key id %s but lies outside user_base "
                        "and service_base; ignored",
-                       ak_log_quote(q, sizeof(q), dn, (unsigned)strlen(dn)),
+                       ak_log_quote(q, sizeof(q), en.dn.bv_val,
+                                    (unsigned)en.dn.bv_len),
                        kid);
-            } else {
-                f->n_holders++;
-                if (f->holder == NULL) {
-                    f->holder = e;
-                    f->holder_dn = strdup(dn);
-                }
+            } else if (f->n_holders++ == 0) {
+                f->holder_dn = ak_entry_dn(&en);
+                f->holder = en;
+                keep = true;
             }
         }
-        ldap_memfree(dn);
+        if (!keep)
+            ak_entry_close(&en);
     }
 }
 
@@ -118,8 +107,7 @@ static int search(struct ak_dir *dir, const char *filter, char **attrs,
                   LDAPMessage **res, LDAPMessage **pres)
 {
     const struct ak_config *cfg = ak_dir_config(dir);
-    bool policy_apart = cfg->policy_dn != NULL &&
-                        !ak_dn_is_under(cfg->policy_dn, cfg->search_base);
+    bool policy_apart = cfg->policy_dn != NULL && !cfg->policy_in_search;
     char *pattrs[] = {AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY),
                       AK_LDAP_STR(AK_AT_MAX_LIFETIME),
                       AK_LDAP_STR(AK_AT_NOTICE_DAYS), NULL};
@@ -164,36 +152,28 @@ static int search(struct ak_dir *dir, const char *filter, char **attrs,
     return rc;
 }
 
+/*
+ * (|(&(apiKeyId=K)(uid=U)(|USER_FILTER
+ * SERVICE_FILTER))(objectClass=apiKeyPolicy)) The policy branch is there only
+ * when the policy entry lies under the search base. Short on purpose: libldap's
+ * filter encoder is a good part of a verification's client-side cost.
+ */
 static char *build_filter(const struct ak_config *cfg,
                           const struct ak_verify_request *req, const char *kid)
 {
-    char *id_f = NULL, *user_f = NULL, *owner = NULL, *holder = NULL;
-    char *filter = NULL;
-    int n;
+    char *id_f = NULL, *user_f = NULL, *holder = NULL, *filter = NULL;
 
     if (ak_filter_eq(AK_AT_ID, kid, strlen(kid), &id_f) != AK_OK)
         goto out;
-    if (req->user != NULL) {
-        if (ak_filter_eq(cfg->user_attr, req->user, req->user_len, &user_f) !=
-            AK_OK)
-            goto out;
-        n = asprintf(&owner, "(|(&%s%s)(&%s%s))", cfg->user_filter, user_f,
-                     cfg->service_filter, user_f);
-    } else {
-        n = asprintf(&owner, "(|%s%s)", cfg->user_filter, cfg->service_filter);
-    }
-    if (n < 0) {
-        owner = NULL;
+    if (req->user != NULL && ak_filter_eq(cfg->user_attr, req->user,
+                                          req->user_len, &user_f) != AK_OK)
         goto out;
-    }
-    if (asprintf(&holder, "(&(objectClass=" AK_OC_HOLDER ")%s%s)", id_f,
-                 owner) < 0) {
+    if (asprintf(&holder, "(&%s%s(|%s%s))", id_f, user_f ? user_f : "",
+                 cfg->user_filter, cfg->service_filter) < 0) {
         holder = NULL;
         goto out;
     }
-    /* The policy entry rides along in the same search when it can. */
-    if (cfg->policy_dn != NULL &&
-        ak_dn_is_under(cfg->policy_dn, cfg->search_base)) {
+    if (cfg->policy_in_search) {
         if (asprintf(&filter, "(|%s(objectClass=" AK_OC_POLICY "))", holder) <
             0)
             filter = NULL;
@@ -204,86 +184,83 @@ static char *build_filter(const struct ak_config *cfg,
 out:
     free(id_f);
     free(user_f);
-    free(owner);
     free(holder);
     return filter;
 }
 
 /* The owner's user name: as given, or the entry's single user_attr value. */
-static char *owner_name(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
+static char *owner_name(const struct ak_entry *en, const struct ak_config *cfg,
                         const struct ak_verify_request *req)
 {
-    struct berval **v;
-    char *name = NULL;
+    BerVarray v;
 
     if (req->user != NULL)
         return strndup(req->user, req->user_len);
-    v = ldap_get_values_len(ld, e, cfg->user_attr);
-    if (ldap_count_values_len(v) == 1 &&
-        ak_user_name_valid(v[0]->bv_val, v[0]->bv_len))
-        name = strndup(v[0]->bv_val, v[0]->bv_len);
-    ldap_value_free_len(v);
-    return name;
+    v = ak_entry_get(en, cfg->user_attr);
+    if (ak_entry_count(en, cfg->user_attr) == 1 &&
+        ak_user_name_valid(v[0].bv_val, v[0].bv_len))
+        return strndup(v[0].bv_val, v[0].bv_len);
+    return NULL;
 }
 
 /* Find and parse the one record of kid. AK_OK, or detail set. */
-static int find_record(LDAP *ld, LDAPMessage *e, const char *kid,
+static int find_record(const struct ak_entry *en, const char *kid,
                        struct ak_record *rec, const char **detail)
 {
-    struct berval **v = ldap_get_values_len(ld, e, AK_AT_RECORD);
+    BerVarray v = ak_entry_get(en, AK_AT_RECORD);
     struct berval *match = NULL;
     unsigned n = 0;
-    int rc = AK_ERR_MALFORMED;
 
-    for (int i = 0; v != NULL && v[i] != NULL; i++) {
+    for (int i = 0; v != NULL && v[i].bv_val != NULL; i++) {
         char id[AK_KEY_ID_LEN + 1];
-        if (ak_record_peek_id(v[i]->bv_val, v[i]->bv_len, id) &&
+        if (ak_record_peek_id(v[i].bv_val, v[i].bv_len, id) &&
             strcmp(id, kid) == 0) {
             n++;
-            match = v[i];
+            match = &v[i];
         }
     }
-    if (n == 0)
+    if (n == 0) {
         *detail = "no record for this key id";
-    else if (n > 1)
+        return AK_ERR_MALFORMED;
+    }
+    if (n > 1) {
         *detail = "several records for this key id";
-    else if (ak_record_parse(match->bv_val, match->bv_len, rec, detail) ==
-             AK_OK)
-        rc = AK_OK;
-    ldap_value_free_len(v);
-    return rc;
+        return AK_ERR_MALFORMED;
+    }
+    return ak_record_parse(match->bv_val, match->bv_len, rec, detail);
 }
 
-static const char *owner_lock(LDAP *ld, LDAPMessage *e, time_t now)
+static const char *owner_lock(const struct ak_entry *en, time_t now)
 {
     for (int a = 0; a < AK_OWNER_N_ATTRS; a++) {
-        struct berval **v = ldap_get_values_len(ld, e, ak_owner_attr_names[a]);
-        const char *why = NULL;
-        for (int i = 0; v != NULL && v[i] != NULL && why == NULL; i++)
-            why = ak_owner_value_locks((enum ak_owner_attr)a, v[i]->bv_val,
-                                       v[i]->bv_len, now);
-        ldap_value_free_len(v);
-        if (why != NULL)
-            return why;
+        BerVarray v = ak_entry_get(en, ak_owner_attr_names[a]);
+        for (int i = 0; v != NULL && v[i].bv_val != NULL; i++) {
+            const char *why = ak_owner_value_locks(
+                (enum ak_owner_attr)a, v[i].bv_val, v[i].bv_len, now);
+            if (why != NULL)
+                return why;
+        }
     }
     return NULL;
 }
 
 /* Judge the holder entry once the search is in. */
-static enum ak_outcome
-judge(LDAP *ld, struct found *f, const struct ak_config *cfg,
-      const struct ak_verify_request *req, const char *kid, time_t now,
-      const struct ak_log *log, struct ak_verify_result *res)
+static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
+                             const struct ak_verify_request *req,
+                             const char *kid, time_t now,
+                             const struct ak_log *log,
+                             struct ak_verify_result *res)
 {
-    struct ak_record rec;
+    const struct ak_entry *en = &f->holder;
     const struct ak_policy *pol = cfg->policy_dn ? &f->policy : NULL;
+    struct ak_record rec;
     const char *why = NULL;
     char q[256];
 
-    res->owner_dn = strdup(f->holder_dn);
-    res->owner_name = owner_name(ld, f->holder, cfg, req);
+    res->owner_dn = f->holder_dn ? strdup(f->holder_dn) : NULL;
+    res->owner_name = owner_name(en, cfg, req);
     res->service_user =
-        has_value(ld, f->holder, "objectClass", AK_OC_SERVICE_USER, true);
+        ak_entry_has(en, "objectClass", AK_OC_SERVICE_USER, true);
     if (res->owner_dn == NULL) {
         dummy_verify(req);
         return AK_VERIFY_INTERNAL;
@@ -293,7 +270,7 @@ judge(LDAP *ld, struct found *f, const struct ak_config *cfg,
         res->detail = "owner entry has no single valid user name";
         return AK_VERIFY_UNKNOWN_KEY;
     }
-    if (find_record(ld, f->holder, kid, &rec, &why) != AK_OK) {
+    if (find_record(en, kid, &rec, &why) != AK_OK) {
         dummy_verify(req);
         ak_log(log, LOG_WARNING, "entry %s: key %s: %s; record skipped",
                ak_log_quote(q, sizeof(q), f->holder_dn,
@@ -326,7 +303,7 @@ judge(LDAP *ld, struct found *f, const struct ak_config *cfg,
         res->detail = "record created in the future";
         return AK_VERIFY_UNKNOWN_KEY;
     }
-    res->detail = owner_lock(ld, f->holder, now);
+    res->detail = owner_lock(en, now);
     if (res->detail != NULL)
         return AK_VERIFY_OWNER_LOCKED;
     if (!ak_record_allows_service(&rec, req->service)) {
@@ -454,15 +431,16 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
         ak_log(log, LOG_ERR, "policy %s: %s%s%s", cfg->policy_dn, res->detail,
                f.policy_bad_attr ? " in " : "",
                f.policy_bad_attr ? f.policy_bad_attr : "");
-    } else if (f.holder == NULL) {
+    } else if (f.n_holders == 0) {
         dummy_verify(req);
         res->outcome = AK_VERIFY_UNKNOWN_KEY;
         res->detail = "no entry owns this key id for the given user";
     } else {
-        res->outcome =
-            judge(ak_conn_ld(conn), &f, cfg, req, key.id, now, log, res);
+        res->outcome = judge(&f, cfg, req, key.id, now, log, res);
     }
 out:
+    if (f.n_holders > 0)
+        ak_entry_close(&f.holder);
     ldap_msgfree(sres);
     ldap_msgfree(pres);
     if (conn != NULL)

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_manage.c - whoami, add, delete and paged search for the tools */
+#include "ak_manage.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ak_status.h"
+
+int ak_manage_status(int code)
+{
+    switch (code) {
+    case LDAP_SUCCESS:
+        return AK_OK;
+    case LDAP_NO_SUCH_ATTRIBUTE:
+    case LDAP_TYPE_OR_VALUE_EXISTS:
+    case LDAP_ASSERTION_FAILED:
+    case LDAP_ALREADY_EXISTS:
+    case LDAP_NOT_ALLOWED_ON_NONLEAF:
+        return AK_ERR_CONFLICT;
+    case LDAP_INSUFFICIENT_ACCESS:
+    case LDAP_INAPPROPRIATE_AUTH:
+    case LDAP_INVALID_CREDENTIALS:
+    case LDAP_STRONG_AUTH_REQUIRED:
+    case LDAP_CONFIDENTIALITY_REQUIRED:
+    case LDAP_ADMINLIMIT_EXCEEDED:
+    case LDAP_SIZELIMIT_EXCEEDED:
+    case LDAP_TIMELIMIT_EXCEEDED:
+        return AK_ERR_DENIED;
+    case LDAP_NO_SUCH_OBJECT:
+        return AK_ERR_NOT_FOUND;
+    case LDAP_OBJECT_CLASS_VIOLATION:
+    case LDAP_CONSTRAINT_VIOLATION:
+    case LDAP_INVALID_SYNTAX:
+    case LDAP_UNDEFINED_TYPE:
+    case LDAP_INVALID_DN_SYNTAX:
+    case LDAP_NAMING_VIOLATION:
+        return AK_ERR_INVALID;
+    case LDAP_NO_MEMORY:
+        return AK_ERR_NOMEM;
+    default:
+        return AK_ERR_BACKEND;
+    }
+}
+
+/* Log a failed operation with the server's diagnostic text. */
+static int failed(LDAP *ld, int code, const char *what, const char *dn,
+                  const struct ak_log *log)
+{
+    char *diag = NULL;
+
+    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+    ak_log(log, LOG_ERR, "%s %s: %s%s%s", what, dn ? dn : "",
+           ldap_err2string(code), diag && *diag ? "; " : "",
+           diag && *diag ? diag : "");
+    ldap_memfree(diag);
+    return ak_manage_status(code);
+}
+
+int ak_manage_whoami(struct ak_conn *c, const struct ak_log *log, char **dn,
+                     char **raw)
+{
+    struct berval *id = NULL;
+    int rc;
+
+    *dn = NULL;
+    if (raw != NULL)
+        *raw = NULL;
+    rc = ldap_whoami_s(ak_conn_ld(c), &id, NULL, NULL);
+    if (rc != LDAP_SUCCESS)
+        return failed(ak_conn_ld(c), rc, "Who am I?", NULL, log);
+    if (id == NULL || id->bv_len == 0) {
+        *dn = strdup("");
+    } else if (id->bv_len > 3 && memcmp(id->bv_val, "dn:", 3) == 0) {
+        *dn = strndup(id->bv_val + 3, id->bv_len - 3);
+    } else {
+        if (raw != NULL)
+            *raw = strndup(id->bv_val, id->bv_len);
+        ber_bvfree(id);
+        return AK_ERR_NOT_FOUND;
+    }
+    ber_bvfree(id);
+    return *dn != NULL ? AK_OK : AK_ERR_NOMEM;
+}
+
+int ak_manage_add(struct ak_conn *c, const char *dn, LDAPMod **attrs,
+                  const struct ak_log *log)
+{
+    int rc = ldap_add_ext_s(ak_conn_ld(c), dn, attrs, NULL, NULL);
+    return rc == LDAP_SUCCESS ? AK_OK
+                              : failed(ak_conn_ld(c), rc, "add", dn, log);
+}
+
+int ak_manage_delete(struct ak_conn *c, const char *dn,
+                     const struct ak_log *log)
+{
+    int rc = ldap_delete_ext_s(ak_conn_ld(c), dn, NULL, NULL);
+    return rc == LDAP_SUCCESS ? AK_OK
+                              : failed(ak_conn_ld(c), rc, "delete", dn, log);
+}
+
+int ak_manage_search(struct ak_conn *c, const struct ak_config *cfg,
+                     const char *base, int scope, const char *filter,
+                     char **attrs, unsigned page_size, ak_manage_entry_fn fn,
+                     void *ctx, const struct ak_log *log)
+{
+    LDAP *ld = ak_conn_ld(c);
+    struct berval cookie = {0, NULL};
+    struct timeval tv = {.tv_sec = (time_t)cfg->timeout};
+    int rc = AK_OK;
+
+    if (page_size == 0)
+        page_size = 500;
+    do {
+        LDAPControl *page = NULL, *sctrl[2] = {NULL, NULL};
+        LDAPControl **rctrls = NULL, *resp;
+        LDAPMessage *res = NULL;
+        char *diag = NULL;
+        int err = LDAP_OTHER, lrc;
+
+        lrc = ldap_create_page_control(ld, (ber_int_t)page_size, &cookie, 0,
+                                       &page);
+        if (lrc != LDAP_SUCCESS) {
+            rc = AK_ERR_NOMEM;
+            break;
+        }
+        sctrl[0] = page;
+        lrc = ldap_search_ext_s(ld, base, scope, filter, attrs, 0, sctrl, NULL,
+                                &tv, 0, &res);
+        ldap_control_free(page);
+        if (res == NULL) {
+            rc = failed(ld, lrc, "search", base, log);
+            break;
+        }
+        for (LDAPMessage *e = ldap_first_entry(ld, res);
+             e != NULL && rc == AK_OK; e = ldap_next_entry(ld, e))
+            rc = fn(ctx, ld, e);
+        lrc = ldap_parse_result(ld, res, &err, NULL, &diag, NULL, &rctrls, 1);
+        if (lrc != LDAP_SUCCESS)
+            err = lrc;
+        if (rc == AK_OK && err != LDAP_SUCCESS) {
+            ak_log(log, LOG_ERR, "search %s: %s%s%s%s", base,
+                   ldap_err2string(err), diag && *diag ? "; " : "",
+                   diag && *diag ? diag : "",
+                   err == LDAP_SIZELIMIT_EXCEEDED ||
+                           err == LDAP_ADMINLIMIT_EXCEEDED
+                       ? " (the bound identity needs a higher size limit: "
+                         "olcLimits)"
+                       : "");
+            rc = ak_manage_status(err);
+        }
+        ldap_memfree(diag);
+        ber_memfree(cookie.bv_val);
+        cookie.bv_val = NULL;
+        cookie.bv_len = 0;
+        resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+        if (rc == AK_OK && resp != NULL) {
+            ber_int_t estimate = 0;
+            if (ldap_parse_pageresponse_control(ld, resp, &estimate,
+                                                &cookie) != LDAP_SUCCESS)
+                rc = AK_ERR_BACKEND;
+        }
+        ldap_controls_free(rctrls);
+    } while (rc == AK_OK && cookie.bv_val != NULL && cookie.bv_len > 0);
+    ber_memfree(cookie.bv_val);
+    return rc;
+}
+
+int ak_manage_child_dn(const char *attr, const char *value, const char *parent,
+                       char **out)
+{
+    LDAPAVA ava;
+    LDAPAVA *rdn[2] = {&ava, NULL};
+    char *s = NULL;
+    int n;
+
+    *out = NULL;
+    if (value == NULL || value[0] == '\0')
+        return AK_ERR_INVALID;
+    memset(&ava, 0, sizeof(ava));
+    ava.la_attr.bv_val = (char *)(uintptr_t)attr;
+    ava.la_attr.bv_len = strlen(attr);
+    ava.la_value.bv_val = (char *)(uintptr_t)value;
+    ava.la_value.bv_len = strlen(value);
+    ava.la_flags = LDAP_AVA_STRING;
+    if (ldap_rdn2str(rdn, &s, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS ||
+        s == NULL)
+        return AK_ERR_NOMEM;
+    n = asprintf(out, "%s,%s", s, parent);
+    ldap_memfree(s);
+    if (n < 0) {
+        *out = NULL;
+        return AK_ERR_NOMEM;
+    }
+    return AK_OK;
+}
