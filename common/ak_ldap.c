@@ -78,7 +78,7 @@ struct ak_dir {
     const struct ak_config *cfg;
     char *bind_dn;   /* NULL: no simple bind */
     char *bind_mech; /* "EXTERNAL" or NULL */
-    char *bindpw;    /* sodium_malloc'd, NULL without simple bind */
+    char *bindpw;    /* ak_secret_alloc'd, NULL without simple bind */
     size_t bindpw_len;
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -483,7 +483,7 @@ static struct ak_dir *dir_new(const struct ak_config *cfg)
     struct ak_dir *dir;
     pthread_condattr_t ca;
 
-    if (ak_crypto_init() != AK_OK) /* for sodium_malloc */
+    if (ak_crypto_init() != AK_OK) /* libsodium before any use */
         return NULL;
     dir = calloc(1, sizeof(*dir));
     if (dir == NULL)
@@ -559,7 +559,7 @@ int ak_dir_open_bind(struct ak_dir **out, const struct ak_config *cfg,
         return AK_ERR_NOMEM;
     if (bind->dn != NULL) {
         dir->bind_dn = strdup(bind->dn);
-        dir->bindpw = sodium_malloc(bind->pw_len + 1);
+        dir->bindpw = ak_secret_alloc(bind->pw_len + 1);
         if (dir->bind_dn == NULL || dir->bindpw == NULL) {
             rc = AK_ERR_NOMEM;
             goto out;
@@ -598,8 +598,7 @@ void ak_dir_close(struct ak_dir *dir)
     pipe_restore(&g);
     pthread_cond_destroy(&dir->cond);
     pthread_mutex_destroy(&dir->lock);
-    if (dir->bindpw != NULL)
-        sodium_free(dir->bindpw); /* wipes */
+    ak_secret_free(dir->bindpw); /* wipes */
     free(dir->bind_dn);
     free(dir->bind_mech);
     free(dir);

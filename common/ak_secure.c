@@ -59,8 +59,6 @@ int ak_file_read(const char *path, enum ak_file_kind kind, size_t max,
                path ? path : "(null)");
         return AK_ERR_CONFIG;
     }
-    if (kind == AK_FILE_SECRET && ak_crypto_init() != AK_OK)
-        return AK_ERR_CRYPTO; /* sodium_malloc needs sodium_init */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
     if (fd < 0) {
         if (errno == ENOENT) {
@@ -83,7 +81,7 @@ int ak_file_read(const char *path, enum ak_file_kind kind, size_t max,
     if (rc != AK_OK)
         goto out;
     /* One byte more than allowed, so growth after fstat is noticed. */
-    buf = kind == AK_FILE_SECRET ? sodium_malloc(max + 2) : malloc(max + 2);
+    buf = kind == AK_FILE_SECRET ? ak_secret_alloc(max + 2) : malloc(max + 2);
     if (buf == NULL) {
         rc = AK_ERR_NOMEM;
         goto out;
@@ -118,12 +116,41 @@ out:
     return rc;
 }
 
+/* The allocation's size sits in front of the secret, so that freeing
+ * wipes and unlocks exactly what was allocated and locked. */
+struct secret_head {
+    size_t size;
+    max_align_t align;
+};
+
+char *ak_secret_alloc(size_t size)
+{
+    struct secret_head *h = calloc(1, sizeof(*h) + size);
+
+    if (h == NULL)
+        return NULL;
+    h->size = size;
+    (void)sodium_mlock((char *)(h + 1), size); /* best effort */
+    return (char *)(h + 1);
+}
+
+void ak_secret_free(char *p)
+{
+    struct secret_head *h;
+
+    if (p == NULL)
+        return;
+    h = (struct secret_head *)(void *)p - 1;
+    sodium_munlock(p, h->size); /* wipes first, whether unlocking works */
+    free(h);
+}
+
 void ak_file_free(char *buf, size_t len, enum ak_file_kind kind)
 {
     if (buf == NULL)
         return;
     if (kind == AK_FILE_SECRET) {
-        sodium_free(buf); /* wipes the whole allocation */
+        ak_secret_free(buf);
         return;
     }
     sodium_memzero(buf, len);

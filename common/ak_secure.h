@@ -21,12 +21,23 @@ enum ak_file_kind {
  * naming the path and the rule.
  *
  * On success returns AK_OK; *out owns a NUL-terminated copy of the contents
- * (*len bytes without the NUL), allocated with sodium_malloc for
+ * (*len bytes without the NUL), allocated with ak_secret_alloc for
  * AK_FILE_SECRET and malloc otherwise; free it with ak_file_free(). On
  * failure *out is untouched. A missing file returns AK_ERR_NOT_FOUND.
  */
 int ak_file_read(const char *path, enum ak_file_kind kind, size_t max,
                  const struct ak_log *log, char **out, size_t *len);
+
+/*
+ * Memory for secrets (a bind password) that is locked against swapping and
+ * wiped when freed. Deliberately not sodium_malloc: its guard pages cost an
+ * mmap and several mprotect calls per allocation and again per free, about
+ * 100 us per login on a VM, paid by every sshd and su login; mlock and
+ * sodium_memzero give what matters here (never swapped, never left behind).
+ * mlock failing (RLIMIT_MEMLOCK) is not an error. NULL on allocation failure.
+ */
+char *ak_secret_alloc(size_t size);
+void ak_secret_free(char *p); /* wipes all of it; NULL is accepted */
 
 /* Wipe and free what ak_file_read() returned. NULL is accepted. */
 void ak_file_free(char *buf, size_t len, enum ak_file_kind kind);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,9 +349,47 @@ static pid_t slapd_pid(void)
     return pid;
 }
 
+static bool all_threads_stopped(pid_t pid)
+{
+    char path[64];
+    DIR *d;
+    struct dirent *e;
+    bool stopped = true;
+
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    d = opendir(path);
+    if (d == NULL)
+        return false;
+    while (stopped && (e = readdir(d)) != NULL) {
+        char stat[400], buf[512], *p;
+        FILE *f;
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(stat, sizeof(stat), "%s/%s/stat", path, e->d_name);
+        f = fopen(stat, "r");
+        if (f == NULL)
+            continue; /* thread gone */
+        p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+        fclose(f);
+        /* "pid (comm) S ...": the state follows the last ')' */
+        if (p == NULL || p[1] != ' ' || (p[2] != 'T' && p[2] != 't'))
+            stopped = false;
+    }
+    closedir(d);
+    return stopped;
+}
+
+void akt_stop_pid(pid_t pid)
+{
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    for (int i = 0; i < 500 && !all_threads_stopped(pid); i++)
+        usleep(2000);
+    assert_true(all_threads_stopped(pid));
+}
+
 void akt_slapd_stop(void)
 {
-    assert_int_equal(kill(slapd_pid(), SIGSTOP), 0);
+    akt_stop_pid(slapd_pid());
 }
 
 void akt_slapd_cont(void)

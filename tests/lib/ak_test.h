@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <ldap.h>
@@ -95,6 +96,11 @@ bool akt_under_valgrind(void);
 
 /* Monotonic seconds, for time bounds. */
 double akt_now(void);
+
+/* SIGSTOP pid and return once every one of its threads is stopped:
+ * kill() only queues the signal, and a loaded machine may let slapd
+ * answer one more request before it takes effect. */
+void akt_stop_pid(pid_t pid);
 
 /* Pause / resume the slapd (SIGSTOP / SIGCONT). */
 void akt_slapd_stop(void);

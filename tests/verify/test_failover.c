@@ -79,7 +79,7 @@ static void test_hung_first_server(void **state)
     double t0, took;
     (void)state;
     akt_verifier_open(&v, akt_config("two.conf", uris, NULL));
-    kill(pid1, SIGSTOP);
+    akt_stop_pid(pid1);
     t0 = akt_now();
     assert_int_equal(akt_verify(&v, "alice", key, "sshd", 0), AK_VERIFY_OK);
     took = akt_now() - t0;
