@@ -167,7 +167,9 @@ int cli_open(struct cli *cli)
         bind.pw_len = pw_len;
     }
     rc = ak_dir_open_bind(&cli->dir, cli->cfg, &bind, &cli->log);
-    if (pw != NULL)
+    if (pw != NULL && cli->pw_file != NULL)
+        ak_file_free(pw, pw_len, AK_FILE_SECRET); /* wipes */
+    else if (pw != NULL)
         sodium_free(pw); /* wipes */
     return rc == AK_OK ? EXIT_OK : cli_exit_for(rc);
 }
