@@ -67,13 +67,36 @@ show "echo \$KEY | apikey verify dana --service sshd"
 echo "$KEY" | apikey verify dana --service sshd
 
 step "A wrong key is refused"
-WRONG="${KEY:0:40}x${KEY:41}"
+c=${KEY:40:1}; [ "$c" = x ] && r=y || r=x   # a different character
+WRONG="${KEY:0:40}$r${KEY:41}"
 show "echo <key with one character changed> | apikey verify dana"
 echo "$WRONG" | apikey verify dana --service sshd || echo "(exit status $?)"
 echo "(a mistyped key fails its checksum offline: no LDAP traffic at all)"
 show "echo <a real key, but bob's> | apikey verify dana"
 OTHER=$(admin create bob --days 1 2>/dev/null)
 echo "$OTHER" | apikey verify dana --service sshd || echo "(exit status $?)"
+
+step "Log in through PAM with the key (pamtester under pam_wrapper, a private service dir)"
+PAM_MODULE="$top/build-demo/pam_apikey/pam_apikey.so"
+PAM_WRAPPER_LIB="$(dirname "$(pkg-config --variable=modules pam_wrapper)")/libpam_wrapper.so"
+mkdir -p "$work/pam.d"
+cat >"$work/pam.d/apikey-demo" <<PAMCONF
+auth     required  $PAM_MODULE config=$AK_TEST_CONF
+account  required  $PAM_MODULE config=$AK_TEST_CONF warn_days=31
+PAMCONF
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$work/pam.d/other"
+pam() {
+    LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 \
+        PAM_WRAPPER_SERVICE_DIR="$work/pam.d" pamtester "$@"
+}
+show "cat /etc/pam.d/apikey-demo   (a private copy: $work/pam.d)"
+sed 's/^/    /' "$work/pam.d/apikey-demo"
+show "echo \$KEY | pamtester apikey-demo dana authenticate acct_mgmt"
+echo "$KEY" | pam apikey-demo dana authenticate acct_mgmt
+show "echo <key with one character changed> | pamtester apikey-demo dana authenticate"
+echo "$WRONG" | pam apikey-demo dana authenticate || echo "(exit status $?)"
+show "echo <bob's key> | pamtester apikey-demo dana authenticate"
+echo "$OTHER" | pam apikey-demo dana authenticate || echo "(exit status $?)"
 
 step "An expired key is refused (the same key, judged 31 days from now)"
 LATER=$(date -u -d '+31 days' +%Y-%m-%d)
