@@ -5,10 +5,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "ak_config.h"
 #include "ak_ldap.h"
 #include "ak_log.h"
+#include "ak_store.h"
 
 /* Exit codes, documented in apikey(1). */
 enum cli_exit {
@@ -17,24 +19,42 @@ enum cli_exit {
     EXIT_USAGE = 2,       /* bad command line */
     EXIT_CONFIG = 3,      /* configuration unreadable or invalid */
     EXIT_UNAVAILABLE = 4, /* directory unreachable */
-    EXIT_NOT_FOUND = 5,   /* no such user or key id */
+    EXIT_NOT_FOUND = 5,   /* no such user, service user or key id */
     EXIT_DENIED = 6,      /* refused by policy or access rights */
-    EXIT_CONFLICT = 7,    /* changed concurrently; nothing written */
+    EXIT_CONFLICT = 7,    /* changed concurrently or exists; nothing written */
+    EXIT_NOT_SHOWN = 8,   /* a new key could not be shown (see apikey(1)) */
     EXIT_INTERNAL = 10,   /* out of memory, crypto, ... */
+};
+
+/* Which identity a command binds with when none is named. */
+enum cli_who {
+    CLI_AS_SERVICE, /* verify, check-config: the config's service bind */
+    CLI_AS_SELF,    /* management: the person running apikey */
 };
 
 struct cli {
     const char *config_path;
-    const char *uri;     /* -H: replaces the config's URIs */
-    const char *bind_dn; /* -D */
-    const char *pw_file; /* -y */
-    bool pw_prompt;      /* -W */
-    const char *mech;    /* -Y EXTERNAL */
-    bool json;
+    const char *uri;       /* -H: replaces the config's URIs */
+    const char *bind_dn;   /* -D */
+    const char *bind_user; /* -U */
+    const char *pw_file;   /* -y */
+    bool pw_prompt;        /* -W */
+    const char *mech;      /* -Y EXTERNAL | GSSAPI */
+    bool json;             /* --json before the command */
     int verbose;
+    bool stdout_closed; /* fd 1 was closed at start (now /dev/null) */
     struct ak_config *cfg;
     struct ak_log log;
     struct ak_dir *dir;
+    struct ak_conn *conn; /* the connection in use, see cli_conn() */
+
+    /* Management identity (cli_open_self). */
+    char *bind_as; /* DN of our own simple bind, NULL otherwise */
+    char *pw;      /* its password (sodium_malloc), kept for reconnects */
+    size_t pw_len;
+    bool gssapi;
+    char *actor;    /* Who am I? DN; "" when anonymous */
+    char login[64]; /* login name of the real uid, for the audit trail */
 };
 
 /* A command: argv[0] is the command name. Returns an enum cli_exit. */
@@ -43,15 +63,16 @@ typedef int (*cli_cmd_fn)(struct cli *cli, int argc, char **argv);
 int cmd_create(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_revoke(struct cli *cli, int argc, char **argv);
+int cmd_rotate(struct cli *cli, int argc, char **argv);
+int cmd_service(struct cli *cli, int argc, char **argv);
+int cmd_policy(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 
+/* --- common.c --- */
+
 /* Load the config (once). Returns EXIT_OK or EXIT_CONFIG. */
 int cli_load_config(struct cli *cli);
-
-/* Load the config and open the directory with the chosen credentials
- * (-D/-y/-W/-Y, else the config's service bind). */
-int cli_open(struct cli *cli);
 
 /* Map an ak status to an exit code. */
 int cli_exit_for(int status);
@@ -67,5 +88,72 @@ const char *cli_date(char *buf, size_t size, bool has, time_t t);
 
 /* ISO 8601 "2027-01-31T12:00:00Z" for JSON. */
 const char *cli_iso(char *buf, size_t size, time_t t);
+
+/* Print "null" or the ISO time as a JSON string. */
+void cli_json_time(FILE *f, bool has, time_t t);
+
+/* Sleep APIKEY_TEST_DELAY_MS milliseconds, if set: lets the tests make two
+ * commands read before either writes (C-04). */
+void cli_test_delay(void);
+
+/* Fail early when a command would print a new key to a closed stdout. */
+int cli_need_stdout(const struct cli *cli);
+
+/* A plain mail address (local@domain, printable ASCII, nothing that could
+ * add a header or a second recipient). */
+bool cli_mail_ok(const char *s);
+
+/* The first RDN value of dn ("alice" of uid=alice,ou=...) into buf. */
+const char *cli_dn_name(char *buf, size_t size, const char *dn);
+
+/* --- bind.c --- */
+
+/* Open the directory for verify / check-config: -D/-y/-W/-Y as given,
+ * else the config's service bind. */
+int cli_open(struct cli *cli);
+
+/*
+ * Open the directory as the person running apikey: -D DN, -U NAME (the DN
+ * looked up), -Y EXTERNAL or -Y GSSAPI; without any of them, the login
+ * name of the real uid as with -U. Then ask Who am I? and keep the answer
+ * in cli->actor.
+ */
+int cli_open_self(struct cli *cli);
+
+/*
+ * The connection for the next directory operation, with a fresh deadline
+ * (each operation gets the config's full timeout). Re-binds a new
+ * connection with our own credentials when the pooled one was lost.
+ */
+int cli_conn(struct cli *cli, struct ak_conn **out);
+
+/* Our own entry (cli->actor) as a key holder, with clear messages. */
+int cli_me(struct cli *cli, struct ak_holder *h);
+
+/* A user or service user by name, with clear messages. */
+int cli_find_user(struct cli *cli, const char *name, struct ak_holder *h);
+
+/* A key by id, with clear messages. */
+int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h);
+
+/* Re-read a holder by DN (after a change), with clear messages. */
+int cli_reread(struct cli *cli, const char *dn, struct ak_holder *h);
+
+/* Explain a failed change of dn and map it to an exit code. */
+int cli_change_failed(struct cli *cli, int status, const char *what,
+                      const char *dn);
+
+/* --- audit.c --- */
+
+/*
+ * One audit line per change (or refused change): syslog, facility
+ * LOG_AUTHPRIV, ident "apikey"; with APIKEY_AUDIT_FILE set, also appended
+ * to that file (tests read it). Carries the action, the result, the key id,
+ * the target DN, the actor (bound DN) and the login name; never a key.
+ * fmt adds free-form details (may be NULL).
+ */
+void cli_audit(const struct cli *cli, const char *action, int exit_code,
+               const char *kid, const char *target, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 #endif

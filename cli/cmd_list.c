@@ -1,158 +1,244 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cmd_list.c - apikey list: a user's keys with their effective state */
+/* cmd_list.c - apikey list: your keys, a user's, or the organisation's */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ak_policy.h"
-#include "ak_record.h"
+#include "ak_dn.h"
+#include "ak_manage.h"
+#include "ak_schema.h"
 #include "ak_status.h"
 #include "ak_store.h"
 #include "cli.h"
+#include "keys.h"
+#include "when.h"
 
 static void list_usage(FILE *f)
 {
-    fprintf(f, "Usage: apikey list USER [--json]\n"
-               "\n"
-               "List the keys of USER (a user or service user): id, label,\n"
-               "creation, effective expiry (the policy applied), state and "
-               "scope.\n"
-               "Secrets are never stored, so they are never shown.\n");
+    fprintf(f,
+            "Usage: apikey list [USER] [FILTERS] [--json]\n"
+            "       apikey list --all [--service-users] [--owner NAME] "
+            "[FILTERS] [--json]\n"
+            "\n"
+            "Without USER: your own keys. With USER: the keys of that user or "
+            "service\n"
+            "user. With --all (admins): every key in the organisation. Shown: "
+            "id,\n"
+            "label, creation, effective expiry (the policy applied), last "
+            "use, state,\n"
+            "scope. Keys are never shown: only their digests are stored.\n"
+            "\n"
+            "  --all               every user's and service user's keys\n"
+            "  --service-users     only service users' keys (implies --all)\n"
+            "  --owner NAME        keys of NAME and of the service users NAME "
+            "is\n"
+            "                      responsible for (implies --all)\n"
+            "Filters (all given ones must hold):\n"
+            "  --active, --expired, --revoked   keys in these states\n"
+            "  --expiring DAYS     active keys expiring within DAYS days\n"
+            "  --unused DAYS       not used for DAYS days (never-used keys "
+            "count\n"
+            "                      from their creation); needs "
+            "track_last_use\n"
+            "  --never-used        never used; needs track_last_use\n"
+            "  --json              a JSON array instead of a table\n");
 }
 
-static const char *state_name(enum ak_key_verdict v)
+struct scan {
+    struct cli *cli;
+    struct keys_out *out;
+    const char *owner_dn; /* --owner: NULL for none */
+    int rc;
+};
+
+static bool owned_by(const struct ak_holder *h, const char *dn)
 {
-    switch (v) {
-    case AK_KEY_VALID:
-        return "active";
-    case AK_KEY_REVOKED:
-        return "revoked";
-    case AK_KEY_EXPIRED:
-    case AK_KEY_EXPIRY_REQUIRED:
-        return "expired";
-    case AK_KEY_CREATED_IN_FUTURE:
-        return "invalid";
-    }
-    return "?";
+    if (ak_dn_equal(h->dn, dn))
+        return true;
+    for (unsigned i = 0; i < h->n_owners; i++)
+        if (ak_dn_equal(h->owners[i], dn))
+            return true;
+    return false;
 }
 
-static void scope_text(const struct ak_record *r, char *buf, size_t size)
+static int scan_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 {
-    size_t o = 0;
-    buf[0] = '\0';
-    if (r->n_scopes == 0) {
-        snprintf(buf, size, "all");
-        return;
+    struct scan *s = ctx;
+    const struct ak_config *cfg = s->cli->cfg;
+    struct ak_holder h;
+    int rc = ak_holder_fill(ld, e, cfg, &h);
+
+    if (rc != AK_OK)
+        return rc;
+    /* the search base may hold more than our two trees */
+    if ((ak_dn_is_under(h.dn, cfg->user_base) ||
+         ak_dn_is_under(h.dn, cfg->service_base)) &&
+        (s->owner_dn == NULL || owned_by(&h, s->owner_dn)))
+        keys_holder(s->out, &h);
+    ak_holder_free(&h);
+    return AK_OK;
+}
+
+/* Every holder of keys in the organisation, page by page. */
+static int list_all(struct cli *cli, struct keys_out *out, bool services_only,
+                    const char *owner_dn)
+{
+    const struct ak_config *cfg = cli->cfg;
+    char *attrs[AK_HOLDER_N_ATTRS + 1];
+    struct scan s = {.cli = cli, .out = out, .owner_dn = owner_dn};
+    struct ak_conn *c;
+    const char *env = getenv("APIKEY_PAGE_SIZE");
+    unsigned page = env ? (unsigned)strtoul(env, NULL, 10) : 0;
+    char *filter = NULL;
+    int rc;
+
+    if (services_only)
+        rc = asprintf(&filter,
+                      "(&(objectClass=" AK_OC_HOLDER ")(" AK_AT_ID "=*)%s)",
+                      cfg->service_filter);
+    else
+        rc = asprintf(
+            &filter, "(&(objectClass=" AK_OC_HOLDER ")(" AK_AT_ID "=*)(|%s%s))",
+            cfg->user_filter, cfg->service_filter);
+    if (rc < 0)
+        return EXIT_INTERNAL;
+    ak_holder_attrs(cfg, attrs);
+    rc = cli_conn(cli, &c);
+    if (rc == EXIT_OK) {
+        rc = ak_manage_search(
+            c, cfg, services_only ? cfg->service_base : cfg->search_base,
+            LDAP_SCOPE_SUBTREE, filter, attrs, page, scan_entry, &s, &cli->log);
+        rc = rc == AK_OK ? EXIT_OK : cli_exit_for(rc);
     }
-    for (unsigned k = 0; k < r->n_scopes && o < size; k++)
-        o += (size_t)snprintf(buf + o, size - o, "%s%s", k ? "," : "",
-                              r->scopes[k]);
+    free(filter);
+    return rc;
 }
 
 int cmd_list(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
+        {"all", no_argument, NULL, 'a'},
+        {"service-users", no_argument, NULL, 'S'},
+        {"owner", required_argument, NULL, 'o'},
+        {"active", no_argument, NULL, 'A'},
+        {"expired", no_argument, NULL, 'E'},
+        {"revoked", no_argument, NULL, 'R'},
+        {"expiring", required_argument, NULL, 'x'},
+        {"unused", required_argument, NULL, 'u'},
+        {"never-used", no_argument, NULL, 'N'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct ak_holder h = {0};
+    struct keysel sel;
+    struct keys_out out = {0};
+    struct ak_holder h = {0}, owner = {0};
     struct ak_policy pol;
     struct ak_conn *conn = NULL;
-    bool json = cli->json, first = true;
-    time_t now = time(NULL);
+    const char *owner_name = NULL;
+    bool all = false, services = false;
     int c, rc;
 
+    keysel_init(&sel);
+    out.json = cli->json;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (c == 'j') {
-            json = true;
-        } else if (c == 'h') {
+        switch (c) {
+        case 'a':
+            all = true;
+            break;
+        case 'S':
+            all = services = true;
+            break;
+        case 'o':
+            all = true;
+            owner_name = optarg;
+            break;
+        case 'A':
+            sel.active = true;
+            break;
+        case 'E':
+            sel.expired = true;
+            break;
+        case 'R':
+            sel.revoked = true;
+            break;
+        case 'x':
+        case 'u':
+            if (when_parse_days(optarg, 0, 36500,
+                                c == 'x' ? &sel.expiring_days
+                                         : &sel.unused_days) != AK_OK) {
+                cli_err("--%s '%s': give a number of days",
+                        c == 'x' ? "expiring" : "unused", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'N':
+            sel.never_used = true;
+            break;
+        case 'j':
+            out.json = true;
+            break;
+        case 'h':
             list_usage(stdout);
             return EXIT_OK;
-        } else {
+        default:
             list_usage(stderr);
             return EXIT_USAGE;
         }
     }
-    if (optind + 1 != argc) {
+    if (optind + 1 < argc || (all && optind < argc)) {
+        if (all && optind < argc)
+            cli_err("give USER or --all/--service-users/--owner, not both");
         list_usage(stderr);
         return EXIT_USAGE;
     }
-    rc = cli_open(cli);
+    rc = cli_load_config(cli);
     if (rc != EXIT_OK)
         return rc;
-    rc = ak_dir_acquire(cli->dir, false, &cli->log, &conn);
-    if (rc != AK_OK)
-        return cli_exit_for(rc);
+    if ((sel.unused_days >= 0 || sel.never_used) && !cli->cfg->track_last_use) {
+        cli_err("--unused and --never-used need last-use tracking, and %s "
+                "has track_last_use off: without it every key looks unused",
+                cli->cfg->path);
+        return EXIT_USAGE;
+    }
+    rc = cli_open_self(cli);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = cli_conn(cli, &conn);
+    if (rc != EXIT_OK)
+        return rc;
     rc = ak_store_read_policy(conn, cli->cfg, &cli->log, &pol);
-    if (rc == AK_OK)
-        rc = ak_store_find_user(conn, cli->cfg, argv[optind], &cli->log, &h);
-    if (rc == AK_ERR_NOT_FOUND) {
-        cli_err("no user or service user '%s'", argv[optind]);
-        rc = EXIT_NOT_FOUND;
-        goto out;
+    if (rc != AK_OK)
+        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
+    out.f = stdout;
+    out.tracked = cli->cfg->track_last_use;
+    out.now = time(NULL);
+    out.pol = &pol;
+    out.sel = &sel;
+    out.log = &cli->log;
+    if (owner_name != NULL) {
+        rc = cli_find_user(cli, owner_name, &owner);
+        if (rc != EXIT_OK)
+            goto out;
     }
-    if (rc != AK_OK) {
-        rc = cli_exit_for(rc);
-        goto out;
+    if (all) {
+        out.with_user = true;
+        keys_begin(&out);
+        rc = list_all(cli, &out, services, owner.dn);
+    } else {
+        rc = optind < argc ? cli_find_user(cli, argv[optind], &h)
+                           : cli_me(cli, &h);
+        if (rc != EXIT_OK)
+            goto out;
+        keys_begin(&out);
+        keys_holder(&out, &h);
     }
-    if (json)
-        printf("[");
-    else
-        printf("%-16s  %-20s  %-20s  %-20s  %-8s  %s\n", "ID", "LABEL",
-               "CREATED", "EXPIRES", "STATE", "SCOPE");
-    for (unsigned i = 0; i < h.n_records; i++) {
-        struct ak_record r;
-        const char *why = NULL;
-        char cr[40], ex[40], sc[AK_SCOPE_MAX * (AK_SERVICE_MAX + 1) + 1];
-        time_t eff = 0;
-        bool has_eff = false;
-        enum ak_key_verdict v;
-
-        if (ak_record_parse(h.records[i], strlen(h.records[i]), &r, &why) !=
-            AK_OK) {
-            char id[AK_KEY_ID_LEN + 1] = "?";
-            ak_record_peek_id(h.records[i], strlen(h.records[i]), id);
-            cli_err("%s: key %s: malformed record (%s); never accepted", h.dn,
-                    id, why);
-            continue;
-        }
-        v = ak_policy_judge(&pol, &r, now, &eff, &has_eff);
-        scope_text(&r, sc, sizeof(sc));
-        if (json) {
-            printf("%s{\"id\":", first ? "" : ",");
-            cli_json_str(stdout, r.id);
-            printf(",\"user\":");
-            cli_json_str(stdout, h.name ? h.name : "");
-            printf(",\"dn\":");
-            cli_json_str(stdout, h.dn);
-            printf(",\"label\":");
-            cli_json_str(stdout, r.label);
-            printf(",\"created\":\"%s\"", cli_iso(cr, sizeof(cr), r.created));
-            if (has_eff)
-                printf(",\"expires\":\"%s\"", cli_iso(ex, sizeof(ex), eff));
-            else
-                printf(",\"expires\":null");
-            printf(",\"state\":\"%s\",\"scope\":[", state_name(v));
-            for (unsigned k = 0; k < r.n_scopes; k++) {
-                if (k > 0)
-                    putchar(',');
-                cli_json_str(stdout, r.scopes[k]);
-            }
-            printf("]}");
-        } else {
-            printf("%-16s  %-20.20s  %-20s  %-20s  %-8s  %s\n", r.id,
-                   r.label[0] ? r.label : "-",
-                   cli_date(cr, sizeof(cr), true, r.created),
-                   cli_date(ex, sizeof(ex), has_eff, eff), state_name(v), sc);
-        }
-        first = false;
-    }
-    if (json)
-        printf("]\n");
-    rc = EXIT_OK;
+    keys_end(&out);
+    if (rc == EXIT_OK && out.shown == 0 && !out.json)
+        cli_err("no keys%s",
+                optind < argc || all ? " (or none that you may see)" : "");
 out:
     ak_holder_free(&h);
-    ak_dir_release(cli->dir, conn);
+    ak_holder_free(&owner);
     return rc;
 }

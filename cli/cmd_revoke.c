@@ -14,8 +14,10 @@ static void revoke_usage(FILE *f)
     fprintf(f, "Usage: apikey revoke KEYID\n"
                "\n"
                "Revoke the key with id KEYID (the 16 characters after the "
-               "prefix,\nas 'apikey list' shows them). The record stays, "
-               "marked revoked,\nso logs and listings can still name it.\n");
+               "prefix,\nas 'apikey list' shows them): your own, or any key "
+               "if you are an\nadmin. It stops working at once. The record "
+               "stays, marked revoked,\nso logs and listings can still name "
+               "it.\n");
 }
 
 int cmd_revoke(struct cli *cli, int argc, char **argv)
@@ -48,22 +50,12 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
         cli_err("'%s' is not a key id (16 characters of a-z 2-7)", kid);
         return EXIT_USAGE;
     }
-    rc = cli_open(cli);
+    rc = cli_open_self(cli);
     if (rc != EXIT_OK)
         return rc;
-    rc = ak_dir_acquire(cli->dir, false, &cli->log, &conn);
-    if (rc != AK_OK)
-        return cli_exit_for(rc);
-    rc = ak_store_find_key(conn, cli->cfg, kid, &cli->log, &h);
-    if (rc == AK_ERR_NOT_FOUND) {
-        cli_err("no key with id %s", kid);
-        rc = EXIT_NOT_FOUND;
+    rc = cli_find_key(cli, kid, &h);
+    if (rc != EXIT_OK)
         goto out;
-    }
-    if (rc != AK_OK) {
-        rc = cli_exit_for(rc);
-        goto out;
-    }
     old = ak_holder_record(&h, kid);
     if (old == NULL || ak_record_parse(old, strlen(old), &r, &why) != AK_OK) {
         cli_err("%s: key %s: no single well-formed record; fix the entry by "
@@ -84,22 +76,24 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
         rc = EXIT_INTERNAL;
         goto out;
     }
-    rc = ak_store_replace_record(conn, &h, old, updated, &cli->log);
-    if (rc == AK_ERR_CONFLICT) {
-        cli_err("key %s changed while being revoked; nothing written, try "
-                "again",
-                kid);
-        rc = EXIT_CONFLICT;
-        goto out;
+    cli_test_delay();
+    rc = cli_conn(cli, &conn);
+    if (rc == EXIT_OK) {
+        rc = ak_store_replace_record(conn, &h, old, updated, &cli->log);
+        if (rc == AK_ERR_CONFLICT) {
+            cli_err("key %s changed while being revoked (by someone else); "
+                    "nothing written, check with 'apikey list' and try again",
+                    kid);
+            rc = EXIT_CONFLICT;
+        } else if (rc != AK_OK) {
+            rc = cli_change_failed(cli, rc, "revoke a key", h.dn);
+        }
     }
-    if (rc != AK_OK) {
-        rc = cli_exit_for(rc);
+    cli_audit(cli, "revoke", rc, kid, h.dn, NULL);
+    if (rc != EXIT_OK)
         goto out;
-    }
     printf("revoked key %s of %s\n", kid, h.name ? h.name : h.dn);
-    rc = EXIT_OK;
 out:
     ak_holder_free(&h);
-    ak_dir_release(cli->dir, conn);
     return rc;
 }

@@ -1,21 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* common.c - config loading, binding and output helpers for the CLI */
+/* common.c - config loading, messages and output helpers for the CLI */
 #include "cli.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
-#include <sodium.h>
+#include <ldap.h>
 
-#include "ak_secure.h"
 #include "ak_status.h"
-
-#define PW_MAX 1024
 
 void cli_err(const char *fmt, ...)
 {
@@ -75,105 +69,6 @@ int cli_load_config(struct cli *cli)
     return EXIT_OK;
 }
 
-/* Read a password from the terminal without echo. */
-static int prompt_password(char *buf, size_t size, size_t *len)
-{
-    struct termios old, quiet;
-    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    size_t n = 0;
-    bool restore = false;
-
-    if (fd < 0) {
-        cli_err("-W needs a terminal: %s", strerror(errno));
-        return EXIT_USAGE;
-    }
-    if (write(fd, "LDAP password: ", 15) < 0) {
-        close(fd);
-        return EXIT_USAGE;
-    }
-    if (tcgetattr(fd, &old) == 0) {
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-        quiet.c_lflag |= ICANON;
-        restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-    }
-    for (;;) {
-        char c;
-        ssize_t r = read(fd, &c, 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0 || c == '\n')
-            break;
-        if (n + 1 < size)
-            buf[n++] = c;
-    }
-    buf[n] = '\0';
-    if (restore)
-        tcsetattr(fd, TCSAFLUSH, &old);
-    if (write(fd, "\n", 1) < 0) {
-        /* the prompt's newline is cosmetic */
-    }
-    close(fd);
-    *len = n;
-    return EXIT_OK;
-}
-
-int cli_open(struct cli *cli)
-{
-    struct ak_bind bind = {0};
-    char *pw = NULL;
-    size_t pw_len = 0;
-    int rc;
-
-    rc = cli_load_config(cli);
-    if (rc != EXIT_OK)
-        return rc;
-    if (cli->dir != NULL)
-        return EXIT_OK;
-    if (cli->bind_dn == NULL && cli->mech == NULL && !cli->pw_prompt &&
-        cli->pw_file == NULL) {
-        rc = ak_dir_open(&cli->dir, cli->cfg, &cli->log);
-        return rc == AK_OK ? EXIT_OK : cli_exit_for(rc);
-    }
-    if (cli->mech != NULL) {
-        bind.mech = cli->mech;
-    } else {
-        if (cli->bind_dn == NULL) {
-            cli_err("-y and -W need -D BINDDN");
-            return EXIT_USAGE;
-        }
-        bind.dn = cli->bind_dn;
-        if (cli->pw_file != NULL) {
-            rc = ak_file_read(cli->pw_file, AK_FILE_SECRET, PW_MAX, &cli->log,
-                              &pw, &pw_len);
-            if (rc != AK_OK)
-                return EXIT_CONFIG;
-            if (pw_len > 0 && pw[pw_len - 1] == '\n')
-                pw[--pw_len] = '\0';
-        } else if (cli->pw_prompt) {
-            pw = sodium_malloc(PW_MAX);
-            if (pw == NULL)
-                return EXIT_INTERNAL;
-            rc = prompt_password(pw, PW_MAX, &pw_len);
-            if (rc != EXIT_OK) {
-                sodium_free(pw);
-                return rc;
-            }
-        } else {
-            cli_err("-D needs -y FILE or -W");
-            return EXIT_USAGE;
-        }
-        bind.pw = pw;
-        bind.pw_len = pw_len;
-    }
-    rc = ak_dir_open_bind(&cli->dir, cli->cfg, &bind, &cli->log);
-    if (pw != NULL && cli->pw_file != NULL)
-        ak_file_free(pw, pw_len, AK_FILE_SECRET); /* wipes */
-    else if (pw != NULL)
-        sodium_free(pw); /* wipes */
-    return rc == AK_OK ? EXIT_OK : cli_exit_for(rc);
-}
-
 void cli_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -208,4 +103,63 @@ const char *cli_iso(char *buf, size_t size, time_t t)
     }
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+void cli_json_time(FILE *f, bool has, time_t t)
+{
+    char ts[32];
+    if (has)
+        fprintf(f, "\"%s\"", cli_iso(ts, sizeof(ts), t));
+    else
+        fputs("null", f);
+}
+
+void cli_test_delay(void)
+{
+    const char *v = getenv("APIKEY_TEST_DELAY_MS");
+    char *end = NULL;
+    long ms;
+
+    if (v == NULL || *v == '\0')
+        return;
+    ms = strtol(v, &end, 10);
+    if (*end == '\0' && ms > 0 && ms <= 60000)
+        usleep((useconds_t)ms * 1000);
+}
+
+int cli_need_stdout(const struct cli *cli)
+{
+    if (!cli->stdout_closed)
+        return EXIT_OK;
+    cli_err("standard output is closed: the new key could not be shown, so "
+            "none was made");
+    return EXIT_NOT_SHOWN;
+}
+
+const char *cli_dn_name(char *buf, size_t size, const char *dn)
+{
+    LDAPDN p = NULL;
+
+    snprintf(buf, size, "%s", dn);
+    if (ldap_str2dn(dn, &p, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS &&
+        p != NULL && p[0] != NULL && p[0][0] != NULL) {
+        const struct berval *v = &p[0][0]->la_value;
+        snprintf(buf, size, "%.*s", (int)v->bv_len, v->bv_val);
+    }
+    ldap_dnfree(p);
+    return buf;
+}
+
+bool cli_mail_ok(const char *s)
+{
+    const char *at = strchr(s, '@');
+    size_t n = strlen(s);
+
+    if (n < 3 || n > 254 || at == NULL || at == s || at[1] == '\0' ||
+        strchr(at + 1, '@') != NULL)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= ' ' || s[i] >= 0x7f || strchr("<>()[],;:\"\\", s[i]))
+            return false;
+    return true;
 }

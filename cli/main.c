@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* main.c - apikey: create, list, revoke and verify API keys in LDAP */
+/* main.c - apikey: manage API keys, service users and the policy in LDAP */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "ak_build.h"
 #include "ak_hash.h"
@@ -15,9 +21,13 @@ static const struct {
     cli_cmd_fn fn;
     const char *summary;
 } commands[] = {
-    {"create", cmd_create, "create a key for a user or service user"},
-    {"list", cmd_list, "list a user's keys"},
-    {"revoke", cmd_revoke, "revoke a key by its id"},
+    {"create", cmd_create, "create a key for yourself, a user or a service"},
+    {"list", cmd_list, "list your keys, a user's, or everyone's (--all)"},
+    {"revoke", cmd_revoke, "revoke a key by its id, effective at once"},
+    {"rotate", cmd_rotate, "replace a key; the old one expires after grace"},
+    {"service", cmd_service,
+     "create, list, show, disable, delete service users"},
+    {"policy", cmd_policy, "show or set the organisation's key policy"},
     {"verify", cmd_verify, "check a key read from standard input"},
     {"check-config", cmd_check_config, "validate apikey.conf and connect"},
 };
@@ -36,17 +46,24 @@ static void usage(FILE *f)
             "Options:\n"
             "  -c, --config FILE   configuration file (default %s)\n"
             "  -H URI              LDAP URI, instead of the config's\n"
+            "  -U USER             bind as the directory user USER (password "
+            "prompt)\n"
             "  -D BINDDN           bind as BINDDN (simple bind)\n"
             "  -y FILE             read the bind password from FILE\n"
             "  -W                  prompt for the bind password\n"
-            "  -Y EXTERNAL         bind with SASL EXTERNAL (ldapi://)\n"
+            "  -Y EXTERNAL|GSSAPI  bind with SASL (EXTERNAL: ldapi:// or a "
+            "TLS\n"
+            "                      client certificate; GSSAPI: Kerberos)\n"
+            "  --json              JSON output where a command has it\n"
             "  -v, --verbose       say more (twice: debug)\n"
             "  -h, --help          show this help\n"
             "  -V, --version       show the version\n"
             "\n"
-            "Without -D/-Y the config's service bind is used.\n"
-            "Run 'apikey COMMAND --help' for a command's options; see "
-            "apikey(1).\n",
+            "Without -U/-D/-Y, management commands bind as the user running "
+            "apikey\n"
+            "(its login name, as -U would), verify and check-config with the\n"
+            "config's service bind. Run 'apikey COMMAND --help' for a "
+            "command's\noptions; see apikey(1).\n",
             AK_DEFAULT_CONF);
 }
 
@@ -58,10 +75,44 @@ static void log_stderr(void *ctx, int prio, const char *msg)
         fprintf(stderr, "apikey: %s\n", msg);
 }
 
+/*
+ * A closed descriptor 0-2 would be handed to the next open(): the LDAP
+ * socket could become "standard output" and receive the key. Point each
+ * closed one at /dev/null, and remember that stdout was closed so no key
+ * is made that nobody could see.
+ */
+static bool guard_std_fds(void)
+{
+    bool out_closed = false;
+
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        if (fd == 1)
+            out_closed = true;
+        if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+            _exit(EXIT_INTERNAL);
+    }
+    return out_closed;
+}
+
+static void cli_close(struct cli *cli)
+{
+    if (cli->conn != NULL)
+        ak_dir_release(cli->dir, cli->conn);
+    ak_dir_close(cli->dir);
+    ak_config_free(cli->cfg);
+    if (cli->pw != NULL)
+        sodium_free(cli->pw); /* wipes */
+    free(cli->bind_as);
+    free(cli->actor);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -70,6 +121,10 @@ int main(int argc, char **argv)
     struct cli cli = {0};
     int c, rc = EXIT_USAGE;
 
+    cli.stdout_closed = guard_std_fds();
+    /* A closed pipe on stdout must be an error we can report (the key id
+     * to revoke), not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
     if (ak_crypto_init() != AK_OK) {
         cli_err("libsodium cannot be initialised");
         return EXIT_INTERNAL;
@@ -77,7 +132,7 @@ int main(int argc, char **argv)
     cli.log.sink = log_stderr;
     cli.log.ctx = &cli;
     /* '+': stop at the command name; its options are its own. */
-    while ((c = getopt_long(argc, argv, "+c:H:D:y:WY:vhV", longopts, NULL)) !=
+    while ((c = getopt_long(argc, argv, "+c:H:D:U:y:WY:vhV", longopts, NULL)) !=
            -1) {
         switch (c) {
         case 'c':
@@ -89,6 +144,9 @@ int main(int argc, char **argv)
         case 'D':
             cli.bind_dn = optarg;
             break;
+        case 'U':
+            cli.bind_user = optarg;
+            break;
         case 'y':
             cli.pw_file = optarg;
             break;
@@ -96,11 +154,15 @@ int main(int argc, char **argv)
             cli.pw_prompt = true;
             break;
         case 'Y':
-            if (strcmp(optarg, "EXTERNAL") != 0) {
-                cli_err("-Y: only EXTERNAL is supported");
+            if (strcmp(optarg, "EXTERNAL") != 0 &&
+                strcmp(optarg, "GSSAPI") != 0) {
+                cli_err("-Y: EXTERNAL or GSSAPI");
                 return EXIT_USAGE;
             }
             cli.mech = optarg;
+            break;
+        case 'j':
+            cli.json = true;
             break;
         case 'v':
             cli.verbose++;
@@ -117,6 +179,15 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    if ((cli.bind_dn != NULL) + (cli.bind_user != NULL) + (cli.mech != NULL) >
+        1) {
+        cli_err("give one of -D, -U and -Y");
+        return EXIT_USAGE;
+    }
+    if (cli.mech != NULL && (cli.pw_file != NULL || cli.pw_prompt)) {
+        cli_err("-Y binds need no password (-y, -W)");
+        return EXIT_USAGE;
+    }
     if (optind >= argc) {
         usage(stderr);
         return EXIT_USAGE;
@@ -132,8 +203,7 @@ int main(int argc, char **argv)
     }
     cli_err("unknown command '%s'; see 'apikey --help'", argv[optind]);
 out:
-    ak_dir_close(cli.dir);
-    ak_config_free(cli.cfg);
+    cli_close(&cli);
     if (fflush(stdout) != 0 && rc == EXIT_OK) {
         cli_err("cannot write output");
         rc = EXIT_INTERNAL;

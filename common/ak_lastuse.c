@@ -73,9 +73,9 @@ static void quiet_sink(void *ctx, int prio, const char *msg)
  * means something else writes the attribute, and we leave it alone. */
 #define LASTUSE_OLD_MAX 8
 
-void ak_lastuse_note(struct ak_conn *c, const char *dn, const struct berval *vals,
-                     const char *kid, time_t now, unsigned interval_minutes,
-                     const struct ak_log *log)
+void ak_lastuse_note(struct ak_conn *c, const char *dn,
+                     const struct berval *vals, const char *kid, time_t now,
+                     unsigned interval_minutes, const struct ak_log *log)
 {
     struct ak_log quiet = {.sink = quiet_sink,
                            .ctx = (void *)(uintptr_t)log,

@@ -53,8 +53,8 @@ bool ak_lastuse_due(bool known, time_t last, time_t now,
  * loser's modify fails and is ignored. Never fails the caller: every
  * problem is logged at LOG_INFO at most, with the key id only.
  */
-void ak_lastuse_note(struct ak_conn *c, const char *dn, const struct berval *vals,
-                     const char *kid, time_t now, unsigned interval_minutes,
-                     const struct ak_log *log);
+void ak_lastuse_note(struct ak_conn *c, const char *dn,
+                     const struct berval *vals, const char *kid, time_t now,
+                     unsigned interval_minutes, const struct ak_log *log);
 
 #endif

@@ -158,8 +158,8 @@ int ak_manage_search(struct ak_conn *c, const struct ak_config *cfg,
         resp = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
         if (rc == AK_OK && resp != NULL) {
             ber_int_t estimate = 0;
-            if (ldap_parse_pageresponse_control(ld, resp, &estimate,
-                                                &cookie) != LDAP_SUCCESS)
+            if (ldap_parse_pageresponse_control(ld, resp, &estimate, &cookie) !=
+                LDAP_SUCCESS)
                 rc = AK_ERR_BACKEND;
         }
         ldap_controls_free(rctrls);

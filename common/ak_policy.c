@@ -137,8 +137,10 @@ int ak_policy_check_new(const struct ak_policy *p, time_t now, bool has_expires,
     if (p->max_lifetime_days > 0) {
         time_t cap = now + (time_t)p->max_lifetime_days * 86400;
         if (!has_expires || expires > cap) {
-            char ts[AK_TIME_LEN + 1] = "?";
-            ak_time_format(cap, ts);
+            char ts[32] = "?";
+            struct tm tm;
+            if (gmtime_r(&cap, &tm) != NULL)
+                strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M UTC", &tm);
             snprintf(why, whylen,
                      "the policy allows keys of at most %u days "
                      "(expiring by %s)",

@@ -111,8 +111,8 @@ int ak_holder_fill(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
     if (rc == AK_OK)
         rc = copy_values(ld, e, AK_AT_EXPIRES, &h->expires, &h->n_expires);
     if (rc == AK_OK)
-        rc = copy_values(ld, e, AK_AT_LAST_USED, &h->last_used,
-                         &h->n_last_used);
+        rc =
+            copy_values(ld, e, AK_AT_LAST_USED, &h->last_used, &h->n_last_used);
     if (rc == AK_OK)
         rc = copy_values(ld, e, AK_AT_OWNER, &h->owners, &h->n_owners);
     if (rc != AK_OK)
@@ -215,8 +215,7 @@ int ak_store_read_holder(struct ak_conn *c, const struct ak_config *cfg,
     memset(out, 0, sizeof(*out));
     if (!under_bases(cfg, dn))
         return AK_ERR_NOT_FOUND;
-    if (asprintf(&filter, "(|%s%s)", cfg->user_filter, cfg->service_filter) <
-        0)
+    if (asprintf(&filter, "(|%s%s)", cfg->user_filter, cfg->service_filter) < 0)
         return AK_ERR_NOMEM;
     rc = find_one(c, cfg, dn, LDAP_SCOPE_BASE, filter, log, out);
     free(filter);
@@ -378,8 +377,7 @@ static int expiry_delta(const struct ak_holder *h, const struct ak_change *ch,
         time_t t;
         bool ok = ak_time_parse(h->expires[i], strlen(h->expires[i]), false,
                                 &t) == AK_OK;
-        if (ok && in_times(d->want, d->n_want, t) &&
-            !in_times(have, n_have, t))
+        if (ok && in_times(d->want, d->n_want, t) && !in_times(have, n_have, t))
             have[n_have++] = t;
         else /* unparsable, duplicate or no longer needed */
             d->del[d->n_del++] = h->expires[i];
@@ -404,12 +402,13 @@ int ak_store_change(struct ak_conn *c, const struct ak_holder *h,
 {
     char *oc_vals[] = {AK_LDAP_STR(AK_OC_HOLDER), NULL};
     LDAPMod oc = {LDAP_MOD_ADD, AK_LDAP_STR("objectClass"), {oc_vals}};
-    LDAPMod del = {LDAP_MOD_DELETE, AK_LDAP_STR(AK_AT_RECORD),
+    LDAPMod del = {LDAP_MOD_DELETE,
+                   AK_LDAP_STR(AK_AT_RECORD),
                    {(char **)(uintptr_t)ch->del}};
-    LDAPMod add = {LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_RECORD),
-                   {(char **)(uintptr_t)ch->add}};
-    LDAPMod ids = {LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_ID),
-                   {(char **)(uintptr_t)ch->add_ids}};
+    LDAPMod add = {
+        LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_RECORD), {(char **)(uintptr_t)ch->add}};
+    LDAPMod ids = {
+        LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_ID), {(char **)(uintptr_t)ch->add_ids}};
     LDAPMod exp_del = {LDAP_MOD_DELETE, AK_LDAP_STR(AK_AT_EXPIRES), {NULL}};
     LDAPMod exp_add = {LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_EXPIRES), {NULL}};
     LDAPMod *mods[7];

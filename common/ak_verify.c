@@ -12,6 +12,7 @@
 #include "ak_dn.h"
 #include "ak_entry.h"
 #include "ak_hash.h"
+#include "ak_lastuse.h"
 #include "ak_policy.h"
 #include "ak_record.h"
 #include "ak_schema.h"
@@ -364,7 +365,10 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
                           struct ak_verify_result *res)
 {
     const struct ak_config *cfg = ak_dir_config(dir);
-    char *attrs[8 + AK_OWNER_N_ATTRS];
+    char *attrs[9 + AK_OWNER_N_ATTRS];
+    /* Last use is a fact about real logins: not about "what if" checks at
+     * another time (apikey verify --at), and only when configured. */
+    bool track_use = cfg->track_last_use && now == 0;
     struct found f = {0};
     struct ak_conn *conn = NULL;
     LDAPMessage *sres = NULL, *pres = NULL;
@@ -407,6 +411,8 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
     attrs[na++] = AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY);
     attrs[na++] = AK_LDAP_STR(AK_AT_MAX_LIFETIME);
     attrs[na++] = AK_LDAP_STR(AK_AT_NOTICE_DAYS);
+    if (track_use)
+        attrs[na++] = AK_LDAP_STR(AK_AT_LAST_USED);
     attrs[na] = NULL;
 
     rc = search(dir, filter, attrs, log, &conn, &sres, &pres);
@@ -437,6 +443,11 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
         res->detail = "no entry owns this key id for the given user";
     } else {
         res->outcome = judge(&f, cfg, req, key.id, now, log, res);
+        /* After the decision, never changing it; rate-limited per key. */
+        if (res->outcome == AK_VERIFY_OK && track_use)
+            ak_lastuse_note(conn, f.holder_dn,
+                            ak_entry_get(&f.holder, AK_AT_LAST_USED), key.id,
+                            now, cfg->last_use_interval, log);
     }
 out:
     if (f.n_holders > 0)

@@ -37,7 +37,8 @@ for c in "" create list revoke verify check-config; do
     grep -q '^Usage: apikey' out.txt || bad "apikey $c --help prints usage"
 done
 expect_rc 2 "unknown command" -- "${A[@]}" frobnicate
-expect_rc 2 "create without user" -- "${ADMIN[@]}" create
+# the rootdn is no key holder: create without USER (for yourself) says so
+expect_rc 5 "create for yourself as the rootdn" -- "${ADMIN[@]}" create
 expect_rc 2 "--days and --expires together" -- "${ADMIN[@]}" create alice --days 3 --expires 2030-01-01
 expect_rc 2 "bad date" -- "${ADMIN[@]}" create alice --expires 2030-02-30
 grep -q "not a date" err.txt && ok "bad date message says what" || bad "bad date message"
@@ -107,7 +108,9 @@ exp=$(jq -r .expires out.txt); cr=$(jq -r .created out.txt)
     ok "default expiry capped at 90 days" || bad "default expiry $cr -> $exp"
 
 # rights: the verifier's bind cannot write keys
-expect_rc 6 "verifier bind cannot create keys" -- "${A[@]}" create alice 2>/dev/null || true
+printf 'verifier-secret' >verifier.pw
+chmod 600 verifier.pw
+expect_rc 6 "verifier bind cannot create keys" -- "${A[@]}" -D cn=verifier,ou=system,dc=example,dc=org -y "$PWD/verifier.pw" create alice
 
 # revoke: effective at once, idempotent
 expect_rc 0 "revoke" -- "${ADMIN[@]}" revoke "$KID"

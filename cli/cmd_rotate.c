@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cmd_rotate.c - apikey rotate: a new key, the old one expires after grace */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ak_key.h"
+#include "ak_status.h"
+#include "ak_store.h"
+#include "newkey.h"
+#include "when.h"
+
+#define DEFAULT_GRACE_DAYS 7
+
+static void rotate_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: apikey rotate KEYID [--grace DAYS] [--days N | --expires "
+            "DATE |\n"
+            "                     --no-expiry] [--label TEXT] [--scope "
+            "LIST] [--json]\n"
+            "\n"
+            "Replace the key KEYID (yours, or any key if you are an admin) by "
+            "a new\n"
+            "one with the same label and scope, printed once on standard "
+            "output.\n"
+            "The old key keeps working for the grace period, then expires, "
+            "so\n"
+            "clients can move over. Both changes are one directory write.\n"
+            "\n"
+            "  --grace DAYS      how long the old key still works (default "
+            "%d;\n"
+            "                    0: it stops now); never longer than it had\n"
+            "  --days, --expires, --no-expiry\n"
+            "                    the new key's expiry (default: the old "
+            "key's\n"
+            "                    lifetime, within the policy)\n"
+            "  --label, --scope  change the label or scope of the new key\n"
+            "  --json            print a JSON object instead of the bare key\n",
+            DEFAULT_GRACE_DAYS);
+}
+
+/* The old key's record after the rotation: it ends at now + grace, or at
+ * its own expiry if that comes first. */
+static int shorten(const struct ak_record *old, time_t now, long grace,
+                   char out[AK_RECORD_MAX + 1], struct ak_record *upd)
+{
+    time_t end = now + (time_t)grace * 86400;
+
+    *upd = *old;
+    if (!old->has_expires || old->expires > end) {
+        upd->expires = end;
+    } else {
+        /*
+         * It ends within the grace period anyway. Its record must still
+         * change: the write deletes the exact old value, and that is what
+         * makes a second, concurrent rotation of the same key fail instead
+         * of minting a second successor. One second earlier is the
+         * smallest change that keeps the meaning "not later than it had".
+         */
+        upd->expires = old->expires - 1;
+    }
+    upd->has_expires = true;
+    return ak_record_format(upd, out, AK_RECORD_MAX + 1);
+}
+
+/* Undo a rotation whose new key could not be shown: the old record back
+ * as it was, the new key revoked, in one write. */
+static int withdraw(struct cli *cli, const char *dn, const char *old,
+                    const char *old_upd, const char *record,
+                    const struct ak_record *r)
+{
+    struct ak_holder h = {0};
+    struct ak_record rev = *r;
+    char revoked[AK_RECORD_MAX + 1];
+    const char *del[] = {old_upd, record, NULL};
+    const char *add[] = {old, revoked, NULL};
+    struct ak_change ch = {.del = del, .add = add};
+    struct ak_conn *c = NULL;
+    int rc;
+
+    rev.is_revoked = true;
+    rev.revoked = time(NULL);
+    rc = ak_record_format(&rev, revoked, sizeof(revoked)) == AK_OK
+             ? cli_reread(cli, dn, &h)
+             : EXIT_INTERNAL;
+    if (rc == EXIT_OK)
+        rc = cli_conn(cli, &c);
+    if (rc == EXIT_OK)
+        rc = ak_store_change(c, &h, &ch, &cli->log) == AK_OK ? EXIT_OK
+                                                             : EXIT_INTERNAL;
+    ak_holder_free(&h);
+    if (rc == EXIT_OK) {
+        cli_err("the new key %s was stored but could not be written to "
+                "standard output; it has been revoked and the old key "
+                "restored as it was",
+                r->id);
+        cli_audit(cli, "rotate", EXIT_NOT_SHOWN, r->id, dn,
+                  "detail=\"not shown; undone\"");
+    } else {
+        cli_err("INCOMPLETE: the new key %s was stored but could not be "
+                "shown, and undoing failed; revoke it with 'apikey revoke "
+                "%s' (the old key now expires early: rotate it again)",
+                r->id, r->id);
+        cli_audit(cli, "rotate", EXIT_NOT_SHOWN, r->id, dn,
+                  "detail=\"not shown; still active\"");
+    }
+    return EXIT_NOT_SHOWN;
+}
+
+int cmd_rotate(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"days", required_argument, NULL, 'd'},
+        {"expires", required_argument, NULL, 'e'},
+        {"no-expiry", no_argument, NULL, 'n'},
+        {"label", required_argument, NULL, 'l'},
+        {"scope", required_argument, NULL, 's'},
+        {"grace", required_argument, NULL, 'g'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct newkey_opts o;
+    struct ak_record old_r, upd_r, r = {0};
+    struct ak_holder h = {0};
+    struct ak_policy pol;
+    struct ak_conn *conn = NULL;
+    const char *kid, *old, *why = NULL;
+    char *key = NULL;
+    char record[AK_RECORD_MAX + 1], old_upd[AK_RECORD_MAX + 1];
+    char d1[64], d2[64];
+    bool json = cli->json;
+    long grace = DEFAULT_GRACE_DAYS;
+    time_t now = time(NULL), lifetime = 0;
+    int c, rc;
+
+    newkey_opts_init(&o);
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'j') {
+            json = true;
+        } else if (c == 'g') {
+            if (when_parse_days(optarg, 0, 3650, &grace) != AK_OK) {
+                cli_err("--grace '%s': give a number of days from 0 to 3650",
+                        optarg);
+                return EXIT_USAGE;
+            }
+        } else if (c == 'h') {
+            rotate_usage(stdout);
+            return EXIT_OK;
+        } else if (c == '?' || newkey_opt(&o, c, optarg) != EXIT_OK) {
+            if (c == '?')
+                rotate_usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (newkey_check(&o) != EXIT_OK)
+        return EXIT_USAGE;
+    if (optind + 1 != argc) {
+        rotate_usage(stderr);
+        return EXIT_USAGE;
+    }
+    kid = argv[optind];
+    if (!ak_key_id_valid(kid, strlen(kid))) {
+        cli_err("'%s' is not a key id (16 characters of a-z 2-7)", kid);
+        return EXIT_USAGE;
+    }
+    rc = cli_need_stdout(cli);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = cli_open_self(cli);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = cli_find_key(cli, kid, &h);
+    if (rc != EXIT_OK)
+        goto out;
+    old = ak_holder_record(&h, kid);
+    if (old == NULL ||
+        ak_record_parse(old, strlen(old), &old_r, &why) != AK_OK) {
+        cli_err("%s: key %s: no single well-formed record; fix the entry by "
+                "hand",
+                h.dn, kid);
+        rc = EXIT_CONFLICT;
+        goto out;
+    }
+    if (old_r.is_revoked) {
+        cli_err("key %s is revoked; a revoked key is not rotated (create a "
+                "new one)",
+                kid);
+        rc = EXIT_DENIED;
+        goto out;
+    }
+    rc = cli_conn(cli, &conn);
+    if (rc != EXIT_OK)
+        goto out;
+    rc = ak_store_read_policy(conn, cli->cfg, &cli->log, &pol);
+    if (rc != AK_OK) {
+        rc = rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
+        goto out;
+    }
+    /* The new key: the old one's label, scope and lifetime unless told. */
+    snprintf(r.label, sizeof(r.label), "%s", o.label ? o.label : old_r.label);
+    if (o.has_scope) {
+        r.n_scopes = o.scope_rec.n_scopes;
+        memcpy(r.scopes, o.scope_rec.scopes, sizeof(r.scopes));
+    } else {
+        r.n_scopes = old_r.n_scopes;
+        memcpy(r.scopes, old_r.scopes, sizeof(r.scopes));
+    }
+    if (old_r.has_expires && old_r.expires > old_r.created)
+        lifetime = old_r.expires - old_r.created;
+    else if (!old_r.has_expires && o.n_expiry_opts == 0 &&
+             !pol.require_expiry && pol.max_lifetime_days == 0)
+        o.no_expiry = true; /* it never expired; neither does its successor */
+    rc = newkey_expiry(&o, &pol, now, lifetime, &r);
+    if (rc != EXIT_OK)
+        goto out;
+    if (shorten(&old_r, now, grace, old_upd, &upd_r) != AK_OK) {
+        rc = EXIT_INTERNAL;
+        goto out;
+    }
+    rc = newkey_make(cli, now, &r, &key, record);
+    if (rc != EXIT_OK)
+        goto out;
+    cli_test_delay();
+    newkey_block_signals(true);
+    rc = cli_conn(cli, &conn);
+    if (rc == EXIT_OK) {
+        /* One write: the old record's exact value goes (a concurrent
+         * rotate or revoke of it makes this fail whole), its shortened
+         * form and the new key come. */
+        const char *del[] = {old, NULL};
+        const char *add[] = {old_upd, record, NULL};
+        const char *ids[] = {r.id, NULL};
+        struct ak_change ch = {.del = del, .add = add, .add_ids = ids};
+        rc = ak_store_change(conn, &h, &ch, &cli->log);
+        if (rc == AK_ERR_CONFLICT) {
+            cli_err("key %s changed while being rotated (by someone else); "
+                    "nothing written, check with 'apikey list' and try again",
+                    kid);
+            rc = EXIT_CONFLICT;
+        } else if (rc != AK_OK) {
+            rc = cli_change_failed(cli, rc, "rotate a key", h.dn);
+        }
+    }
+    if (rc != EXIT_OK) {
+        newkey_block_signals(false);
+        cli_audit(cli, "rotate", rc, kid, h.dn, NULL);
+        goto out;
+    }
+    if (!newkey_show(key, &h, &r, json, kid)) {
+        rc = withdraw(cli, h.dn, old, old_upd, record, &r);
+        newkey_block_signals(false);
+        goto out;
+    }
+    newkey_block_signals(false);
+    cli_audit(cli, "rotate", EXIT_OK, kid, h.dn, "new_key=%s old_expires=%s",
+              r.id, cli_iso(d1, sizeof(d1), upd_r.expires));
+    if (!json)
+        fprintf(stderr,
+                "apikey: rotated key %s of %s: the new key is %s (expires "
+                "%s);\n"
+                "apikey: the old key now expires %s.\n"
+                "apikey: this is the only time the new key is shown; store "
+                "it now.\n",
+                kid, h.name ? h.name : h.dn, r.id,
+                when_text(d2, sizeof(d2), r.has_expires, r.expires, now),
+                when_text(d1, sizeof(d1), true, upd_r.expires, now));
+    rc = EXIT_OK;
+out:
+    if (key != NULL)
+        sodium_free(key);
+    ak_holder_free(&h);
+    return rc;
+}

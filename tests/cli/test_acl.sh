@@ -1,0 +1,177 @@
+#!/bin/bash
+# test_acl.sh - packaging/ldap/apikey-acl.ldif and apikey-unique.ldif loaded
+# into the throwaway slapd (with ldapmodify, as an admin would): each rule
+# proved through the apikey command and through raw LDAP as the wrong user.
+# Personal flows bind as the user (-U with a password, -D, and SASL
+# EXTERNAL over ldapi mapped to alice by olcAuthzRegexp).
+# Usage (from meson): test_acl.sh /path/to/with-slapd.sh /path/to/apikey
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+if [ "${1:-}" != --inner ]; then
+    with_slapd=${1:?path to with-slapd.sh}
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akacl.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    {
+        cat "$top/packaging/ldap/apikey-acl.ldif"
+        echo
+        cat "$top/packaging/ldap/apikey-unique.ldif"
+        echo
+        # SASL EXTERNAL over ldapi from this test's uid is alice
+        printf 'dn: cn=config\nchangetype: modify\nadd: olcAuthzRegexp\n'
+        printf 'olcAuthzRegexp: "gidNumber=%s\\+uidNumber=%s,cn=peercred,cn=external,cn=auth" "uid=alice,ou=people,dc=example,dc=org"\n' \
+            "$(id -g)" "$(id -u)"
+    } >"$tmp/config.ldif"
+    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2"
+    exit $?
+fi
+APIKEY=${2:?path to apikey}
+: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
+export LDAPNOINIT=1
+. "$here/lib.sh"
+
+export APIKEY_AUDIT_FILE=$PWD/audit.log
+for u in alice bob keyadmin nokeys; do
+    printf '%s-password' "$u" >"$u.pw"
+done
+printf 'verifier-secret' >verifier.pw
+printf 'wrong' >wrong.pw
+chmod 600 ./*.pw
+A=("${W[@]}" "$APIKEY" -c "$AK_TEST_CONF")
+as() { # as USER ARGS...: apikey bound as USER (-U, password from a file)
+    local u=$1; shift
+    "${A[@]}" -U "$u" -y "$PWD/$u.pw" "$@"
+}
+VERIFIER=cn=verifier,ou=system,$SUFFIX
+raw_mod() { # raw_mod BINDDN PWFILE: ldapmodify with LDIF on stdin; prints the code
+    ldapmodify -x -H "$AK_TEST_URI" -D "$1" -y "$2" >/dev/null 2>raw.err
+    echo $?
+}
+raw_search() { # raw_search BINDDN PWFILE ARGS...
+    local d=$1 p=$2; shift 2
+    ldapsearch -x -LLL -o ldif-wrap=no -H "$AK_TEST_URI" -D "$d" -y "$p" "$@" 2>/dev/null
+}
+verify() { local f=$1; shift; "${A[@]}" verify "$@" <"$f"; }
+
+# --- personal keys, bound as yourself ---
+expect_rc 0 "alice creates her own key (-U, password)" -- as alice create --days 30 --label laptop --scope sshd --json
+cp out.txt alice1.json
+jq -r .key alice1.json >alice1.key
+AK1=$(jq -r .id alice1.json)
+jqt "it is alice's" alice1.json '.user == "alice" and .service_user == false'
+expect_rc 0 "alice lists her keys" -- as alice list --json
+jqt "alice sees her key" out.txt "[.[].id] | index(\"$AK1\") != null"
+expect_rc 0 "the verifier accepts it under the ACLs" -- verify alice1.key alice --service sshd
+expect_rc 0 "and without a user name" -- verify alice1.key --service sshd
+expect_rc 0 "alice binds with -D too" -- "${A[@]}" -D "uid=alice,$PEOPLE" -y "$PWD/alice.pw" create --days 5 --label d-bind
+expect_rc 6 "a wrong password is refused" -- "${A[@]}" -U alice -y "$PWD/wrong.pw" list
+has err.txt "cannot bind as uid=alice" "says the bind failed"
+expect_rc 0 "SASL EXTERNAL over ldapi is alice (olcAuthzRegexp)" -- "${A[@]}" -H "$AK_TEST_LDAPI" -Y EXTERNAL create --days 5 --label external
+cp out.txt ext.key
+expect_rc 0 "the EXTERNAL key is alice's" -- verify ext.key alice
+expect_rc 0 "EXTERNAL list" -- "${A[@]}" -H "$AK_TEST_LDAPI" -Y EXTERNAL list --json
+jqt "EXTERNAL list shows alice's keys" out.txt 'length == 3 and all(.[]; .user == "alice")'
+expect_rc 6 "-Y GSSAPI without a plugin or ticket fails cleanly" -- "${A[@]}" -Y GSSAPI list
+has err.txt "GSSAPI" "and says what GSSAPI needs"
+expect_rc 0 "alice rotates her key" -- as alice rotate "$AK1"
+cp out.txt alice2.key
+expect_rc 0 "the new key works" -- verify alice2.key alice --service sshd
+expect_rc 0 "alice revokes her new key" -- as alice revoke "$(kid alice2.key)"
+expect_rc 1 "revoked: refused" -- verify alice2.key alice --service sshd
+expect_rc 0 "a person without apiKeyHolder adds the class with the first key" -- as nokeys create --days 5
+cp out.txt nokeys.key
+expect_rc 0 "nokeys' key works" -- verify nokeys.key nokeys
+expect_rc 0 "policy is readable by users" -- as alice policy show --json
+
+# --- what alice may not do, through the CLI ---
+expect_rc 0 "bob's own key" -- as bob create --days 30 --label bob-key
+cp out.txt bob.key
+BK=$(kid bob.key)
+expect_rc 6 "alice cannot make a key for bob" -- as alice create bob --days 3
+has audit.log "^create result=denied key=[a-z2-7]{16} target=\"uid=bob,$PEOPLE\" actor=\"uid=alice,$PEOPLE\"" "the refused change is audited with alice as actor"
+expect_rc 5 "alice cannot see bob's key to revoke it" -- as alice revoke "$BK"
+expect_rc 5 "nor to rotate it" -- as alice rotate "$BK"
+expect_rc 0 "bob's key still works" -- verify bob.key bob
+expect_rc 0 "alice lists bob" -- as alice list bob --json
+jqt "alice sees none of bob's keys" out.txt 'length == 0'
+expect_rc 0 "alice lists everyone" -- as alice list --all --json
+jqt "only her own keys" out.txt 'length > 0 and all(.[]; .user == "alice")'
+expect_rc 6 "alice cannot create a service user" -- as alice service create svc-a --owner alice
+expect_rc 6 "alice cannot disable a service user" -- as alice service disable svc-backup
+expect_rc 6 "alice cannot delete a service user" -- as alice service delete svc-backup
+expect_rc 6 "alice cannot change the policy" -- as alice policy set --max-lifetime 5
+expect_rc 6 "the verifier's bind cannot create keys" -- "${A[@]}" -D "$VERIFIER" -y "$PWD/verifier.pw" create alice --days 1
+
+# --- what the key admins may do ---
+expect_rc 0 "keyadmin lists everyone's keys" -- as keyadmin list --all --json
+jqt "alice's and bob's keys" out.txt "([.[].id] | index(\"$AK1\") != null and index(\"$BK\") != null)"
+expect_rc 0 "keyadmin creates a key for bob" -- as keyadmin create bob --days 3 --label by-admin
+expect_rc 0 "keyadmin rotates bob's key" -- as keyadmin rotate "$BK" --grace 0
+expect_rc 1 "bob's old key stopped" -- verify bob.key bob
+expect_rc 0 "keyadmin creates a service user" -- as keyadmin service create svc-ci --owner alice --description "CI"
+expect_rc 0 "and its key" -- as keyadmin create svc-ci --days 10 --scope imap
+cp out.txt svc.key
+expect_rc 0 "which authenticates" -- verify svc.key svc-ci --service imap
+expect_rc 0 "alice may read the service users" -- as alice service list --json
+jqt "she sees svc-ci and who owns it" out.txt '[.[] | select(.name == "svc-ci")][0].owners[0] | test("^uid=alice,")'
+expect_rc 0 "keyadmin disables it" -- as keyadmin service disable svc-ci
+expect_rc 1 "its key stops" -- verify svc.key svc-ci --service imap
+expect_rc 0 "keyadmin enables it" -- as keyadmin service enable svc-ci
+expect_rc 0 "keyadmin sets the policy" -- as keyadmin policy set --max-lifetime 40 --recipients sec@example.org
+expect_rc 6 "alice's key beyond it is refused" -- as alice create --days 41
+has err.txt "at most 40 days" "with the limit"
+expect_rc 0 "keyadmin deletes the service user" -- as keyadmin service delete svc-ci --force
+expect_rc 0 "keyadmin lists service users" -- as keyadmin list --service-users --json
+
+# --- raw LDAP as the wrong user: the directory itself refuses ---
+BOBDN=uid=bob,$PEOPLE
+ALICEDN=uid=alice,$PEOPLE
+[ "$(printf 'dn: %s\nchangetype: modify\nadd: apiKeyRecord\napiKeyRecord: v1 id=aaaaaaaaaaaaaaaa\n' "$BOBDN" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot add a record to bob (insufficient access)" || bad "raw: alice added to bob"
+[ "$(printf 'dn: %s\nchangetype: modify\ndelete: apiKeyId\n' "$BOBDN" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot remove bob's key ids" || bad "raw: alice removed bob's ids"
+raw_search "$ALICEDN" alice.pw -b "$BOBDN" -s base apiKeyRecord apiKeyId apiKeyExpires apiKeyLastUsed uid >s.txt
+has s.txt "^uid: bob" "raw: alice may see bob's entry"
+hasnt s.txt "^apiKey" "raw: but none of his key attributes"
+BID=$(rootsearch -b "$BOBDN" -s base apiKeyId | sed -n 's/^apiKeyId: //p' | head -1)
+raw_search "$ALICEDN" alice.pw -b "$SUFFIX" "(apiKeyId=$BID)" dn >s.txt
+hasnt s.txt "^dn:" "raw: a search for bob's key id finds nothing for alice"
+[ "$(printf 'dn: %s\nchangetype: modify\nreplace: apiKeyDisabled\napiKeyDisabled: FALSE\n' "$ALICEDN" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot set apiKeyDisabled on herself" || bad "raw: alice set apiKeyDisabled"
+[ "$(printf 'dn: %s\nchangetype: modify\nadd: objectClass\nobjectClass: pilotPerson\n' "$ALICEDN" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice may add no other objectClass than apiKeyHolder" || bad "raw: alice added an objectClass"
+[ "$(printf 'dn: uid=svc-backup,ou=services,%s\nchangetype: modify\nadd: apiKeyRecord\napiKeyRecord: v1 x\n' "$SUFFIX" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot add a key to a service user, even one she owns" || bad "raw: alice wrote svc-backup keys"
+[ "$(printf 'dn: uid=svc-backup,ou=services,%s\nchangetype: modify\nreplace: description\ndescription: mine\n' "$SUFFIX" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot change a service user" || bad "raw: alice changed svc-backup"
+[ "$(printf 'dn: uid=svc-evil,ou=services,%s\nchangetype: add\nobjectClass: apiKeyServiceUser\nuid: svc-evil\n' "$SUFFIX" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot add a service user" || bad "raw: alice added a service user"
+[ "$(printf 'dn: cn=apikey-policy,ou=policies,%s\nchangetype: modify\nreplace: apiKeyMaxLifetime\napiKeyMaxLifetime: 9999\n' "$SUFFIX" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot change the policy" || bad "raw: alice changed the policy"
+raw_search "$ALICEDN" alice.pw -b "cn=apikey-policy,ou=policies,$SUFFIX" -s base apiKeyMaxLifetime apiKeyNoticeRecipient >s.txt
+has s.txt "^apiKeyMaxLifetime: 40" "raw: alice reads the policy values"
+hasnt s.txt "^apiKeyNoticeRecipient" "raw: but not the admin recipients"
+AID=$(rootsearch -b "$ALICEDN" -s base apiKeyId | sed -n 's/^apiKeyId: //p' | head -1)
+printf 'dn: %s\nchangetype: modify\nadd: apiKeyId\napiKeyId: %s\n' "$ALICEDN" "$BID" | ldapmodify -x -H "$AK_TEST_URI" -D "$ALICEDN" -y alice.pw >/dev/null 2>&1
+[ $? -eq 19 ] && ok "raw: alice cannot copy bob's key id onto her entry (slapo-unique)" || bad "raw: key id copied"
+raw_search "$VERIFIER" verifier.pw -b "$ALICEDN" -s base '*' >s.txt
+has s.txt "^apiKeyRecord: v1 id=" "raw: the verifier reads key records"
+has s.txt "^uid: alice" "raw: and uid"
+hasnt s.txt "^(mail|cn|sn|userPassword|apiKeyExpires|homeDirectory):" "raw: and nothing it does not need"
+raw_search "$VERIFIER" verifier.pw -b "ou=system,$SUFFIX" >s.txt
+hasnt s.txt "^dn:" "raw: the verifier sees nothing outside users, services and policy"
+[ "$(printf 'dn: %s\nchangetype: modify\nadd: apiKeyRecord\napiKeyRecord: v1 x\n' "$ALICEDN" | raw_mod "$VERIFIER" verifier.pw)" = 50 ] &&
+    ok "raw: the verifier cannot write key records" || bad "raw: verifier wrote a record"
+[ "$(printf 'dn: %s\nchangetype: modify\nreplace: apiKeyDisabled\napiKeyDisabled: FALSE\n' "$ALICEDN" | raw_mod "$VERIFIER" verifier.pw)" = 50 ] &&
+    ok "raw: the verifier cannot enable a disabled user" || bad "raw: verifier wrote apiKeyDisabled"
+[ "$(printf 'dn: %s\nchangetype: modify\nadd: apiKeyLastUsed\napiKeyLastUsed: %s 20260101000000Z\n' "$ALICEDN" "$AID" | raw_mod "$VERIFIER" verifier.pw)" = 0 ] &&
+    ok "raw: the verifier may write apiKeyLastUsed" || bad "raw: verifier cannot write last use"
+raw_search "$ALICEDN" alice.pw -b "$ALICEDN" -s base apiKeyLastUsed >s.txt
+has s.txt "^apiKeyLastUsed: $AID " "raw: alice reads her own last use"
+raw_search "uid=bob,$PEOPLE" bob.pw -b "$ALICEDN" -s base apiKeyLastUsed >s.txt
+hasnt s.txt "^apiKeyLastUsed" "raw: bob does not read alice's last use"
+ldapsearch -x -LLL -H "$AK_TEST_URI" -b "$SUFFIX" '(apiKeyId=*)' apiKeyRecord >s.txt 2>/dev/null
+hasnt s.txt "^apiKeyRecord" "raw: anonymous sees no key records"
+rm -f s.txt
+done_tests
