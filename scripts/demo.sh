@@ -108,6 +108,32 @@ show "apikey revoke $KID"
 admin revoke "$KID"
 echo "$KEY" | apikey verify dana --service sshd || echo "(exit status $?)"
 
+step "The organisation's policy: keys must expire, within 90 days"
+show "apikey policy set --require-expiry yes --max-lifetime 90 --notice-days 30,7,1 --recipients security@example.org"
+admin policy set --require-expiry yes --max-lifetime 90 --notice-days 30,7,1 \
+    --recipients security@example.org
+show "apikey create dana --days 365   # beyond the policy"
+admin create dana --days 365 || echo "(exit status $?: refused, the limit is stated)"
+show "apikey create dana --no-expiry"
+admin create dana --no-expiry || echo "(exit status $?)"
+
+step "A service user for the CI robot, with the person responsible"
+show "apikey service create svc-ci --owner dana --description 'CI pipeline'"
+admin service create svc-ci --owner dana --description "CI pipeline"
+show "apikey create svc-ci --days 30 --label pipeline --scope imap"
+SVC_KEY=$(admin create svc-ci --days 30 --label pipeline --scope imap)
+SVC_KID=${SVC_KEY:3:16}
+admin service show svc-ci
+show "echo \$SVC_KEY | apikey verify svc-ci --service imap"
+echo "$SVC_KEY" | apikey verify svc-ci --service imap
+
+step "Revoked: the service user's key stops at once"
+show "apikey revoke $SVC_KID"
+admin revoke "$SVC_KID"
+echo "$SVC_KEY" | apikey verify svc-ci --service imap || echo "(exit status $?)"
+show "apikey list --all --revoked"
+admin list --all --revoked
+
 step "What the verifier logged (apikey -v): key ids, never keys"
 echo "$WRONG" | apikey -v verify dana --service sshd 2>&1 >/dev/null | sed 's/^/    /' || true
 
