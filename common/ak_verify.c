@@ -43,7 +43,8 @@ static void dummy_verify(const struct ak_verify_request *req)
 {
     static const uint8_t salt[AK_HASH_SALT_LEN];
     static const uint8_t digest[AK_HASH_DIGEST_LEN];
-    (void)ak_hash_verify(digest, req->key, req->key_len, salt);
+    if (req->key != NULL) /* ak_verify_state() has no secret to hide */
+        (void)ak_hash_verify(digest, req->key, req->key_len, salt);
 }
 
 static void read_policy(const struct ak_entry *en, struct found *f)
@@ -280,7 +281,9 @@ static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
         res->detail = "no usable record";
         return AK_VERIFY_UNKNOWN_KEY;
     }
-    if (!ak_hash_verify(rec.digest, req->key, req->key_len, rec.salt))
+    /* ak_verify_state() judges a key whose secret was checked earlier. */
+    if (req->key != NULL &&
+        !ak_hash_verify(rec.digest, req->key, req->key_len, rec.salt))
         return AK_VERIFY_WRONG_KEY;
     switch (ak_policy_judge(pol, &rec, now, &res->expires, &res->has_expiry)) {
     case AK_KEY_VALID:
@@ -318,6 +321,9 @@ static void log_outcome(const struct ak_verify_request *req,
                         const struct ak_verify_result *res,
                         const struct ak_log *log)
 {
+    /* ak_verify_state(): a re-check of a key that logged in earlier. */
+    const char *refused =
+        req->key ? "refused key" : "account check refused key";
     const char *svc = req->service ? req->service : "-";
     const char *ctx = req->log_context ? req->log_context : "";
     const char *sep = req->log_context ? " " : "";
@@ -334,8 +340,13 @@ static void log_outcome(const struct ak_verify_request *req,
     }
     switch (res->outcome) {
     case AK_VERIFY_OK:
-        ak_log(log, LOG_INFO, "accepted key %s of user=%s (%s) service=%s%s%s",
-               res->key_id, name, dn, svc, sep, ctx);
+        if (req->key != NULL)
+            ak_log(log, LOG_INFO,
+                   "accepted key %s of user=%s (%s) service=%s%s%s",
+                   res->key_id, name, dn, svc, sep, ctx);
+        else
+            ak_debug(log, "account check of key %s of user=%s: ok", res->key_id,
+                     name);
         break;
     case AK_VERIFY_MALFORMED:
         ak_log(log, LOG_NOTICE,
@@ -350,44 +361,39 @@ static void log_outcome(const struct ak_verify_request *req,
     default:
         if (res->owner_dn != NULL)
             ak_log(log, LOG_NOTICE,
-                   "refused key %s of user=%s (%s) service=%s: %s%s%s%s%s",
+                   "%s %s of user=%s (%s) service=%s: %s%s%s%s%s", refused,
                    res->key_id, name, dn, svc, out, dsep, det, sep, ctx);
         else /* no entry matched: the name may be a mistyped password */
-            ak_log(log, LOG_NOTICE, "refused key %s service=%s: %s%s%s%s%s",
+            ak_log(log, LOG_NOTICE, "%s %s service=%s: %s%s%s%s%s", refused,
                    res->key_id, svc, out, dsep, det, sep, ctx);
         break;
     }
 }
 
-enum ak_outcome ak_verify(struct ak_dir *dir,
-                          const struct ak_verify_request *req, time_t now,
-                          const struct ak_log *log,
-                          struct ak_verify_result *res)
+/*
+ * The one search and the one judgement behind both entry points: with
+ * req->key set (ak_verify) the secret must match; without (ak_verify_state)
+ * the key with id kid is judged as if it had. res->key_id is already set.
+ */
+static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
+                       const char *kid, time_t now, const struct ak_log *log,
+                       struct ak_verify_result *res)
 {
     const struct ak_config *cfg = ak_dir_config(dir);
     char *attrs[9 + AK_OWNER_N_ATTRS];
     /* Last use is a fact about real logins: not about "what if" checks at
-     * another time (apikey verify --at), and only when configured. */
-    bool track_use = cfg->track_last_use && now == 0;
+     * another time (apikey verify --at) nor re-checks, and only when
+     * configured. */
+    bool track_use = cfg->track_last_use && now == 0 && req->key != NULL;
     struct found f = {0};
     struct ak_conn *conn = NULL;
     LDAPMessage *sres = NULL, *pres = NULL;
     char *filter = NULL;
-    struct ak_key key;
-    const char *why;
     size_t na = 0;
     int rc;
 
-    memset(res, 0, sizeof(*res));
-    res->outcome = AK_VERIFY_INTERNAL;
     if (now == 0)
         now = time(NULL);
-    if (ak_key_parse(req->key, req->key_len, &key, &why) != AK_OK) {
-        res->outcome = AK_VERIFY_MALFORMED;
-        res->detail = why;
-        goto out;
-    }
-    memcpy(res->key_id, key.id, sizeof(res->key_id));
     if (ak_crypto_init() != AK_OK) {
         res->detail = "libsodium unavailable";
         goto out;
@@ -399,7 +405,7 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
         res->detail = "invalid user name";
         goto out;
     }
-    filter = build_filter(cfg, req, key.id);
+    filter = build_filter(cfg, req, kid);
     if (filter == NULL)
         goto out;
     attrs[na++] = cfg->user_attr;
@@ -421,9 +427,9 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
             rc == AK_ERR_NOMEM ? AK_VERIFY_INTERNAL : AK_VERIFY_UNAVAILABLE;
         goto out;
     }
-    classify(ak_conn_ld(conn), sres, cfg, key.id, log, &f);
+    classify(ak_conn_ld(conn), sres, cfg, kid, log, &f);
     if (pres != NULL)
-        classify(ak_conn_ld(conn), pres, cfg, key.id, log, &f);
+        classify(ak_conn_ld(conn), pres, cfg, kid, log, &f);
 
     if (f.n_holders > 1) {
         dummy_verify(req);
@@ -442,12 +448,12 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
         res->outcome = AK_VERIFY_UNKNOWN_KEY;
         res->detail = "no entry owns this key id for the given user";
     } else {
-        res->outcome = judge(&f, cfg, req, key.id, now, log, res);
+        res->outcome = judge(&f, cfg, req, kid, now, log, res);
         /* After the decision, never changing it; rate-limited per key. */
         if (res->outcome == AK_VERIFY_OK && track_use)
             ak_lastuse_note(conn, f.holder_dn,
-                            ak_entry_get(&f.holder, AK_AT_LAST_USED), key.id,
-                            now, cfg->last_use_interval, log);
+                            ak_entry_get(&f.holder, AK_AT_LAST_USED), kid, now,
+                            cfg->last_use_interval, log);
     }
 out:
     if (f.n_holders > 0)
@@ -458,6 +464,50 @@ out:
         ak_dir_release(dir, conn);
     free(f.holder_dn);
     free(filter);
+}
+
+enum ak_outcome ak_verify(struct ak_dir *dir,
+                          const struct ak_verify_request *req, time_t now,
+                          const struct ak_log *log,
+                          struct ak_verify_result *res)
+{
+    struct ak_key key;
+    const char *why;
+
+    memset(res, 0, sizeof(*res));
+    res->outcome = AK_VERIFY_INTERNAL;
+    if (req->key == NULL ||
+        ak_key_parse(req->key, req->key_len, &key, &why) != AK_OK) {
+        res->outcome = AK_VERIFY_MALFORMED;
+        res->detail = req->key == NULL ? "empty" : why;
+    } else {
+        memcpy(res->key_id, key.id, sizeof(res->key_id));
+        verify_kid(dir, req, key.id, now, log, res);
+    }
     log_outcome(req, res, log);
+    return res->outcome;
+}
+
+enum ak_outcome ak_verify_state(struct ak_dir *dir, const char *user,
+                                const char *kid, const char *service,
+                                time_t now, const struct ak_log *log,
+                                struct ak_verify_result *res)
+{
+    struct ak_verify_request req = {
+        .user = user,
+        .user_len = user ? strlen(user) : 0,
+        .service = service,
+    };
+
+    memset(res, 0, sizeof(*res));
+    res->outcome = AK_VERIFY_INTERNAL;
+    if (user == NULL || kid == NULL || !ak_key_id_valid(kid, strlen(kid))) {
+        res->outcome = AK_VERIFY_MALFORMED;
+        res->detail = "not a key id";
+    } else {
+        memcpy(res->key_id, kid, sizeof(res->key_id));
+        verify_kid(dir, &req, kid, now, log, res);
+    }
+    log_outcome(&req, res, log);
     return res->outcome;
 }

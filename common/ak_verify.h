@@ -63,6 +63,20 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
                           const struct ak_log *log,
                           struct ak_verify_result *res);
 
+/*
+ * Judge the key with id kid of user exactly as ak_verify() would once its
+ * secret matched (revoked, expired under the policy, owner locked, out of
+ * scope for service), with the same single search, but without any secret.
+ * This never authenticates anybody: it re-checks a key whose secret was
+ * verified earlier in the same PAM transaction, when acct_mgmt runs in
+ * another process (sshd's auth child hands its PAM environment back to the
+ * monitor). user is required. A refusal is logged as an "account check".
+ */
+enum ak_outcome ak_verify_state(struct ak_dir *dir, const char *user,
+                                const char *kid, const char *service,
+                                time_t now, const struct ak_log *log,
+                                struct ak_verify_result *res);
+
 void ak_verify_result_clear(struct ak_verify_result *res);
 
 #endif

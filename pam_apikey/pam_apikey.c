@@ -21,7 +21,6 @@
 #include "ak_verify.h"
 #include "pk_args.h"
 #include "pk_map.h"
-#include "pk_state.h"
 
 /* Everything else is hidden (-fvisibility=hidden) and the version script
  * exports nothing but these. */
@@ -285,7 +284,7 @@ PK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
     struct ak_config *cfg = NULL;
     struct ak_dir *dir = NULL;
     struct pk_args args;
-    struct pk_key_state ks = {0};
+    struct ak_verify_result ks = {0};
     const struct pk_state *st = NULL;
     const void *item = NULL;
     const char *user, *kid;
@@ -343,7 +342,7 @@ PK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
             rv = pk_pam_code(PK_ACCT, rc, AK_VERIFY_INTERNAL, false);
             goto out;
         }
-        o = pk_key_state(dir, user, kid, service_of(pamh), now, &log, &ks);
+        o = ak_verify_state(dir, user, kid, service_of(pamh), now, &log, &ks);
     } else {
         /* No key authenticated this transaction: not ours to judge. */
         ak_debug(&log, "account: no API key was used; ignored");
@@ -359,6 +358,7 @@ PK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
     }
     rv = code;
 out:
+    ak_verify_result_clear(&ks);
     ak_dir_close(dir);
     ak_config_free(cfg);
     ak_debug(&log, "account: done. [%s]", pam_strerror(pamh, rv));
