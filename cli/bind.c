@@ -431,16 +431,24 @@ int cli_find_user(struct cli *cli, const char *name, struct ak_holder *h)
     return rc == AK_OK ? EXIT_OK : cli_exit_for(rc);
 }
 
-int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h)
+bool cli_kid_ok(const char *kid)
 {
+    if (ak_key_id_valid(kid, strlen(kid)))
+        return true;
+    cli_err("'%s' is not a key id (16 characters of a-z 2-7)", kid);
+    return false;
+}
+
+int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h,
+                 const char **raw, struct ak_record *rec)
+{
+    const char *why = NULL;
     struct ak_conn *c;
     int rc;
 
     memset(h, 0, sizeof(*h));
-    if (!ak_key_id_valid(kid, strlen(kid))) {
-        cli_err("'%s' is not a key id (16 characters of a-z 2-7)", kid);
+    if (!cli_kid_ok(kid))
         return EXIT_USAGE;
-    }
     rc = cli_conn(cli, &c);
     if (rc != EXIT_OK)
         return rc;
@@ -455,7 +463,17 @@ int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h)
                 kid);
         return EXIT_CONFLICT;
     }
-    return rc == AK_OK ? EXIT_OK : cli_exit_for(rc);
+    if (rc != AK_OK)
+        return cli_exit_for(rc);
+    *raw = ak_holder_record(h, kid);
+    if (*raw == NULL ||
+        ak_record_parse(*raw, strlen(*raw), rec, &why) != AK_OK) {
+        cli_err("%s: key %s: no single well-formed record; fix the entry by "
+                "hand",
+                h->dn, kid);
+        return EXIT_CONFLICT;
+    }
+    return EXIT_OK;
 }
 
 int cli_reread(struct cli *cli, const char *dn, struct ak_holder *h)

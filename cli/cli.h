@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ak_config.h"
+#include "ak_record.h"
 #include "ak_ldap.h"
 #include "ak_log.h"
 #include "ak_store.h"
@@ -133,8 +134,14 @@ int cli_me(struct cli *cli, struct ak_holder *h);
 /* A user or service user by name, with clear messages. */
 int cli_find_user(struct cli *cli, const char *name, struct ak_holder *h);
 
-/* A key by id, with clear messages. */
-int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h);
+/* True when kid is a key id; otherwise says so on stderr. */
+bool cli_kid_ok(const char *kid);
+
+/* A key by id: the entry holding it, its raw record (*raw points into h)
+ * and the parsed record, with clear messages. EXIT_CONFLICT when the entry
+ * holds no single well-formed record for it. */
+int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h,
+                 const char **raw, struct ak_record *rec);
 
 /* Re-read a holder by DN (after a change), with clear messages. */
 int cli_reread(struct cli *cli, const char *dn, struct ak_holder *h);

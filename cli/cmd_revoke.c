@@ -30,7 +30,7 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
     struct ak_conn *conn = NULL;
     struct ak_record r;
     char updated[AK_RECORD_MAX + 1];
-    const char *kid, *old, *why = NULL;
+    const char *kid, *old = NULL;
     int c, rc;
 
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -46,24 +46,14 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     kid = argv[optind];
-    if (!ak_key_id_valid(kid, strlen(kid))) {
-        cli_err("'%s' is not a key id (16 characters of a-z 2-7)", kid);
+    if (!cli_kid_ok(kid)) /* before any bind or password prompt */
         return EXIT_USAGE;
-    }
     rc = cli_open_self(cli);
     if (rc != EXIT_OK)
         return rc;
-    rc = cli_find_key(cli, kid, &h);
+    rc = cli_find_key(cli, kid, &h, &old, &r);
     if (rc != EXIT_OK)
         goto out;
-    old = ak_holder_record(&h, kid);
-    if (old == NULL || ak_record_parse(old, strlen(old), &r, &why) != AK_OK) {
-        cli_err("%s: key %s: no single well-formed record; fix the entry by "
-                "hand",
-                h.dn, kid);
-        rc = EXIT_CONFLICT;
-        goto out;
-    }
     if (r.is_revoked) {
         printf("key %s of %s was already revoked\n", kid,
                h.name ? h.name : h.dn);

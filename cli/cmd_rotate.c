@@ -128,7 +128,7 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
     struct ak_holder h = {0};
     struct ak_policy pol;
     struct ak_conn *conn = NULL;
-    const char *kid, *old, *why = NULL;
+    const char *kid, *old = NULL;
     char *key = NULL;
     char record[AK_RECORD_MAX + 1], old_upd[AK_RECORD_MAX + 1];
     char d1[64], d2[64];
@@ -163,28 +163,17 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     kid = argv[optind];
-    if (!ak_key_id_valid(kid, strlen(kid))) {
-        cli_err("'%s' is not a key id (16 characters of a-z 2-7)", kid);
+    if (!cli_kid_ok(kid)) /* before any bind or password prompt */
         return EXIT_USAGE;
-    }
     rc = cli_need_stdout(cli);
     if (rc != EXIT_OK)
         return rc;
     rc = cli_open_self(cli);
     if (rc != EXIT_OK)
         return rc;
-    rc = cli_find_key(cli, kid, &h);
+    rc = cli_find_key(cli, kid, &h, &old, &old_r);
     if (rc != EXIT_OK)
         goto out;
-    old = ak_holder_record(&h, kid);
-    if (old == NULL ||
-        ak_record_parse(old, strlen(old), &old_r, &why) != AK_OK) {
-        cli_err("%s: key %s: no single well-formed record; fix the entry by "
-                "hand",
-                h.dn, kid);
-        rc = EXIT_CONFLICT;
-        goto out;
-    }
     if (old_r.is_revoked) {
         cli_err("key %s is revoked; a revoked key is not rotated (create a "
                 "new one)",

@@ -117,6 +117,22 @@ static int svc_fill(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
 }
 
 /* Find the service user name, with its details. */
+/* Bind as ourselves and read the policy: what list, show and delete need
+ * before they look at service users. */
+static int svc_begin(struct cli *cli, struct ak_conn **c, struct ak_policy *pol)
+{
+    int rc = cli_open_self(cli);
+
+    if (rc == EXIT_OK)
+        rc = cli_conn(cli, c);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = ak_store_read_policy(*c, cli->cfg, &cli->log, pol);
+    if (rc != AK_OK)
+        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
+    return EXIT_OK;
+}
+
 static int svc_read(struct cli *cli, const char *name, struct svc *s)
 {
     char *attrs[AK_HOLDER_N_ATTRS + 4];
@@ -505,14 +521,9 @@ static int svc_list(struct cli *cli, int argc, char **argv)
                    "j", &o);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    rc = cli_open_self(cli);
-    if (rc == EXIT_OK)
-        rc = cli_conn(cli, &c);
+    rc = svc_begin(cli, &c, &pol);
     if (rc != EXIT_OK)
         return rc;
-    rc = ak_store_read_policy(c, cli->cfg, &cli->log, &pol);
-    if (rc != AK_OK)
-        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
     l.pol = &pol;
     l.json = o.json || cli->json;
     l.now = time(NULL);
@@ -549,14 +560,9 @@ static int svc_show(struct cli *cli, int argc, char **argv)
                    "j", &o);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    rc = cli_open_self(cli);
-    if (rc == EXIT_OK)
-        rc = cli_conn(cli, &c);
+    rc = svc_begin(cli, &c, &pol);
     if (rc != EXIT_OK)
         return rc;
-    rc = ak_store_read_policy(c, cli->cfg, &cli->log, &pol);
-    if (rc != AK_OK)
-        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
     rc = svc_read(cli, argv[optind], &s);
     if (rc != EXIT_OK)
         goto out;
@@ -741,14 +747,9 @@ static int svc_delete(struct cli *cli, int argc, char **argv)
                    "f", &o);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    rc = cli_open_self(cli);
-    if (rc == EXIT_OK)
-        rc = cli_conn(cli, &c);
+    rc = svc_begin(cli, &c, &pol);
     if (rc != EXIT_OK)
         return rc;
-    rc = ak_store_read_policy(c, cli->cfg, &cli->log, &pol);
-    if (rc != AK_OK)
-        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
     rc = svc_read(cli, argv[optind], &s);
     if (rc != EXIT_OK)
         goto out;
