@@ -8,26 +8,12 @@ APIKEY=${1:?path to apikey}
 : "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
 export LDAPNOINIT=1
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-bad() { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { # check DESC CMD...: the command must succeed
-    local d=$1; shift
-    if "$@"; then ok "$d"; else bad "$d"; fi
-}
-expect_rc() { # expect_rc WANT DESC -- CMD...
-    local want=$1 d=$2; shift 3
-    "$@" >out.txt 2>err.txt </dev/null
-    local rc=$?
-    if [ "$rc" -eq "$want" ]; then ok "$d (exit $rc)"; else
-        bad "$d: exit $rc, wanted $want"; sed 's/^/#   /' err.txt; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 printf 'admin-secret' >admin.pw
 chmod 600 admin.pw
-# Under meson's valgrind setup every apikey run is checked by valgrind
-# (a finding exits 99, which no expectation below accepts).
-W=(${AK_TEST_WRAPPER:-})
+# W (lib.sh): under meson's valgrind setup every apikey run is checked by
+# valgrind (a finding exits 99, which no expectation below accepts).
 A=("${W[@]}" "$APIKEY" -c "$AK_TEST_CONF")
 ADMIN=("${A[@]}" -D cn=admin,dc=example,dc=org -y "$PWD/admin.pw")
 
@@ -125,5 +111,4 @@ expect_rc 5 "revoke unknown id" -- "${ADMIN[@]}" revoke aaaaaaaaaaaaaaaa
 # unreachable directory
 expect_rc 4 "directory down" -- "${A[@]}" -H ldap://127.0.0.1:1 check-config
 
-echo "# $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done_tests
