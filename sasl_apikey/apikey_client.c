@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* apikey_client.c - client side of APIKEY, OAUTHBEARER and XOAUTH2, for
+ * ldapwhoami, ldapsearch and anything else built on libsasl2 */
+#include "apikey_plugin.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "ak_status.h"
+
+struct client_ctx {
+    enum apikey_mech mech;
+    enum { CL_START, CL_SENT, CL_ANSWERED, CL_DONE } state;
+    char *out;                /* APIKEY_MSG_MAX bytes; holds the key */
+    sasl_interact_t *prompts; /* ours, while the application answers */
+};
+
+static enum apikey_mech mech_ids[APIKEY_MECH_COUNT] = {
+    APIKEY_MECH_APIKEY,
+    APIKEY_MECH_OAUTHBEARER,
+    APIKEY_MECH_XOAUTH2,
+};
+
+/* The key is required; the names are optional (the server can find the
+ * owner from the key). libsasl2 hides a mechanism whose required prompts
+ * the application cannot answer. */
+static const unsigned long required_prompts[] = {SASL_CB_PASS,
+                                                 SASL_CB_LIST_END};
+
+static const sasl_interact_t *answered(const sasl_interact_t *p,
+                                       unsigned long id)
+{
+    for (; p != NULL && p->id != SASL_CB_LIST_END; p++)
+        if (p->id == id)
+            return p;
+    return NULL;
+}
+
+/* libsasl2 hands callbacks out as int (*)(void); going through
+ * void (*)(void) is the sanctioned way to convert function pointers. */
+typedef void (*any_fn)(void);
+
+/*
+ * AUTHNAME or USER: from an answered prompt, the application's callback,
+ * or (SASL_INTERACT from the callback lookup) ask for a prompt. A value
+ * nobody provides is "not given" (*res NULL).
+ */
+static int get_name(const sasl_utils_t *u, const sasl_interact_t *prompts,
+                    unsigned long id, const char **res, bool *ask)
+{
+    const sasl_interact_t *p = answered(prompts, id);
+    sasl_callback_ft fp = NULL;
+    void *fctx = NULL;
+    int rc;
+
+    *res = NULL;
+    if (p != NULL) {
+        *res = p->result;
+        return SASL_OK;
+    }
+    rc = u->getcallback(u->conn, id, &fp, &fctx);
+    if (rc == SASL_INTERACT) {
+        *ask = true;
+        return SASL_OK;
+    }
+    if (rc != SASL_OK || fp == NULL)
+        return SASL_OK;
+    rc = ((sasl_getsimple_t *)(any_fn)fp)(fctx, (int)id, res, NULL);
+    if (rc == SASL_INTERACT) {
+        *ask = true;
+        rc = SASL_OK;
+    }
+    return rc;
+}
+
+static int get_key(const sasl_utils_t *u, const sasl_interact_t *prompts,
+                   const char **key, size_t *len, bool *ask)
+{
+    const sasl_interact_t *p = answered(prompts, SASL_CB_PASS);
+    sasl_callback_ft fp = NULL;
+    void *fctx = NULL;
+    sasl_secret_t *secret = NULL;
+    int rc;
+
+    *key = NULL;
+    *len = 0;
+    if (p != NULL) {
+        if (p->result == NULL)
+            return SASL_BADPARAM;
+        *key = p->result;
+        *len = p->len;
+        return SASL_OK;
+    }
+    rc = u->getcallback(u->conn, SASL_CB_PASS, &fp, &fctx);
+    if (rc == SASL_INTERACT) {
+        *ask = true;
+        return SASL_OK;
+    }
+    if (rc != SASL_OK || fp == NULL)
+        return SASL_BADPARAM;
+    rc = ((sasl_getsecret_t *)(any_fn)fp)(u->conn, fctx, SASL_CB_PASS, &secret);
+    if (rc == SASL_INTERACT) {
+        *ask = true;
+        return SASL_OK;
+    }
+    if (rc != SASL_OK)
+        return rc;
+    if (secret == NULL)
+        return SASL_BADPARAM;
+    *key = (const char *)secret->data;
+    *len = secret->len;
+    return SASL_OK;
+}
+
+static int ask(const sasl_utils_t *u, struct client_ctx *ctx, bool user,
+               bool authname, bool pass, sasl_interact_t **prompt_need)
+{
+    unsigned n = (unsigned)user + (unsigned)authname + (unsigned)pass, i = 0;
+    sasl_interact_t *p;
+
+    if (prompt_need == NULL) {
+        u->seterror(u->conn, 0,
+                    "%s needs an API key, and the application "
+                    "offers neither a callback nor prompts",
+                    apikey_mech_name(ctx->mech));
+        return SASL_BADPARAM;
+    }
+    p = u->malloc((n + 1) * sizeof(*p));
+    if (p == NULL)
+        return SASL_NOMEM;
+    memset(p, 0, (n + 1) * sizeof(*p));
+    if (user) {
+        p[i].id = SASL_CB_USER;
+        p[i].challenge = "Authorization name";
+        p[i++].prompt = "Please enter your authorization name";
+    }
+    if (authname) {
+        p[i].id = SASL_CB_AUTHNAME;
+        p[i].challenge = "Authentication name";
+        p[i++].prompt = "Please enter your authentication name";
+    }
+    if (pass) {
+        p[i].id = SASL_CB_PASS;
+        p[i].challenge = "API key";
+        p[i++].prompt = "Please enter your API key";
+    }
+    p[i].id = SASL_CB_LIST_END;
+    ctx->prompts = p;
+    *prompt_need = p;
+    return SASL_INTERACT;
+}
+
+static int canon(sasl_client_params_t *cp, const char *name, unsigned flags,
+                 sasl_out_params_t *op)
+{
+    return cp->canon_user(cp->utils->conn, name, (unsigned)strlen(name), flags,
+                          op);
+}
+
+/*
+ * The client's view of the identities (sasl_getprop SASL_USERNAME). With
+ * no name at all the server decides from the key; libsasl2 still wants
+ * both fields set, so they are empty.
+ */
+static int client_identities(sasl_client_params_t *cp, const char *authn,
+                             const char *authz, sasl_out_params_t *op)
+{
+    static const char none[] = "";
+    int rc;
+
+    if (authn != NULL && *authn != '\0') {
+        if (authz != NULL && *authz != '\0' && strcmp(authz, authn) != 0) {
+            rc = canon(cp, authz, SASL_CU_AUTHZID, op);
+            return rc == SASL_OK ? canon(cp, authn, SASL_CU_AUTHID, op) : rc;
+        }
+        return canon(cp, authn, SASL_CU_AUTHID | SASL_CU_AUTHZID, op);
+    }
+    if (authz != NULL && *authz != '\0')
+        return canon(cp, authz, SASL_CU_AUTHID | SASL_CU_AUTHZID, op);
+    op->authid = op->user = none;
+    op->alen = op->ulen = 0;
+    return SASL_OK;
+}
+
+static void finish(sasl_out_params_t *op)
+{
+    op->doneflag = 1;
+    op->mech_ssf = 0;
+    op->maxoutbuf = 0;
+    op->encode_context = NULL;
+    op->encode = NULL;
+    op->decode_context = NULL;
+    op->decode = NULL;
+    op->param_version = 0;
+}
+
+static int first_step(struct client_ctx *ctx, sasl_client_params_t *cp,
+                      sasl_interact_t **prompt_need, const char **out,
+                      unsigned *outlen, sasl_out_params_t *op)
+{
+    const sasl_utils_t *u = cp->utils;
+    const char *authz = NULL, *authn = NULL, *key = NULL, *wire_authz;
+    size_t key_len = 0, n = 0;
+    bool ask_user = false, ask_authn = false, ask_pass = false;
+    int rc;
+
+    /* The key travels as is: nothing here adds a security layer. */
+    if (cp->props.min_ssf > cp->external_ssf) {
+        u->seterror(u->conn, 0, "%s offers no security layer",
+                    apikey_mech_name(ctx->mech));
+        return SASL_TOOWEAK;
+    }
+    rc = get_name(u, ctx->prompts, SASL_CB_USER, &authz, &ask_user);
+    if (rc == SASL_OK)
+        rc = get_name(u, ctx->prompts, SASL_CB_AUTHNAME, &authn, &ask_authn);
+    if (rc == SASL_OK)
+        rc = get_key(u, ctx->prompts, &key, &key_len, &ask_pass);
+    if (rc != SASL_OK) {
+        u->seterror(u->conn, 0, "%s: no API key given",
+                    apikey_mech_name(ctx->mech));
+        goto out;
+    }
+    if (ask_user || ask_authn || ask_pass) {
+        if (ctx->prompts != NULL) {
+            u->free(ctx->prompts);
+            ctx->prompts = NULL;
+        }
+        return ask(u, ctx, ask_user, ask_authn, ask_pass, prompt_need);
+    }
+    if (authz == NULL)
+        authz = "";
+    if (authn == NULL)
+        authn = "";
+
+    if (ctx->out == NULL && (ctx->out = u->malloc(APIKEY_MSG_MAX)) == NULL) {
+        rc = SASL_NOMEM;
+        goto out;
+    }
+    /* APIKEY sends an authzid only when it asks for another identity;
+     * the bearer mechanisms carry one name, the authzid if given. */
+    if (ctx->mech == APIKEY_MECH_APIKEY)
+        wire_authz = strcmp(authz, authn) != 0 ? authz : "";
+    else
+        wire_authz = *authz != '\0' ? authz : authn;
+    if (apikey_build_client_first(ctx->mech, wire_authz, strlen(wire_authz),
+                                  authn, strlen(authn), key, key_len,
+                                  cp->serverFQDN, ctx->out, APIKEY_MSG_MAX,
+                                  &n) != AK_OK) {
+        u->seterror(u->conn, 0, "%s cannot carry this name or key",
+                    apikey_mech_name(ctx->mech));
+        rc = SASL_BADPARAM;
+        goto out;
+    }
+    rc = client_identities(cp, authn, authz, op);
+    if (rc != SASL_OK)
+        goto out;
+    *out = ctx->out;
+    *outlen = (unsigned)n;
+    if (ctx->mech == APIKEY_MECH_APIKEY) {
+        finish(op);
+        ctx->state = CL_DONE;
+        rc = SASL_OK;
+    } else {
+        ctx->state = CL_SENT; /* the server may still answer with an error */
+        rc = SASL_CONTINUE;
+    }
+out:
+    /* Answers were read (and copied into the message): drop the prompts. */
+    if (ctx->prompts != NULL) {
+        u->free(ctx->prompts);
+        ctx->prompts = NULL;
+        if (prompt_need != NULL)
+            *prompt_need = NULL;
+    }
+    return rc;
+}
+
+static int client_mech_new(void *glob, sasl_client_params_t *cp,
+                           void **conn_context)
+{
+    struct client_ctx *ctx = cp->utils->malloc(sizeof(*ctx));
+
+    if (ctx == NULL) {
+        cp->utils->seterror(cp->utils->conn, 0, "out of memory");
+        return SASL_NOMEM;
+    }
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->mech = *(const enum apikey_mech *)glob;
+    ctx->state = CL_START;
+    *conn_context = ctx;
+    return SASL_OK;
+}
+
+static int client_mech_step(void *conn_context, sasl_client_params_t *cp,
+                            const char *in, unsigned inlen,
+                            sasl_interact_t **prompt_need, const char **out,
+                            unsigned *outlen, sasl_out_params_t *op)
+{
+    struct client_ctx *ctx = conn_context;
+    size_t n = 0;
+
+    *out = NULL;
+    *outlen = 0;
+    switch (ctx->state) {
+    case CL_START:
+        return first_step(ctx, cp, prompt_need, out, outlen, op);
+    case CL_SENT:
+        if (inlen == 0) { /* the server's empty "success" */
+            finish(op);
+            ctx->state = CL_DONE;
+            return SASL_OK;
+        }
+        /* An error challenge: answer as RFC 7628 prescribes; the server
+         * then fails the exchange. */
+        *out = apikey_error_reply(ctx->mech, &n);
+        *outlen = (unsigned)n;
+        ctx->state = CL_ANSWERED;
+        return SASL_CONTINUE;
+    default:
+        cp->utils->seterror(cp->utils->conn, 0,
+                            "%s: the server went on after the exchange",
+                            apikey_mech_name(ctx->mech));
+        return SASL_BADPROT;
+    }
+}
+
+static void client_mech_dispose(void *conn_context, const sasl_utils_t *u)
+{
+    struct client_ctx *ctx = conn_context;
+
+    if (ctx == NULL)
+        return;
+    if (ctx->out != NULL) {
+        sodium_memzero(ctx->out, APIKEY_MSG_MAX);
+        u->free(ctx->out);
+    }
+    if (ctx->prompts != NULL)
+        u->free(ctx->prompts);
+    u->free(ctx);
+}
+
+#define CLIENT_PLUG(name, id)                                                  \
+    {                                                                          \
+        .mech_name = (name), .max_ssf = 0, .security_flags = APIKEY_SEC_FLAGS, \
+        .features = APIKEY_FEATURES, .required_prompts = required_prompts,     \
+        .glob_context = &mech_ids[id], .mech_new = client_mech_new,            \
+        .mech_step = client_mech_step, .mech_dispose = client_mech_dispose,    \
+    }
+
+sasl_client_plug_t apikey_client_plugins[APIKEY_MECH_COUNT] = {
+    CLIENT_PLUG("APIKEY", APIKEY_MECH_APIKEY),
+    CLIENT_PLUG("OAUTHBEARER", APIKEY_MECH_OAUTHBEARER),
+    CLIENT_PLUG("XOAUTH2", APIKEY_MECH_XOAUTH2),
+};

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* apikey_result.h - the one mapping from verifier results to SASL codes */
+#ifndef APIKEY_RESULT_H
+#define APIKEY_RESULT_H
+
+#include "ak_status.h"
+
+/*
+ * The SASL code for one exchange. status is AK_OK when the verifier ran
+ * (then outcome decides), or the AK_ERR_* that stopped the plugin before
+ * it could (configuration, memory, framing):
+ *
+ *   AK_VERIFY_OK                                   SASL_OK
+ *   MALFORMED, WRONG_KEY, UNKNOWN_KEY, EXPIRED,
+ *   REVOKED, OWNER_LOCKED, SCOPE_DENIED            SASL_BADAUTH
+ *   UNAVAILABLE                                    SASL_UNAVAIL
+ *   INTERNAL                                       SASL_FAIL
+ *   AK_ERR_MALFORMED (message framing)             SASL_BADPROT
+ *   AK_ERR_CONFIG, NOT_FOUND, IO, INVALID (conf)   SASL_CONFIGERR
+ *   AK_ERR_NOMEM                                   SASL_NOMEM
+ *   AK_ERR_BACKEND                                 SASL_UNAVAIL
+ *   anything else                                  SASL_FAIL
+ *
+ * Every refusal of a credential is SASL_BADAUTH on purpose: expired,
+ * revoked, locked or out-of-scope keys are not told apart from wrong ones
+ * (no oracle for whoever holds an old or stolen key). The log line says
+ * which it was. UNAVAIL stays distinct so hosts answer "try again later"
+ * (Postfix 454, slapd busy/unavailable) instead of "wrong password".
+ */
+int apikey_sasl_result(int status, enum ak_outcome outcome);
+
+/* SASL_LOG_* level for a syslog priority of common/'s log lines:
+ * ERR and worse -> ERR, WARNING -> WARN, NOTICE (refusals) -> FAIL,
+ * INFO (acceptances) -> NOTE, DEBUG -> DEBUG. */
+int apikey_sasl_log_level(int prio);
+
+/* "SASL_OK", "SASL_BADAUTH", ... for log lines (the plug-in does not
+ * call into libsasl2 itself). Never NULL. */
+const char *apikey_sasl_code_name(int code);
+
+#endif

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* apikey_server.c - server side of APIKEY, OAUTHBEARER and XOAUTH2: parse
+ * the client's message, verify the key, hand the identities to libsasl2 */
+#include "apikey_plugin.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ak_build.h"
+#include "ak_config.h"
+#include "ak_ldap.h"
+#include "ak_log.h"
+#include "ak_verify.h"
+#include "apikey_result.h"
+
+/* How often (seconds) an exchange may stat apikey.conf to notice edits. */
+#define APIKEY_RELOAD_CHECK_SECS 1
+
+/*
+ * One loaded apikey.conf and its directory handle (a pool of bound
+ * connections). Shared by every exchange of the process; reference counted
+ * so a reload never frees a pool another thread is using.
+ */
+struct loaded {
+    char *path; /* as configured; NULL for the compiled-in default */
+    struct ak_config *cfg;
+    struct ak_dir *dir;
+    struct stat st; /* the file as it was when read, to notice edits */
+    bool have_st;
+    unsigned refs; /* 1 while current + 1 per exchange in flight */
+};
+
+/*
+ * Plug-in global state. Hosts call mech_step from many threads (slapd) and
+ * for months (Postfix smtpd, slapd): the first exchange loads the
+ * configuration, later ones reuse it, and a changed file is reloaded.
+ * A plain pthread mutex, not utils->mutex_alloc: hosts that never call
+ * sasl_set_mutex get no-op mutexes from libsasl2.
+ */
+static struct {
+    pthread_mutex_t lock;
+    struct loaded *cur;
+    time_t checked; /* CLOCK_MONOTONIC seconds of the last stat */
+} g = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
+
+/* glob_context of each mechanism: which one it is. */
+static enum apikey_mech mech_ids[APIKEY_MECH_COUNT] = {
+    APIKEY_MECH_APIKEY,
+    APIKEY_MECH_OAUTHBEARER,
+    APIKEY_MECH_XOAUTH2,
+};
+
+struct server_ctx {
+    enum apikey_mech mech;
+    enum { ST_START, ST_ERROR_SENT, ST_DONE } state;
+};
+
+/* common/'s log lines go to the host through utils->log. */
+struct sink {
+    const sasl_utils_t *utils;
+    const char *mech;
+};
+
+static void sink_line(void *ctx, int prio, const char *msg)
+{
+    const struct sink *s = ctx;
+    s->utils->log(s->utils->conn, apikey_sasl_log_level(prio), "%s: %s",
+                  s->mech, msg);
+}
+
+static void free_loaded(struct loaded *l)
+{
+    if (l == NULL)
+        return;
+    ak_dir_close(l->dir);
+    ak_config_free(l->cfg);
+    free(l->path);
+    free(l);
+}
+
+/* Called with g.lock held. */
+static void unref(struct loaded *l)
+{
+    if (l != NULL && --l->refs == 0)
+        free_loaded(l);
+}
+
+static bool same_path(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+
+static bool file_changed(const struct loaded *l)
+{
+    struct stat st;
+    const char *file = l->path ? l->path : AK_DEFAULT_CONF;
+
+    if (stat(file, &st) != 0)
+        return l->have_st;
+    return !l->have_st || st.st_dev != l->st.st_dev ||
+           st.st_ino != l->st.st_ino || st.st_size != l->st.st_size ||
+           st.st_mtim.tv_sec != l->st.st_mtim.tv_sec ||
+           st.st_mtim.tv_nsec != l->st.st_mtim.tv_nsec ||
+           st.st_ctim.tv_sec != l->st.st_ctim.tv_sec ||
+           st.st_ctim.tv_nsec != l->st.st_ctim.tv_nsec;
+}
+
+/* Read the configuration and open its directory handle (no connection
+ * is made here: the pool connects on first use). */
+static int load(const char *path, const struct ak_log *log, struct loaded **out)
+{
+    struct loaded *l = calloc(1, sizeof(*l));
+    char q[256];
+    int rc;
+
+    if (l == NULL)
+        return AK_ERR_NOMEM;
+    if (path != NULL && path[0] != '/') {
+        ak_log(log, LOG_ERR, "apikey_conf %s: not an absolute path",
+               ak_log_quote(q, sizeof(q), path, (unsigned)strlen(path)));
+        rc = AK_ERR_CONFIG;
+        goto fail;
+    }
+    if (path != NULL && (l->path = strdup(path)) == NULL) {
+        rc = AK_ERR_NOMEM;
+        goto fail;
+    }
+    /* stat before reading: an edit racing the read is seen next time. */
+    l->have_st = stat(path ? path : AK_DEFAULT_CONF, &l->st) == 0;
+    rc = ak_config_load(&l->cfg, path, log);
+    if (rc != AK_OK)
+        goto fail;
+    rc = ak_dir_open(&l->dir, l->cfg, log);
+    if (rc != AK_OK)
+        goto fail;
+    l->refs = 1;
+    *out = l;
+    return AK_OK;
+fail:
+    free_loaded(l);
+    return rc;
+}
+
+/*
+ * The configuration for path, loaded on first use, reloaded when path
+ * differs from the current one or (checked at most once a second) the
+ * file changed. A failed (re)load fails closed: the old configuration is
+ * dropped and every exchange retries until the file is fixed.
+ */
+static int acquire(const char *path, const struct ak_log *log,
+                   struct loaded **out)
+{
+    struct timespec now;
+    struct loaded *l;
+    int rc = AK_OK;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&g.lock);
+    l = g.cur;
+    if (l != NULL && !same_path(l->path, path)) {
+        ak_log(log, LOG_INFO, "apikey_conf changed; loading %s",
+               path ? path : AK_DEFAULT_CONF);
+        l = NULL;
+    } else if (l != NULL &&
+               now.tv_sec - g.checked >= APIKEY_RELOAD_CHECK_SECS) {
+        g.checked = now.tv_sec;
+        if (file_changed(l)) {
+            ak_log(log, LOG_INFO, "%s changed; reloading it",
+                   l->path ? l->path : AK_DEFAULT_CONF);
+            l = NULL;
+        }
+    }
+    if (l == NULL) {
+        rc = load(path, log, &l);
+        unref(g.cur);
+        g.cur = rc == AK_OK ? l : NULL;
+        g.checked = now.tv_sec;
+    }
+    if (rc == AK_OK) {
+        l->refs++;
+        *out = l;
+    }
+    pthread_mutex_unlock(&g.lock);
+    return rc;
+}
+
+static void release(struct loaded *l)
+{
+    pthread_mutex_lock(&g.lock);
+    unref(l);
+    pthread_mutex_unlock(&g.lock);
+}
+
+/* apikey_conf from the host's SASL configuration (e.g. smtpd.conf), never
+ * from the environment. NULL: the compiled-in default. */
+static const char *conf_path(const sasl_utils_t *u)
+{
+    const char *v = NULL;
+    unsigned len = 0;
+
+    if (u->getopt != NULL &&
+        u->getopt(u->getopt_context, "APIKEY", "apikey_conf", &v, &len) ==
+            SASL_OK &&
+        v != NULL && v[0] != '\0')
+        return v;
+    return NULL;
+}
+
+static int server_mech_new(void *glob, sasl_server_params_t *sp,
+                           const char *challenge, unsigned challen,
+                           void **conn_context)
+{
+    struct server_ctx *ctx = sp->utils->malloc(sizeof(*ctx));
+
+    if (ctx == NULL) {
+        sp->utils->seterror(sp->utils->conn, 0, "out of memory");
+        return SASL_NOMEM;
+    }
+    ctx->mech = *(const enum apikey_mech *)glob;
+    ctx->state = ST_START;
+    *conn_context = ctx;
+    return SASL_OK;
+}
+
+static void server_mech_dispose(void *conn_context, const sasl_utils_t *utils)
+{
+    if (conn_context != NULL)
+        utils->free(conn_context);
+}
+
+/* Called once per mechanism by sasl_server_done; the first call drops the
+ * shared configuration, the others find nothing left. */
+static void server_mech_free(void *glob, const sasl_utils_t *utils)
+{
+    pthread_mutex_lock(&g.lock);
+    unref(g.cur);
+    g.cur = NULL;
+    pthread_mutex_unlock(&g.lock);
+}
+
+/*
+ * Give libsasl2 the identities: the authentication identity is the key's
+ * owner as the verifier reported it. A requested authorization identity
+ * that names the owner (ASCII case ignored, as the directory's uid match
+ * does) is the owner; any other goes through canon_user and, after this
+ * step returns, the host's proxy policy callback (BI-09).
+ */
+static int set_identities(sasl_server_params_t *sp, sasl_out_params_t *op,
+                          const char *owner, const char *authz,
+                          size_t authz_len)
+{
+    const unsigned verified = SASL_CU_AUTHID | SASL_CU_EXTERNALLY_VERIFIED;
+    size_t olen = strlen(owner);
+    int rc;
+
+    if (authz_len == 0 ||
+        (authz_len == olen && strncasecmp(authz, owner, olen) == 0))
+        return sp->canon_user(sp->utils->conn, owner, (unsigned)olen,
+                              verified | SASL_CU_AUTHZID, op);
+    rc = sp->canon_user(sp->utils->conn, owner, (unsigned)olen, verified, op);
+    if (rc != SASL_OK)
+        return rc;
+    return sp->canon_user(sp->utils->conn, authz, (unsigned)authz_len,
+                          SASL_CU_AUTHZID, op);
+}
+
+static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
+                      struct ak_log *log, const char *lctx, const char *in,
+                      unsigned inlen, const char **out, unsigned *outlen,
+                      sasl_out_params_t *op)
+{
+    struct apikey_creds cr;
+    struct ak_verify_request req = {0};
+    struct ak_verify_result res = {0};
+    struct loaded *l = NULL;
+    const char *why = NULL;
+    enum ak_outcome outcome;
+    int status, rc;
+
+    status = apikey_parse_client_first(ctx->mech, in, inlen, &cr, &why);
+    if (status != AK_OK) {
+        /* Only the reason: the bytes may hold a key typed into a name. */
+        ak_log(log, LOG_NOTICE,
+               "refused a malformed message (%s) service=%s %s", why,
+               sp->service ? sp->service : "-", lctx);
+        return apikey_sasl_result(status, AK_VERIFY_INTERNAL);
+    }
+    status = acquire(conf_path(sp->utils), log, &l);
+    if (status != AK_OK)
+        return apikey_sasl_result(status, AK_VERIFY_INTERNAL);
+    log->debug = l->cfg->debug;
+
+    /* APIKEY names its user in the authcid; the bearer mechanisms (and an
+     * empty authcid) let the key's id find its owner. */
+    if (ctx->mech == APIKEY_MECH_APIKEY && cr.authcid_len > 0) {
+        req.user = cr.authcid;
+        req.user_len = cr.authcid_len;
+    }
+    req.key = cr.key;
+    req.key_len = cr.key_len;
+    req.service = sp->service;
+    req.log_context = lctx;
+    outcome = ak_verify(l->dir, &req, 0, log, &res);
+    release(l);
+
+    rc = apikey_sasl_result(AK_OK, outcome);
+    if (rc == SASL_OK && res.owner_name == NULL)
+        rc = SASL_FAIL; /* the verifier promises a name; fail closed */
+    if (rc == SASL_OK) {
+        rc = set_identities(sp, op, res.owner_name, cr.authzid, cr.authzid_len);
+        if (rc == SASL_OK) {
+            op->doneflag = 1;
+            op->mech_ssf = 0;
+            op->maxoutbuf = 0;
+            op->encode_context = NULL;
+            op->encode = NULL;
+            op->decode_context = NULL;
+            op->decode = NULL;
+            op->param_version = 0;
+            ctx->state = ST_DONE;
+        } else {
+            ak_log(log, LOG_NOTICE,
+                   "canon_user refused the identities of "
+                   "key %s: %s",
+                   res.key_id, apikey_sasl_code_name(rc));
+        }
+    } else if (rc == SASL_BADAUTH) {
+        /* RFC 7628 3.2.2: an invalid token gets the JSON error, and the
+         * exchange ends after the client's %x01. */
+        size_t n = 0;
+        const char *chal = apikey_error_challenge(ctx->mech, &n);
+        if (chal != NULL) {
+            *out = chal;
+            *outlen = (unsigned)n;
+            ctx->state = ST_ERROR_SENT;
+            rc = SASL_CONTINUE;
+        }
+    }
+    ak_verify_result_clear(&res);
+    return rc;
+}
+
+static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
+                            const char *in, unsigned inlen, const char **out,
+                            unsigned *outlen, sasl_out_params_t *op)
+{
+    struct server_ctx *ctx = conn_context;
+    const sasl_utils_t *u = sp->utils;
+    struct sink sink = {u, apikey_mech_name(ctx->mech)};
+    struct ak_log log = {sink_line, &sink, false};
+    char lctx[160], rhost[96];
+    int rc;
+
+    *out = NULL;
+    *outlen = 0;
+    if (sp->ipremoteport != NULL)
+        snprintf(lctx, sizeof(lctx), "mech=%s rhost=%s", sink.mech,
+                 ak_log_quote(rhost, sizeof(rhost), sp->ipremoteport,
+                              (unsigned)strlen(sp->ipremoteport)));
+    else
+        snprintf(lctx, sizeof(lctx), "mech=%s", sink.mech);
+
+    switch (ctx->state) {
+    case ST_START:
+        rc = first_step(ctx, sp, &log, lctx, in, inlen, out, outlen, op);
+        break;
+    case ST_ERROR_SENT:
+        ctx->state = ST_DONE;
+        if (apikey_error_reply_ok(ctx->mech, in, inlen)) {
+            rc = SASL_BADAUTH; /* the refusal itself is logged already */
+        } else {
+            ak_log(&log, LOG_NOTICE,
+                   "client answered the error challenge wrongly %s", lctx);
+            rc = SASL_BADPROT;
+        }
+        break;
+    default:
+        rc = SASL_BADPROT;
+        break;
+    }
+    ak_debug(&log, "step done. [%s]", apikey_sasl_code_name(rc));
+
+    /*
+     * One uniform text for the client: slapd sends sasl_errdetail() in the
+     * bind response. It says neither which check failed nor anything of
+     * the input.
+     */
+    switch (rc) {
+    case SASL_OK:
+    case SASL_CONTINUE:
+        break;
+    case SASL_UNAVAIL:
+        u->seterror(u->conn, SASL_NOLOG, "authentication service unavailable");
+        break;
+    case SASL_CONFIGERR:
+    case SASL_NOMEM:
+    case SASL_FAIL:
+        u->seterror(u->conn, SASL_NOLOG, "authentication service error");
+        break;
+    default:
+        u->seterror(u->conn, SASL_NOLOG, "authentication failed");
+        break;
+    }
+    return rc;
+}
+
+#define SERVER_PLUG(name, id)                                                  \
+    {                                                                          \
+        .mech_name = (name), .max_ssf = 0, .security_flags = APIKEY_SEC_FLAGS, \
+        .features = APIKEY_FEATURES, .glob_context = &mech_ids[id],            \
+        .mech_new = server_mech_new, .mech_step = server_mech_step,            \
+        .mech_dispose = server_mech_dispose, .mech_free = server_mech_free,    \
+    }
+
+sasl_server_plug_t apikey_server_plugins[APIKEY_MECH_COUNT] = {
+    SERVER_PLUG("APIKEY", APIKEY_MECH_APIKEY),
+    SERVER_PLUG("OAUTHBEARER", APIKEY_MECH_OAUTHBEARER),
+    SERVER_PLUG("XOAUTH2", APIKEY_MECH_XOAUTH2),
+};
