@@ -15,6 +15,7 @@
 
 #include "ak_hash.h"
 #include "ak_secure.h"
+#include "ak_sock.h"
 #include "ak_status.h"
 
 /* A connection to a non-primary URI is given up after this many seconds
@@ -25,9 +26,11 @@
 /*
  * libldap writes with write(2): a server that closed the connection makes
  * that raise SIGPIPE, which kills hosts that keep the default action. A
- * module may not change the process's signal dispositions (C-05), so each
- * call that may write blocks SIGPIPE in the calling thread only, consumes
- * a SIGPIPE it raised itself, and restores the thread's mask.
+ * module may not change the process's signal dispositions (C-05). Once a
+ * connection is up, ak_sock_harden() makes its writes use MSG_NOSIGNAL; for
+ * the writes before that (connecting, an ldaps handshake) and for a handle
+ * that could not be hardened, SIGPIPE is blocked in the calling thread
+ * only, one it raised itself is consumed, and the mask is restored.
  */
 struct pipe_guard {
     sigset_t old;
@@ -70,7 +73,7 @@ struct ak_conn {
     bool reused;
     bool broken;
     bool dropped;
-    struct pipe_guard guard; /* taken at acquire, given back at release */
+    bool nosig; /* writes use MSG_NOSIGNAL (ak_sock_harden) */
     struct ak_conn *next;
 };
 
@@ -289,31 +292,6 @@ static int handle_opts(const struct ak_config *cfg, LDAP *ld,
     return AK_OK;
 }
 
-/*
- * Make sure an exec'd child of the host cannot inherit the socket (libldap
- * 2.5 already sets FD_CLOEXEC; other builds may not), and bound what one
- * answer may make libldap allocate: a hostile or broken server announcing
- * a 4 GiB message must not cost gigabytes or seconds.
- */
-#define AK_MAX_INCOMING (16 * 1024 * 1024)
-
-static void harden_socket(LDAP *ld)
-{
-    ber_len_t max = AK_MAX_INCOMING;
-    Sockbuf *sb = NULL;
-    ber_socket_t fd = -1;
-
-    if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) == LDAP_OPT_SUCCESS &&
-        sb != NULL)
-        ber_sockbuf_ctrl(sb, LBER_SB_OPT_SET_MAX_INCOMING, &max);
-    if (ldap_get_option(ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS &&
-        fd >= 0) {
-        int fl = fcntl(fd, F_GETFD);
-        if (fl >= 0 && !(fl & FD_CLOEXEC))
-            fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-    }
-}
-
 static int start_tls(struct ak_conn *c, const struct ak_log *log)
 {
     LDAPMessage *res = NULL;
@@ -377,9 +355,12 @@ static int service_bind(struct ak_dir *dir, struct ak_conn *c,
     return op_result(c, res, 1, log, what, &code);
 }
 
-/* Callers hold a SIGPIPE guard: the unbind writes. */
 static void conn_free(struct ak_conn *c)
 {
+    struct pipe_guard g;
+
+    if (!c->nosig) /* the unbind writes */
+        pipe_block(&g);
     if (c->ld != NULL) {
         if (c->pid == getpid()) {
             ldap_unbind_ext(c->ld, NULL, NULL);
@@ -400,6 +381,8 @@ static void conn_free(struct ak_conn *c)
                 close(nul);
         }
     }
+    if (!c->nosig)
+        pipe_restore(&g);
     free(c);
 }
 
@@ -435,7 +418,7 @@ static int connect_one(struct ak_dir *dir, unsigned idx,
         rc = AK_ERR_BACKEND;
         goto fail;
     }
-    harden_socket(c->ld);
+    c->nosig = ak_sock_harden(c->ld);
     /* Connecting may take network_timeout; bind + search get timeout. */
     c->deadline = mono_after(cfg->timeout);
     if (cfg->start_tls && uri_is(c->uri, "ldap")) {
@@ -460,7 +443,10 @@ static int connect_any(struct ak_dir *dir, const struct ak_log *log,
     int rc = AK_ERR_BACKEND;
 
     for (unsigned i = 0; i < cfg->n_uri; i++) {
+        struct pipe_guard g;
+        pipe_block(&g); /* connecting writes before ak_sock_harden */
         rc = connect_one(dir, i, log, out);
+        pipe_restore(&g);
         if (rc == AK_OK) {
             pthread_mutex_lock(&dir->lock);
             if (dir->last_uri != (int)i && (dir->last_uri >= 0 || i > 0))
@@ -585,17 +571,13 @@ out:
 
 void ak_dir_close(struct ak_dir *dir)
 {
-    struct pipe_guard g;
-
     if (dir == NULL)
         return;
-    pipe_block(&g);
     while (dir->idle != NULL) {
         struct ak_conn *c = dir->idle;
         dir->idle = c->next;
         conn_free(c);
     }
-    pipe_restore(&g);
     pthread_cond_destroy(&dir->cond);
     pthread_mutex_destroy(&dir->lock);
     ak_secret_free(dir->bindpw); /* wipes */
@@ -634,10 +616,8 @@ int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
 {
     struct timespec wait_until = mono_after(dir->cfg->timeout);
     struct ak_conn *c = NULL;
-    struct pipe_guard g;
     int rc;
 
-    pipe_block(&g);
     pthread_mutex_lock(&dir->lock);
     for (;;) {
         if (!fresh && (c = take_idle(dir)) != NULL)
@@ -665,7 +645,6 @@ int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
         c->broken = false;
         c->dropped = false;
         c->deadline = mono_after(dir->cfg->timeout);
-        c->guard = g;
         *out = c;
         return AK_OK;
     }
@@ -677,23 +656,19 @@ int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
         dir->n_open--;
         pthread_cond_signal(&dir->cond);
         pthread_mutex_unlock(&dir->lock);
-        pipe_restore(&g);
         return rc;
     }
-    c->guard = g;
     *out = c;
     return AK_OK;
 }
 
 void ak_dir_release(struct ak_dir *dir, struct ak_conn *c)
 {
-    struct pipe_guard g;
-
     if (c == NULL)
         return;
-    g = c->guard;
     pthread_mutex_lock(&dir->lock);
-    if (c->broken || c->pid != getpid()) {
+    /* acquire checked the pid: one process takes and gives back */
+    if (c->broken) {
         dir->n_open--;
         conn_free(c);
     } else {
@@ -702,7 +677,6 @@ void ak_dir_release(struct ak_dir *dir, struct ak_conn *c)
     }
     pthread_cond_signal(&dir->cond);
     pthread_mutex_unlock(&dir->lock);
-    pipe_restore(&g);
 }
 
 LDAP *ak_conn_ld(struct ak_conn *c)
@@ -725,13 +699,10 @@ int ak_conn_search_send(struct ak_conn *c, const char *base, int scope,
                         const struct ak_log *log, int *msgid)
 {
     struct timeval tl = {.tv_sec = (time_t)c->timeout};
-    struct pipe_guard g;
     int rc;
 
-    pipe_block(&g);
     rc = ldap_search_ext(c->ld, base, scope, filter, attrs, 0, NULL, NULL, &tl,
                          sizelimit, msgid);
-    pipe_restore(&g);
     if (rc != LDAP_SUCCESS) {
         log_ld(log, LOG_ERR, c->ld, c->uri, "search", rc);
         c->broken = true;

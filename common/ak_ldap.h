@@ -65,8 +65,7 @@ const struct ak_config *ak_dir_config(const struct ak_dir *dir);
 /*
  * Take a bound connection: a healthy pooled one, or a new one made by
  * trying each configured URI in order. fresh forces a new connection.
- * From acquire to release the calling thread has SIGPIPE blocked (a server
- * that hung up must not kill the host); release on the same thread.
+ * A server that hung up never raises SIGPIPE in the host (see ak_sock.h).
  * Waits for a free slot at most cfg->timeout seconds. AK_OK or
  * AK_ERR_BACKEND (logged: which URI failed and why) / AK_ERR_NOMEM.
  */

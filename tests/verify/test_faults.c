@@ -313,6 +313,69 @@ static void test_garbage_answers(void **state)
     run_garbage(true);
 }
 
+/* A server that answers a bind and one search correctly, then resets the
+ * connection (SO_LINGER 0): the next verification writes on a pooled
+ * socket that already received an RST, which is EPIPE, and would be a
+ * SIGPIPE killing the host if our writes did not use MSG_NOSIGNAL. */
+static void *resetting_server(void *arg)
+{
+    static const unsigned char bind_ok[] = {0x30, 0x0c, 0x02, 0x01, 0x01,
+                                            0x61, 0x07, 0x0a, 0x01, 0x00,
+                                            0x04, 0x00, 0x04, 0x00};
+    static const unsigned char search_done[] = {0x30, 0x0c, 0x02, 0x01, 0x02,
+                                                0x65, 0x07, 0x0a, 0x01, 0x00,
+                                                0x04, 0x00, 0x04, 0x00};
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    int lfd = *(int *)arg, fd;
+    char buf[4096];
+
+    fd = accept(lfd, NULL, NULL);
+    if (fd < 0)
+        return NULL;
+    if (read(fd, buf, sizeof(buf)) > 0 &&
+        write(fd, bind_ok, sizeof(bind_ok)) > 0 &&
+        read(fd, buf, sizeof(buf)) > 0 &&
+        write(fd, search_done, sizeof(search_done)) > 0)
+        usleep(100000);
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    close(fd);                                  /* RST */
+    while ((fd = accept(lfd, NULL, NULL)) >= 0) /* the retry */
+        close(fd);
+    return NULL;
+}
+
+static void test_reset_pooled_connection(void **state)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t l = sizeof(a);
+    struct akt_verifier v;
+    pthread_t th;
+    char uri[64];
+    int lfd;
+    (void)state;
+    lfd = socket(AF_INET, SOCK_STREAM, 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(lfd, 4), 0);
+    getsockname(lfd, (struct sockaddr *)&a, &l);
+    pthread_create(&th, NULL, resetting_server, &lfd);
+    snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", ntohs(a.sin_port));
+    /* the policy entry rides in the one search the fake server answers */
+    akt_verifier_open(&v, akt_config("reset.conf", uri,
+                                     "policy_dn cn=x,ou=people,dc=example,"
+                                     "dc=org"));
+    /* the first verification binds and searches: nothing found */
+    akt_verify(&v, "alice", alice_key, "sshd", 0);
+    usleep(300000); /* the RST has arrived */
+    /* the second writes on the reset socket: refused, and we are alive */
+    assert_int_not_equal(akt_verify(&v, "alice", alice_key, "sshd", 0),
+                         AK_VERIFY_OK);
+    akt_verifier_close(&v);
+    shutdown(lfd, SHUT_RDWR);
+    close(lfd);
+    pthread_join(th, NULL);
+}
+
 /* C-01 (in part): many threads share one handle and its pool */
 struct worker {
     struct akt_verifier *v;
@@ -497,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_restart_between_calls),
         cmocka_unit_test(test_bad_service_credentials),
         cmocka_unit_test(test_garbage_answers),
+        cmocka_unit_test(test_reset_pooled_connection),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_fork),
         cmocka_unit_test(test_no_fd_leaks),
