@@ -108,9 +108,14 @@ if [ $fuzz = 1 ]; then
         -Db_lundef=false -Dbench=false; then
         for t in $(cd build-fuzz && find . -name 'fuzz_*' -type f -perm -u+x ! -name '*.p' | sort); do
             name=$(basename "$t")
-            corpus_src=$(find "$top/tests" -type d -path "*corpus*" -name "${name#fuzz_}" | head -1)
+            # seeds: tests/fuzz/corpus/<name>, or corpus/ beside the source
+            corpus_src=$top/tests/fuzz/corpus/${name#fuzz_}
+            if [ ! -d "$corpus_src" ]; then
+                src=$(find "$top/tests" -name "$name.c" | head -1)
+                corpus_src=${src:+$(dirname "$src")/corpus}
+            fi
             work=$(mktemp -d)
-            [ -n "$corpus_src" ] && cp -r "$corpus_src/." "$work/"
+            [ -d "$corpus_src" ] && cp -r "$corpus_src/." "$work/"
             if (cd "$work" && "$top/build-fuzz/$t" -max_total_time="$fuzz_seconds" \
                 -max_len=65536 -timeout=10 -rss_limit_mb=2048 "$work" \
                 >"$top/build-fuzz/$name.log" 2>&1); then
@@ -127,12 +132,39 @@ if [ $fuzz = 1 ]; then
     fi
 fi
 
-# 5. style: clang-format on every C file we own
+# 5. the Debian packages build, hold what they should, and pass lintian
+echo "== Debian packages"
+debout=$(mktemp -d)
+if packaging/build-deb.sh "$debout" >"$debout.log" 2>&1; then
+    missing=
+    for want in apikey:usr/bin/apikey apikey:etc/apikey/apikey.conf \
+        apikey:usr/share/apikey/ldap/apikey.ldif \
+        libpam-apikey:security/pam_apikey.so \
+        libpam-apikey:usr/share/pam-configs/apikey \
+        libsasl2-modules-apikey:sasl2/libapikey.so \
+        libsasl2-modules-apikey:man8/sasl_apikey.8.gz; do
+        pkg=${want%%:*}
+        dpkg-deb -c "$debout/${pkg}_"*_*.deb | grep -q "${want#*:}" ||
+            missing="$missing ${want}"
+    done
+    [ -z "$missing" ] || echo "missing from the packages:$missing"
+    lintian --fail-on error,warning "$debout"/apikey_*.deb \
+        "$debout"/libpam-apikey_*.deb "$debout"/libsasl2-modules-apikey_*.deb
+    lint=$?
+    [ -z "$missing" ] && [ $lint -eq 0 ]
+    count_one "debian packages" $?
+else
+    tail -30 "$debout.log"
+    count_one "debian packages" 1
+fi
+rm -rf "$debout" "$debout.log"
+
+# 6. style: clang-format on every C file we own
 echo "== clang-format"
 "$top/scripts/check-format.sh"
 count_one "clang-format" $?
 
-# 6. hygiene: the tests left nothing behind in the source tree
+# 7. hygiene: the tests left nothing behind in the source tree
 echo "== source tree clean"
 if [ -d .git ]; then
     left=$(git status --porcelain --untracked-files=all | grep -v '^ M\|^M \|^A ' || true)
