@@ -144,8 +144,9 @@ if packaging/build-deb.sh "$debout" >"$debout.log" 2>&1; then
         libsasl2-modules-apikey:sasl2/libapikey.so \
         libsasl2-modules-apikey:man8/sasl_apikey.8.gz; do
         pkg=${want%%:*}
-        dpkg-deb -c "$debout/${pkg}_"*_*.deb | grep -q "${want#*:}" ||
-            missing="$missing ${want}"
+        # list first: grep -q would close the pipe under pipefail
+        list=$(dpkg-deb -c "$debout/${pkg}_"*_*.deb)
+        grep -q "${want#*:}" <<<"$list" || missing="$missing ${want}"
     done
     [ -z "$missing" ] || echo "missing from the packages:$missing"
     lintian --fail-on error,warning "$debout"/apikey_*.deb \
