@@ -104,6 +104,30 @@ bool ak_dnp_is_under(const struct ak_dn *dn, const struct ak_dn *base)
            common_tail(dn->dn, dn->n, base->dn, base->n) == base->n;
 }
 
+bool ak_dn_text_equal(const char *dn, size_t len, const char *conf)
+{
+    return conf != NULL && strlen(conf) == len &&
+           strncasecmp(dn, conf, len) == 0;
+}
+
+bool ak_dn_text_under(const char *dn, size_t len, const char *base)
+{
+    size_t bl = base ? strlen(base) : 0;
+    size_t slashes = 0;
+
+    if (bl == 0 || len < bl)
+        return false;
+    if (len == bl)
+        return strncasecmp(dn, base, len) == 0;
+    if (len < bl + 2 || dn[len - bl - 1] != ',' ||
+        strncasecmp(dn + len - bl, base, bl) != 0)
+        return false;
+    /* the comma must separate RDNs: not escaped by an odd run of '\' */
+    for (size_t i = len - bl - 1; i > 0 && dn[i - 1] == '\\'; i--)
+        slashes++;
+    return slashes % 2 == 0;
+}
+
 bool ak_dn_valid(const char *dn)
 {
     LDAPDN p;

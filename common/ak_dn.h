@@ -4,6 +4,7 @@
 #define AK_DN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * DNs are compared RDN by RDN after libldap parses them (RFC 4514):
@@ -22,6 +23,15 @@ void ak_dn_free(struct ak_dn *dn);
 /* As ak_dn_equal / ak_dn_is_under, on parsed DNs (NULL: false). */
 bool ak_dnp_equal(const struct ak_dn *a, const struct ak_dn *b);
 bool ak_dnp_is_under(const struct ak_dn *dn, const struct ak_dn *base);
+
+/*
+ * Fast textual tests on a DN as the server sent it (dn[0..len)), for the
+ * common case where it is spelled exactly like the configured DN (ASCII
+ * case aside). They only ever answer "certainly yes": false means "parse
+ * and compare" (ak_dnp_*), never "no".
+ */
+bool ak_dn_text_equal(const char *dn, size_t len, const char *conf);
+bool ak_dn_text_under(const char *dn, size_t len, const char *base);
 
 /* True when dn is a syntactically valid LDAPv3 DN (the empty DN is not). */
 bool ak_dn_valid(const char *dn);

@@ -40,18 +40,23 @@ int ak_entry_open(LDAP *ld, LDAPMessage *e, struct ak_entry *out)
             ber_memfree(vals);
         }
     }
-    {
-        /* ak_dn_parse wants a string; the DN in the message is not one. */
-        char *s = ak_entry_dn(out);
-        if (s == NULL) {
-            ak_entry_close(out);
-            return AK_ERR_NOMEM;
-        }
-        if (ak_dn_parse(s, &out->parsed) != AK_OK)
-            out->parsed = NULL;
-        free(s);
-    }
     return AK_OK;
+}
+
+const struct ak_dn *ak_entry_dnp(struct ak_entry *en)
+{
+    char *s;
+
+    if (en->parsed != NULL || en->parse_failed)
+        return en->parsed;
+    /* ak_dn_parse wants a string; the DN in the message is not one. */
+    s = ak_entry_dn(en);
+    if (s == NULL || ak_dn_parse(s, &en->parsed) != AK_OK) {
+        en->parsed = NULL;
+        en->parse_failed = true;
+    }
+    free(s);
+    return en->parsed;
 }
 
 void ak_entry_close(struct ak_entry *en)

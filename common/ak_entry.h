@@ -19,7 +19,8 @@
 
 struct ak_entry {
     struct berval dn;     /* points into the message */
-    struct ak_dn *parsed; /* NULL if the DN does not parse */
+    struct ak_dn *parsed; /* parsed on demand (ak_entry_dnp) */
+    bool parse_failed;
     unsigned n;
     struct {
         struct berval name;
@@ -42,6 +43,9 @@ unsigned ak_entry_count(const struct ak_entry *en, const char *attr);
 /* True when attr has a value equal to want (nocase: ASCII case-insensitive). */
 bool ak_entry_has(const struct ak_entry *en, const char *attr, const char *want,
                   bool nocase);
+
+/* The parsed DN, parsed at the first call; NULL if it does not parse. */
+const struct ak_dn *ak_entry_dnp(struct ak_entry *en);
 
 /* The DN as a NUL-terminated copy (malloc), or NULL. */
 char *ak_entry_dn(const struct ak_entry *en);

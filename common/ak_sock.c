@@ -107,5 +107,14 @@ bool ak_sock_harden(LDAP *ld)
         ber_sockbuf_add_io(sb, old, LBER_SBIOD_LEVEL_PROVIDER, NULL);
         return false;
     }
+    /*
+     * liblber reads each message's header and body separately: a search
+     * answer of three messages costs six read(2) calls. Its read-ahead
+     * layer fetches what is there in one read and tells libldap (through
+     * LBER_SB_OPT_DATA_READY) that buffered messages need no poll. It sits
+     * below any TLS layer, which StartTLS or ldaps add at a higher level.
+     */
+    ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead,
+                       LBER_SBIOD_LEVEL_PROVIDER + 1, NULL);
     return true;
 }

@@ -67,6 +67,26 @@ static void read_policy(const struct ak_entry *en, struct found *f)
     }
 }
 
+/* DN tests: the textual fast path where it is certain, else parsed. An
+ * entry whose DN does not parse is neither the policy nor in the bases. */
+static bool is_policy(struct ak_entry *en, const struct ak_config *cfg)
+{
+    if (cfg->policy_dn == NULL)
+        return false;
+    if (ak_dn_text_equal(en->dn.bv_val, en->dn.bv_len, cfg->policy_dn))
+        return true;
+    return ak_dnp_equal(ak_entry_dnp(en), cfg->policy_dnp);
+}
+
+static bool in_bases(struct ak_entry *en, const struct ak_config *cfg)
+{
+    if (ak_dn_text_under(en->dn.bv_val, en->dn.bv_len, cfg->user_base) ||
+        ak_dn_text_under(en->dn.bv_val, en->dn.bv_len, cfg->service_base))
+        return true;
+    return ak_dnp_is_under(ak_entry_dnp(en), cfg->user_base_dn) ||
+           ak_dnp_is_under(ak_entry_dnp(en), cfg->service_base_dn);
+}
+
 static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
                      const char *kid, const struct ak_log *log, struct found *f)
 {
@@ -77,13 +97,10 @@ static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
 
         if (ak_entry_open(ld, e, &en) != AK_OK)
             continue; /* an entry we cannot read is no entry of ours */
-        if (en.parsed == NULL) {
-            /* an entry we cannot name is no entry of ours either */
-        } else if (ak_dnp_equal(en.parsed, cfg->policy_dnp)) {
+        if (is_policy(&en, cfg)) {
             read_policy(&en, f);
         } else if (ak_entry_has(&en, AK_AT_ID, kid, false)) {
-            if (!ak_dnp_is_under(en.parsed, cfg->user_base_dn) &&
-                !ak_dnp_is_under(en.parsed, cfg->service_base_dn)) {
+            if (!in_bases(&en, cfg)) {
                 char q[256];
                 ak_log(log, LOG_WARNING,
                        "entry %s holds key id %s but lies outside user_base "

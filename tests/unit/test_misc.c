@@ -139,6 +139,37 @@ static void test_dn(void **state)
                      AK_ERR_NOT_FOUND);
 }
 
+static bool under(const char *dn, const char *base)
+{
+    return ak_dn_text_under(dn, strlen(dn), base);
+}
+
+static void test_dn_text(void **state)
+{
+    static const char *const people = "ou=people,dc=example,dc=org";
+    (void)state;
+    /* certain positives */
+    assert_true(under("uid=a,ou=people,dc=example,dc=org", people));
+    assert_true(under("UID=A,OU=People,DC=Example,DC=org", people));
+    assert_true(under("ou=people,dc=example,dc=org", people));
+    assert_true(under("uid=a\\\\,ou=people,dc=example,dc=org", people));
+    assert_true(ak_dn_text_equal("CN=P,dc=x", 9, "cn=p,dc=x"));
+    /* never a false "yes": escaped commas, other subtrees, partial RDNs */
+    assert_false(under("cn=x\\,ou=people,dc=example,dc=org", people));
+    assert_false(under("cn=x\\\\\\,ou=people,dc=example,dc=org", people));
+    assert_false(under("uid=a,ou=xpeople,dc=example,dc=org", people));
+    assert_false(under("uid=a,ou=services,dc=example,dc=org", people));
+    assert_false(under("dc=example,dc=org", people));
+    assert_false(under(",ou=people,dc=example,dc=org", people));
+    assert_false(
+        ak_dn_text_under("uid=a,ou=people,dc=example,dc=org", 10, people));
+    assert_false(ak_dn_text_equal("cn=p,dc=x", 9, NULL));
+    assert_false(ak_dn_text_equal("cn=p,dc=x", 9, "cn=p,dc=y"));
+    /* spelled differently but equal: the fast path says "parse" */
+    assert_false(under("uid=a,ou=people, dc=example,dc=org", people));
+    assert_true(ak_dn_is_under("uid=a,ou=people, dc=example,dc=org", people));
+}
+
 static void filter(const char *value, size_t len, const char *want)
 {
     char *f = NULL;
@@ -175,9 +206,13 @@ static void test_strings(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8),    cmocka_unit_test(test_user_names),
-        cmocka_unit_test(test_log),     cmocka_unit_test(test_quote),
-        cmocka_unit_test(test_dn),      cmocka_unit_test(test_filter_escape),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_user_names),
+        cmocka_unit_test(test_log),
+        cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_dn),
+        cmocka_unit_test(test_dn_text),
+        cmocka_unit_test(test_filter_escape),
         cmocka_unit_test(test_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
