@@ -224,6 +224,7 @@ static int op_result(struct ak_conn *c, LDAPMessage *res, int freeit,
                what, ctrls[0]->ldctl_oid);
         c->broken = true;
         err = LDAP_OTHER;
+        *code = err; /* fail closed: the caller must not see success */
     }
     ldap_controls_free(ctrls);
     ldap_memfree(diag);
@@ -778,15 +779,29 @@ int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
     rc = op_result(c, res, 1, log, "modify", &code);
     if (rc == AK_OK)
         return AK_OK;
+    rc = ak_ldap_status(code);
+    return rc == AK_OK ? AK_ERR_BACKEND : rc; /* never success here */
+}
+
+int ak_ldap_status(int code)
+{
     switch (code) {
+    case LDAP_SUCCESS:
+        return AK_OK;
     case LDAP_NO_SUCH_ATTRIBUTE:
     case LDAP_TYPE_OR_VALUE_EXISTS:
     case LDAP_ASSERTION_FAILED:
+    case LDAP_ALREADY_EXISTS:
+    case LDAP_NOT_ALLOWED_ON_NONLEAF:
         return AK_ERR_CONFLICT;
     case LDAP_INSUFFICIENT_ACCESS:
     case LDAP_INAPPROPRIATE_AUTH:
+    case LDAP_INVALID_CREDENTIALS:
     case LDAP_STRONG_AUTH_REQUIRED:
     case LDAP_CONFIDENTIALITY_REQUIRED:
+    case LDAP_ADMINLIMIT_EXCEEDED:
+    case LDAP_SIZELIMIT_EXCEEDED:
+    case LDAP_TIMELIMIT_EXCEEDED:
         return AK_ERR_DENIED;
     case LDAP_NO_SUCH_OBJECT:
         return AK_ERR_NOT_FOUND;
@@ -794,7 +809,11 @@ int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
     case LDAP_CONSTRAINT_VIOLATION:
     case LDAP_INVALID_SYNTAX:
     case LDAP_UNDEFINED_TYPE:
+    case LDAP_INVALID_DN_SYNTAX:
+    case LDAP_NAMING_VIOLATION:
         return AK_ERR_INVALID;
+    case LDAP_NO_MEMORY:
+        return AK_ERR_NOMEM;
     default:
         return AK_ERR_BACKEND;
     }

@@ -119,6 +119,13 @@ int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
                    const struct ak_log *log);
 
 /*
+ * The status for an LDAP result code: conflicts (a value gone or already
+ * there, an entry that exists), access and limits (DENIED), no such object
+ * (NOT_FOUND), schema violations (INVALID), anything else BACKEND.
+ */
+int ak_ldap_status(int ldap_code);
+
+/*
  * Build "(attr=value)" with value escaped by ldap_bv2escaped_filter_value
  * (RFC 4515) into *out (malloc). value is length-delimited. AK_OK or
  * AK_ERR_NOMEM.

@@ -9,42 +9,6 @@
 
 #include "ak_status.h"
 
-int ak_manage_status(int code)
-{
-    switch (code) {
-    case LDAP_SUCCESS:
-        return AK_OK;
-    case LDAP_NO_SUCH_ATTRIBUTE:
-    case LDAP_TYPE_OR_VALUE_EXISTS:
-    case LDAP_ASSERTION_FAILED:
-    case LDAP_ALREADY_EXISTS:
-    case LDAP_NOT_ALLOWED_ON_NONLEAF:
-        return AK_ERR_CONFLICT;
-    case LDAP_INSUFFICIENT_ACCESS:
-    case LDAP_INAPPROPRIATE_AUTH:
-    case LDAP_INVALID_CREDENTIALS:
-    case LDAP_STRONG_AUTH_REQUIRED:
-    case LDAP_CONFIDENTIALITY_REQUIRED:
-    case LDAP_ADMINLIMIT_EXCEEDED:
-    case LDAP_SIZELIMIT_EXCEEDED:
-    case LDAP_TIMELIMIT_EXCEEDED:
-        return AK_ERR_DENIED;
-    case LDAP_NO_SUCH_OBJECT:
-        return AK_ERR_NOT_FOUND;
-    case LDAP_OBJECT_CLASS_VIOLATION:
-    case LDAP_CONSTRAINT_VIOLATION:
-    case LDAP_INVALID_SYNTAX:
-    case LDAP_UNDEFINED_TYPE:
-    case LDAP_INVALID_DN_SYNTAX:
-    case LDAP_NAMING_VIOLATION:
-        return AK_ERR_INVALID;
-    case LDAP_NO_MEMORY:
-        return AK_ERR_NOMEM;
-    default:
-        return AK_ERR_BACKEND;
-    }
-}
-
 /* Log a failed operation with the server's diagnostic text. */
 static int failed(LDAP *ld, int code, const char *what, const char *dn,
                   const struct ak_log *log)
@@ -56,7 +20,7 @@ static int failed(LDAP *ld, int code, const char *what, const char *dn,
            ldap_err2string(code), diag && *diag ? "; " : "",
            diag && *diag ? diag : "");
     ldap_memfree(diag);
-    return ak_manage_status(code);
+    return ak_ldap_status(code);
 }
 
 int ak_manage_whoami(struct ak_conn *c, const struct ak_log *log, char **dn,
@@ -149,7 +113,7 @@ int ak_manage_search(struct ak_conn *c, const struct ak_config *cfg,
                        ? " (the bound identity needs a higher size limit: "
                          "olcLimits)"
                        : "");
-            rc = ak_manage_status(err);
+            rc = ak_ldap_status(err);
         }
         ldap_memfree(diag);
         ber_memfree(cookie.bv_val);

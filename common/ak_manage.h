@@ -17,10 +17,6 @@
  * (the config's timeout). Never used on the login path.
  */
 
-/* Map an LDAP result code to an ak status, as ak_conn_modify does;
- * entryAlreadyExists and notAllowedOnNonLeaf are AK_ERR_CONFLICT. */
-int ak_manage_status(int ldap_code);
-
 /*
  * RFC 4532 "Who am I?": the authorization identity of the connection.
  * *dn gets the DN (malloc) for a "dn:" identity, "" when anonymous; any

@@ -184,18 +184,6 @@ static int client_identities(sasl_client_params_t *cp, const char *authn,
     return SASL_OK;
 }
 
-static void finish(sasl_out_params_t *op)
-{
-    op->doneflag = 1;
-    op->mech_ssf = 0;
-    op->maxoutbuf = 0;
-    op->encode_context = NULL;
-    op->encode = NULL;
-    op->decode_context = NULL;
-    op->decode = NULL;
-    op->param_version = 0;
-}
-
 static int first_step(struct client_ctx *ctx, sasl_client_params_t *cp,
                       sasl_interact_t **prompt_need, const char **out,
                       unsigned *outlen, sasl_out_params_t *op)
@@ -259,7 +247,7 @@ static int first_step(struct client_ctx *ctx, sasl_client_params_t *cp,
     *out = ctx->out;
     *outlen = (unsigned)n;
     if (ctx->mech == APIKEY_MECH_APIKEY) {
-        finish(op);
+        apikey_out_done(op);
         ctx->state = CL_DONE;
         rc = SASL_OK;
     } else {
@@ -308,7 +296,7 @@ static int client_mech_step(void *conn_context, sasl_client_params_t *cp,
         return first_step(ctx, cp, prompt_need, out, outlen, op);
     case CL_SENT:
         if (inlen == 0) { /* the server's empty "success" */
-            finish(op);
+            apikey_out_done(op);
             ctx->state = CL_DONE;
             return SASL_OK;
         }

@@ -23,6 +23,19 @@ APIKEY_EXPORT sasl_client_plug_init_t sasl_client_plug_init;
  * layer) do not offer these mechanisms; never anonymous.
  */
 #define APIKEY_SEC_FLAGS SASL_SEC_NOANONYMOUS
+
+/* A finished exchange of either side: no security layer, nothing left. */
+static inline void apikey_out_done(sasl_out_params_t *op)
+{
+    op->doneflag = 1;
+    op->mech_ssf = 0;
+    op->maxoutbuf = 0;
+    op->encode_context = NULL;
+    op->encode = NULL;
+    op->decode_context = NULL;
+    op->decode = NULL;
+    op->param_version = 0;
+}
 #define APIKEY_FEATURES (SASL_FEAT_WANT_CLIENT_FIRST | SASL_FEAT_ALLOWS_PROXY)
 
 #endif

@@ -317,14 +317,7 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     if (rc == SASL_OK) {
         rc = set_identities(sp, op, res.owner_name, cr.authzid, cr.authzid_len);
         if (rc == SASL_OK) {
-            op->doneflag = 1;
-            op->mech_ssf = 0;
-            op->maxoutbuf = 0;
-            op->encode_context = NULL;
-            op->encode = NULL;
-            op->decode_context = NULL;
-            op->decode = NULL;
-            op->param_version = 0;
+            apikey_out_done(op);
             ctx->state = ST_DONE;
         } else {
             ak_log(log, LOG_NOTICE,

@@ -406,35 +406,3 @@ out:
     free(in.secret);
     return src;
 }
-
-const char *akts_code(int rc)
-{
-    switch (rc) {
-    case SASL_OK:
-        return "SASL_OK";
-    case SASL_CONTINUE:
-        return "SASL_CONTINUE";
-    case SASL_FAIL:
-        return "SASL_FAIL";
-    case SASL_NOMEM:
-        return "SASL_NOMEM";
-    case SASL_NOMECH:
-        return "SASL_NOMECH";
-    case SASL_BADPROT:
-        return "SASL_BADPROT";
-    case SASL_BADPARAM:
-        return "SASL_BADPARAM";
-    case SASL_BADAUTH:
-        return "SASL_BADAUTH";
-    case SASL_NOAUTHZ:
-        return "SASL_NOAUTHZ";
-    case SASL_UNAVAIL:
-        return "SASL_UNAVAIL";
-    case SASL_CONFIGERR:
-        return "SASL_CONFIGERR";
-    case SASL_INTERACT:
-        return "SASL_INTERACT";
-    default:
-        return sasl_errstring(rc, NULL, NULL);
-    }
-}

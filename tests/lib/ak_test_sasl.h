@@ -79,7 +79,4 @@ sasl_conn_t *akts_server_new(const char *service, enum akts_proxy proxy);
 /* Append sasl_errdetail(conn) to the captured log (S-01 checks it). */
 void akts_record_detail(sasl_conn_t *conn);
 
-/* "SASL_OK", "SASL_BADAUTH", ... for messages. */
-const char *akts_code(int rc);
-
 #endif

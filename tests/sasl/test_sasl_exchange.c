@@ -23,6 +23,7 @@
 
 #include "ak_test.h"
 #include "ak_test_sasl.h"
+#include "apikey_result.h"
 #include "apikey_proto.h"
 
 #define N_MECHS 3
@@ -155,8 +156,8 @@ static bool log_since_has(size_t mark, const char *needle)
     do {                                                                       \
         int rc_ = (rc);                                                        \
         if (rc_ != (want))                                                     \
-            fail_msg("%s: got %s, want %s", (what), akts_code(rc_),            \
-                     akts_code(want));                                         \
+            fail_msg("%s: got %s, want %s", (what),                            \
+                     apikey_sasl_code_name(rc_), apikey_sasl_code_name(want)); \
     } while (0)
 
 /* ---- every verifier outcome, through every mechanism ---- */
@@ -781,7 +782,8 @@ static void *work(void *arg)
             if (w->mismatches++ == 0)
                 snprintf(w->first_error, sizeof(w->first_error),
                          "kind %d via %s: %s (user \"%.200s\")", (int)k, mech,
-                         akts_code(rc), rc == SASL_OK ? res.user : "");
+                         apikey_sasl_code_name(rc),
+                         rc == SASL_OK ? res.user : "");
         }
     }
     return NULL;
