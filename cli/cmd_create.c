@@ -86,11 +86,7 @@ static int withdraw(struct cli *cli, const char *dn, const struct ak_record *r,
 int cmd_create(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"days", required_argument, NULL, 'd'},
-        {"expires", required_argument, NULL, 'e'},
-        {"no-expiry", no_argument, NULL, 'n'},
-        {"label", required_argument, NULL, 'l'},
-        {"scope", required_argument, NULL, 's'},
+        NEWKEY_LONGOPTS,
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},

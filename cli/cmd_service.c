@@ -133,6 +133,16 @@ static int svc_begin(struct cli *cli, struct ak_conn **c, struct ak_policy *pol)
     return EXIT_OK;
 }
 
+static int svc_read(struct cli *cli, const char *name, struct svc *s);
+
+/* svc_begin, then the service user name (show, delete). */
+static int svc_begin_read(struct cli *cli, const char *name, struct ak_conn **c,
+                          struct ak_policy *pol, struct svc *s)
+{
+    int rc = svc_begin(cli, c, pol);
+    return rc == EXIT_OK ? svc_read(cli, name, s) : rc;
+}
+
 static int svc_read(struct cli *cli, const char *name, struct svc *s)
 {
     char *attrs[AK_HOLDER_N_ATTRS + 4];
@@ -560,10 +570,7 @@ static int svc_show(struct cli *cli, int argc, char **argv)
                    "j", &o);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    rc = svc_begin(cli, &c, &pol);
-    if (rc != EXIT_OK)
-        return rc;
-    rc = svc_read(cli, argv[optind], &s);
+    rc = svc_begin_read(cli, argv[optind], &c, &pol, &s);
     if (rc != EXIT_OK)
         goto out;
     out.f = stdout;
@@ -747,10 +754,7 @@ static int svc_delete(struct cli *cli, int argc, char **argv)
                    "f", &o);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    rc = svc_begin(cli, &c, &pol);
-    if (rc != EXIT_OK)
-        return rc;
-    rc = svc_read(cli, argv[optind], &s);
+    rc = svc_begin_read(cli, argv[optind], &c, &pol, &s);
     if (rc != EXIT_OK)
         goto out;
     svc_count(&s, &pol, time(NULL), &total, &active);

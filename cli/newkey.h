@@ -32,6 +32,16 @@ void newkey_opts_init(struct newkey_opts *o);
  * (message printed). */
 int newkey_opt(struct newkey_opts *o, int c, const char *arg);
 
+/* The long options newkey_opt() understands, for a command's table. */
+#define NEWKEY_LONGOPTS                                                        \
+    {"days", required_argument, NULL, 'd'},                                    \
+        {"expires", required_argument, NULL, 'e'},                             \
+        {"no-expiry", no_argument, NULL, 'n'},                                 \
+        {"label", required_argument, NULL, 'l'},                               \
+    {                                                                          \
+        "scope", required_argument, NULL, 's'                                  \
+    }
+
 /* After parsing: at most one expiry option. */
 int newkey_check(const struct newkey_opts *o);
 
