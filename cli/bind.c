@@ -515,3 +515,22 @@ int cli_change_failed(struct cli *cli, int status, const char *what,
         return cli_exit_for(status);
     }
 }
+
+int cli_read_policy(struct cli *cli, struct ak_conn *c, struct ak_policy *pol)
+{
+    int rc = ak_store_read_policy(c, cli->cfg, &cli->log, pol);
+    if (rc == AK_OK)
+        return EXIT_OK;
+    return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
+}
+
+int cli_begin(struct cli *cli, struct ak_conn **c, struct ak_policy *pol)
+{
+    int rc = cli_open_self(cli);
+
+    if (rc == EXIT_OK)
+        rc = cli_conn(cli, c);
+    if (rc == EXIT_OK)
+        rc = cli_read_policy(cli, *c, pol);
+    return rc;
+}

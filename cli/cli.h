@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ak_config.h"
+#include "ak_policy.h"
 #include "ak_record.h"
 #include "ak_ldap.h"
 #include "ak_log.h"
@@ -133,6 +134,13 @@ int cli_me(struct cli *cli, struct ak_holder *h);
 
 /* A user or service user by name, with clear messages. */
 int cli_find_user(struct cli *cli, const char *name, struct ak_holder *h);
+
+/* The policy entry, as an exit code (a malformed policy is EXIT_CONFIG). */
+int cli_read_policy(struct cli *cli, struct ak_conn *c, struct ak_policy *pol);
+
+/* What most commands do first: bind as ourselves, take the connection and
+ * read the policy. */
+int cli_begin(struct cli *cli, struct ak_conn **c, struct ak_policy *pol);
 
 /* True when kid is a key id; otherwise says so on stderr. */
 bool cli_kid_ok(const char *kid);

@@ -68,10 +68,10 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
     rc = ak_dir_acquire(cli->dir, false, &cli->log, &conn);
     if (rc != AK_OK)
         return cli_exit_for(rc);
-    rc = ak_store_read_policy(conn, cli->cfg, &cli->log, &pol);
+    rc = cli_read_policy(cli, conn, &pol);
     ak_dir_release(cli->dir, conn);
-    if (rc != AK_OK)
-        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
+    if (rc != EXIT_OK)
+        return rc;
     printf("directory: bind ok, search base %s\n", cli->cfg->search_base);
     if (cli->cfg->policy_dn != NULL && pol.max_lifetime_days > 0)
         printf("policy: require expiry %s, maximum lifetime %u days\n",

@@ -131,15 +131,9 @@ int cmd_create(struct cli *cli, int argc, char **argv)
         r.n_scopes = o.scope_rec.n_scopes;
         memcpy(r.scopes, o.scope_rec.scopes, sizeof(r.scopes));
     }
-    rc = cli_open_self(cli);
+    rc = cli_begin(cli, &conn, &pol);
     if (rc != EXIT_OK)
         return rc;
-    rc = cli_conn(cli, &conn);
-    if (rc != EXIT_OK)
-        return rc;
-    rc = ak_store_read_policy(conn, cli->cfg, &cli->log, &pol);
-    if (rc != AK_OK)
-        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
     rc = newkey_expiry(&o, &pol, now, 0, &r);
     if (rc != EXIT_OK)
         return rc;

@@ -201,15 +201,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
                 cli->cfg->path);
         return EXIT_USAGE;
     }
-    rc = cli_open_self(cli);
+    rc = cli_begin(cli, &conn, &pol);
     if (rc != EXIT_OK)
         return rc;
-    rc = cli_conn(cli, &conn);
-    if (rc != EXIT_OK)
-        return rc;
-    rc = ak_store_read_policy(conn, cli->cfg, &cli->log, &pol);
-    if (rc != AK_OK)
-        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
     out.f = stdout;
     out.tracked = cli->cfg->track_last_use;
     out.now = time(NULL);

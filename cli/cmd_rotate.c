@@ -180,11 +180,9 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
     rc = cli_conn(cli, &conn);
     if (rc != EXIT_OK)
         goto out;
-    rc = ak_store_read_policy(conn, cli->cfg, &cli->log, &pol);
-    if (rc != AK_OK) {
-        rc = rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
+    rc = cli_read_policy(cli, conn, &pol);
+    if (rc != EXIT_OK)
         goto out;
-    }
     /* The new key: the old one's label, scope and lifetime unless told. */
     snprintf(r.label, sizeof(r.label), "%s", o.label ? o.label : old_r.label);
     if (o.has_scope) {

@@ -117,29 +117,13 @@ static int svc_fill(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
 }
 
 /* Find the service user name, with its details. */
-/* Bind as ourselves and read the policy: what list, show and delete need
- * before they look at service users. */
-static int svc_begin(struct cli *cli, struct ak_conn **c, struct ak_policy *pol)
-{
-    int rc = cli_open_self(cli);
-
-    if (rc == EXIT_OK)
-        rc = cli_conn(cli, c);
-    if (rc != EXIT_OK)
-        return rc;
-    rc = ak_store_read_policy(*c, cli->cfg, &cli->log, pol);
-    if (rc != AK_OK)
-        return rc == AK_ERR_MALFORMED ? EXIT_CONFIG : cli_exit_for(rc);
-    return EXIT_OK;
-}
-
 static int svc_read(struct cli *cli, const char *name, struct svc *s);
 
-/* svc_begin, then the service user name (show, delete). */
+/* cli_begin, then the service user name (show, delete). */
 static int svc_begin_read(struct cli *cli, const char *name, struct ak_conn **c,
                           struct ak_policy *pol, struct svc *s)
 {
-    int rc = svc_begin(cli, c, pol);
+    int rc = cli_begin(cli, c, pol);
     return rc == EXIT_OK ? svc_read(cli, name, s) : rc;
 }
 
@@ -531,7 +515,7 @@ static int svc_list(struct cli *cli, int argc, char **argv)
                    "j", &o);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    rc = svc_begin(cli, &c, &pol);
+    rc = cli_begin(cli, &c, &pol);
     if (rc != EXIT_OK)
         return rc;
     l.pol = &pol;
