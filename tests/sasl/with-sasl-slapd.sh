@@ -58,6 +58,12 @@ changetype: modify
 add: olcAuthzRegexp
 olcAuthzRegexp: {0}"^uid=([^,]+),(cn=[^,]+,)?cn=(apikey|oauthbearer|xoauth2),cn=auth$" "ldap:///dc=example,dc=org??sub?(&(objectClass=apiKeyHolder)(uid=$1))"
 LDIF
+# Further cn=config changes a test asks for (colon-separated LDIF files:
+# the packaged ACLs, the uniqueness overlay), applied after the mapping.
+IFS=: read -r -a extra <<<"${AK_SASL_EXTRA_CONFIG_LDIF:-}"
+for f in "${extra[@]}"; do
+    { echo; grep -v '^#' "$f"; } >>"$conf/authz.ldif"
+done
 
 # A plug-in built with -Db_sanitize needs its sanitizer runtimes loaded
 # first by the (uninstrumented) programs that dlopen it: slapd and the
