@@ -440,11 +440,11 @@ bool cli_kid_ok(const char *kid)
 }
 
 int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h,
-                 const char **raw, struct ak_record *rec)
+                 struct ak_record *rec)
 {
     const char *why = NULL;
     struct ak_conn *c;
-    int rc;
+    int rc, i;
 
     memset(h, 0, sizeof(*h));
     if (!cli_kid_ok(kid))
@@ -465,9 +465,8 @@ int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h,
     }
     if (rc != AK_OK)
         return cli_exit_for(rc);
-    *raw = ak_holder_record(h, kid);
-    if (*raw == NULL ||
-        ak_record_parse(*raw, strlen(*raw), rec, &why) != AK_OK) {
+    i = ak_holder_record_index(h, kid);
+    if (i < 0 || ak_holder_key(h, (unsigned)i, rec, &why) != AK_OK) {
         cli_err("%s: key %s: no single well-formed record; fix the entry by "
                 "hand",
                 h->dn, kid);

@@ -145,11 +145,12 @@ int cli_begin(struct cli *cli, struct ak_conn **c, struct ak_policy *pol);
 /* True when kid is a key id; otherwise says so on stderr. */
 bool cli_kid_ok(const char *kid);
 
-/* A key by id: the entry holding it, its raw record (*raw points into h)
- * and the parsed record, with clear messages. EXIT_CONFLICT when the entry
- * holds no single well-formed record for it. */
+/* A key by id: the entry holding it and the key as the verifier judges it
+ * (its record with what apiKeyRevoked says folded in: ak_holder_key), with
+ * clear messages. EXIT_CONFLICT when the entry holds no single well-formed
+ * record for it. */
 int cli_find_key(struct cli *cli, const char *kid, struct ak_holder *h,
-                 const char **raw, struct ak_record *rec);
+                 struct ak_record *rec);
 
 /* Re-read a holder by DN (after a change), with clear messages. */
 int cli_reread(struct cli *cli, const char *dn, struct ak_holder *h);

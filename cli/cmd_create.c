@@ -44,27 +44,19 @@ static void create_usage(FILE *f)
  * pipe): nobody has it, so it must not stay usable. Revoke it; if even
  * that fails, say which key to revoke.
  */
-static int withdraw(struct cli *cli, const char *dn, const struct ak_record *r,
-                    const char *record)
+static int withdraw(struct cli *cli, const char *dn, const struct ak_record *r)
 {
     struct ak_holder h = {0};
-    struct ak_record rev = *r;
-    char updated[AK_RECORD_MAX + 1];
     struct ak_conn *c = NULL;
     int rc;
 
-    rev.is_revoked = true;
-    rev.revoked = time(NULL);
     rc = cli_reread(cli, dn, &h);
-    if (rc == EXIT_OK &&
-        ak_record_format(&rev, updated, sizeof(updated)) == AK_OK) {
+    if (rc == EXIT_OK)
         rc = cli_conn(cli, &c);
-        if (rc == EXIT_OK)
-            rc = ak_store_replace_record(c, &h, record, updated, &cli->log) ==
-                         AK_OK
-                     ? EXIT_OK
-                     : EXIT_INTERNAL;
-    }
+    if (rc == EXIT_OK)
+        rc = ak_store_revoke(c, &h, r->id, time(NULL), &cli->log) == AK_OK
+                 ? EXIT_OK
+                 : EXIT_INTERNAL;
     ak_holder_free(&h);
     if (rc == EXIT_OK) {
         cli_err("key %s was stored but could not be written to standard "
@@ -162,7 +154,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
         goto out;
     }
     if (!newkey_show(key, &h, &r, json, NULL)) {
-        rc = withdraw(cli, h.dn, &r, record);
+        rc = withdraw(cli, h.dn, &r);
         newkey_block_signals(false);
         goto out;
     }

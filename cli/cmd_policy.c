@@ -215,8 +215,7 @@ static int impact_entry(void *ctx, LDAP *ld, LDAPMessage *e)
         return AK_ERR_NOMEM;
     for (unsigned i = 0; i < h.n_records; i++) {
         struct ak_record r;
-        if (ak_record_parse(h.records[i], strlen(h.records[i]), &r, NULL) !=
-                AK_OK ||
+        if (ak_holder_key(&h, i, &r, NULL) != AK_OK ||
             ak_policy_judge(im->old_p, &r, im->now, NULL, NULL) !=
                 AK_KEY_VALID ||
             ak_policy_judge(im->new_p, &r, im->now, NULL, NULL) == AK_KEY_VALID)

@@ -16,8 +16,9 @@ static void revoke_usage(FILE *f)
                "Revoke the key with id KEYID (the 16 characters after the "
                "prefix,\nas 'apikey list' shows them): your own, or any key "
                "if you are an\nadmin. It stops working at once. The record "
-               "stays, marked revoked,\nso logs and listings can still name "
-               "it.\n");
+               "stays and an apiKeyRevoked\nvalue marks it revoked, so logs "
+               "and listings can still name it; only\nan admin can take a "
+               "revocation back.\n");
 }
 
 int cmd_revoke(struct cli *cli, int argc, char **argv)
@@ -29,8 +30,7 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
     struct ak_holder h = {0};
     struct ak_conn *conn = NULL;
     struct ak_record r;
-    char updated[AK_RECORD_MAX + 1];
-    const char *kid, *old = NULL;
+    const char *kid;
     int c, rc;
 
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -51,7 +51,7 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
     rc = cli_open_self(cli);
     if (rc != EXIT_OK)
         return rc;
-    rc = cli_find_key(cli, kid, &h, &old, &r);
+    rc = cli_find_key(cli, kid, &h, &r);
     if (rc != EXIT_OK)
         goto out;
     if (r.is_revoked) {
@@ -60,16 +60,10 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
         rc = EXIT_OK;
         goto out;
     }
-    r.is_revoked = true;
-    r.revoked = time(NULL);
-    if (ak_record_format(&r, updated, sizeof(updated)) != AK_OK) {
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
     cli_test_delay();
     rc = cli_conn(cli, &conn);
     if (rc == EXIT_OK) {
-        rc = ak_store_replace_record(conn, &h, old, updated, &cli->log);
+        rc = ak_store_revoke(conn, &h, kid, time(NULL), &cli->log);
         if (rc == AK_ERR_CONFLICT) {
             cli_err("key %s changed while being revoked (by someone else); "
                     "nothing written, check with 'apikey list' and try again",

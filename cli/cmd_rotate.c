@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "ak_key.h"
+#include "ak_revocation.h"
 #include "ak_status.h"
 #include "ak_store.h"
 #include "newkey.h"
@@ -42,67 +43,56 @@ static void rotate_usage(FILE *f)
             DEFAULT_GRACE_DAYS);
 }
 
-/* The old key's record after the rotation: it ends at now + grace, or at
- * its own expiry if that comes first. */
-static int shorten(const struct ak_record *old, time_t now, long grace,
-                   char out[AK_RECORD_MAX + 1], struct ak_record *upd)
-{
-    time_t end = now + (time_t)grace * 86400;
-
-    *upd = *old;
-    if (!old->has_expires || old->expires > end) {
-        upd->expires = end;
-    } else {
-        /*
-         * It ends within the grace period anyway. Its record must still
-         * change: the write deletes the exact old value, and that is what
-         * makes a second, concurrent rotation of the same key fail instead
-         * of minting a second successor. One second earlier is the
-         * smallest change that keeps the meaning "not later than it had".
-         */
-        upd->expires = old->expires - 1;
-    }
-    upd->has_expires = true;
-    return ak_record_format(upd, out, AK_RECORD_MAX + 1);
-}
-
-/* Undo a rotation whose new key could not be shown: the old record back
- * as it was, the new key revoked, in one write. */
-static int withdraw(struct cli *cli, const char *dn, const char *old,
-                    const char *old_upd, const char *record,
-                    const struct ak_record *r)
+/* Undo a rotation whose new key could not be shown: the rotation's end of
+ * the old key taken back and the new key revoked, in one write. Taking an
+ * end back is an admin's right (the owner may add apiKeyRevoked values,
+ * never delete them): for an owner only the new key is revoked, and the
+ * old one still ends as the rotation said. */
+static int withdraw(struct cli *cli, const char *dn, const char *ended,
+                    const struct ak_record *r, time_t old_end)
 {
     struct ak_holder h = {0};
-    struct ak_record rev = *r;
-    char revoked[AK_RECORD_MAX + 1];
-    const char *del[] = {old_upd, record, NULL};
-    const char *add[] = {old, revoked, NULL};
-    struct ak_change ch = {.del = del, .add = add};
+    char revoked[AK_REVOCATION_MAX + 1], d[64];
+    const char *del[] = {ended, NULL};
+    const char *add[] = {revoked, NULL};
+    struct ak_change ch = {.del_revoked = del, .add_revoked = add};
     struct ak_conn *c = NULL;
+    bool old_back = false;
     int rc;
 
-    rev.is_revoked = true;
-    rev.revoked = time(NULL);
-    rc = ak_record_format(&rev, revoked, sizeof(revoked)) == AK_OK
+    rc = ak_revocation_format(r->id, time(NULL), AK_END_REVOKED, revoked) ==
+                 AK_OK
              ? cli_reread(cli, dn, &h)
              : EXIT_INTERNAL;
     if (rc == EXIT_OK)
         rc = cli_conn(cli, &c);
-    if (rc == EXIT_OK)
-        rc = ak_store_change(c, &h, &ch, &cli->log) == AK_OK ? EXIT_OK
-                                                             : EXIT_INTERNAL;
-    ak_holder_free(&h);
     if (rc == EXIT_OK) {
+        rc = ak_store_change(c, &h, &ch, &cli->log);
+        old_back = rc == AK_OK;
+        if (rc == AK_ERR_DENIED)
+            rc = ak_store_revoke(c, &h, r->id, time(NULL), &cli->log);
+        rc = rc == AK_OK ? EXIT_OK : EXIT_INTERNAL;
+    }
+    ak_holder_free(&h);
+    if (rc == EXIT_OK && old_back) {
         cli_err("the new key %s was stored but could not be written to "
                 "standard output; it has been revoked and the old key "
                 "restored as it was",
                 r->id);
         cli_audit(cli, "rotate", EXIT_NOT_SHOWN, r->id, dn,
                   "detail=\"not shown; undone\"");
+    } else if (rc == EXIT_OK) {
+        cli_err("the new key %s was stored but could not be written to "
+                "standard output; it has been revoked. The old key still "
+                "stops working %s as the rotation set (only an admin can "
+                "take that back): make a new key with 'apikey create'",
+                r->id, cli_iso(d, sizeof(d), old_end));
+        cli_audit(cli, "rotate", EXIT_NOT_SHOWN, r->id, dn,
+                  "detail=\"not shown; new key revoked\"");
     } else {
         cli_err("INCOMPLETE: the new key %s was stored but could not be "
                 "shown, and undoing failed; revoke it with 'apikey revoke "
-                "%s' (the old key now expires early: rotate it again)",
+                "%s' (the old key now expires early: make a new key)",
                 r->id, r->id);
         cli_audit(cli, "rotate", EXIT_NOT_SHOWN, r->id, dn,
                   "detail=\"not shown; still active\"");
@@ -120,17 +110,17 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct newkey_opts o;
-    struct ak_record old_r, upd_r, r = {0};
+    struct ak_record old_r, r = {0};
     struct ak_holder h = {0};
     struct ak_policy pol;
     struct ak_conn *conn = NULL;
-    const char *kid, *old = NULL;
-    char *key = NULL;
-    char record[AK_RECORD_MAX + 1], old_upd[AK_RECORD_MAX + 1];
+    const char *kid;
+    char *key = NULL, *assertion = NULL;
+    char record[AK_RECORD_MAX + 1], ended[AK_REVOCATION_MAX + 1];
     char d1[64], d2[64];
     bool json = cli->json;
     long grace = DEFAULT_GRACE_DAYS;
-    time_t now = time(NULL), lifetime = 0;
+    time_t now = time(NULL), lifetime = 0, old_end = 0;
     int c, rc;
 
     newkey_opts_init(&o);
@@ -167,13 +157,20 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
     rc = cli_open_self(cli);
     if (rc != EXIT_OK)
         return rc;
-    rc = cli_find_key(cli, kid, &h, &old, &old_r);
+    rc = cli_find_key(cli, kid, &h, &old_r);
     if (rc != EXIT_OK)
         goto out;
     if (old_r.is_revoked) {
         cli_err("key %s is revoked; a revoked key is not rotated (create a "
                 "new one)",
                 kid);
+        rc = EXIT_DENIED;
+        goto out;
+    }
+    if (old_r.has_end) {
+        cli_err("key %s was rotated already (it stops working %s); rotate "
+                "its successor, or revoke it",
+                kid, cli_iso(d1, sizeof(d1), old_r.end));
         rc = EXIT_DENIED;
         goto out;
     }
@@ -200,7 +197,14 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
     rc = newkey_expiry(&o, &pol, now, lifetime, &r);
     if (rc != EXIT_OK)
         goto out;
-    if (shorten(&old_r, now, grace, old_upd, &upd_r) != AK_OK) {
+    /* The old key ends after the grace period (earlier, if it would
+     * anyway): an apiKeyRevoked value, since its record is never rewritten.
+     * The write happens only while nobody else ended it meanwhile. */
+    if (ak_revocation_format(kid, now + (time_t)grace * 86400, AK_END_ROTATED,
+                             ended) != AK_OK ||
+        ak_revocation_apply(&old_r, ended, strlen(ended)) != true ||
+        !ak_policy_effective_expiry(&pol, &old_r, &old_end) ||
+        ak_store_end_unchanged(&h, kid, AK_END_ROTATED, &assertion) != AK_OK) {
         rc = EXIT_INTERNAL;
         goto out;
     }
@@ -211,13 +215,16 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
     newkey_block_signals(true);
     rc = cli_conn(cli, &conn);
     if (rc == EXIT_OK) {
-        /* One write: the old record's exact value goes (a concurrent
-         * rotate or revoke of it makes this fail whole), its shortened
-         * form and the new key come. */
-        const char *del[] = {old, NULL};
-        const char *add[] = {old_upd, record, NULL};
+        /* One write: the old key's end and the new key, only while the
+         * old key's end is as we read it (a concurrent rotate or revoke of
+         * it makes this fail whole). */
+        const char *add[] = {record, NULL};
         const char *ids[] = {r.id, NULL};
-        struct ak_change ch = {.del = del, .add = add, .add_ids = ids};
+        const char *ends[] = {ended, NULL};
+        struct ak_change ch = {.add = add,
+                               .add_ids = ids,
+                               .add_revoked = ends,
+                               .assertion = assertion};
         rc = ak_store_change(conn, &h, &ch, &cli->log);
         if (rc == AK_ERR_CONFLICT) {
             cli_err("key %s changed while being rotated (by someone else); "
@@ -234,13 +241,13 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
         goto out;
     }
     if (!newkey_show(key, &h, &r, json, kid)) {
-        rc = withdraw(cli, h.dn, old, old_upd, record, &r);
+        rc = withdraw(cli, h.dn, ended, &r, old_end);
         newkey_block_signals(false);
         goto out;
     }
     newkey_block_signals(false);
     cli_audit(cli, "rotate", EXIT_OK, kid, h.dn, "new_key=%s old_expires=%s",
-              r.id, cli_iso(d1, sizeof(d1), upd_r.expires));
+              r.id, cli_iso(d1, sizeof(d1), old_end));
     if (!json)
         fprintf(stderr,
                 "apikey: rotated key %s of %s: the new key is %s (expires "
@@ -250,11 +257,12 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
                 "it now.\n",
                 kid, h.name ? h.name : h.dn, r.id,
                 when_text(d2, sizeof(d2), r.has_expires, r.expires, now),
-                when_text(d1, sizeof(d1), true, upd_r.expires, now));
+                when_text(d1, sizeof(d1), true, old_end, now));
     rc = EXIT_OK;
 out:
     if (key != NULL)
         sodium_free(key);
+    free(assertion);
     ak_holder_free(&h);
     return rc;
 }

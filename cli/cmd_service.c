@@ -167,8 +167,7 @@ static void svc_count(const struct svc *s, const struct ak_policy *pol,
     for (unsigned i = 0; i < s->h.n_records; i++) {
         struct ak_record r;
         (*total)++;
-        if (ak_record_parse(s->h.records[i], strlen(s->h.records[i]), &r,
-                            NULL) == AK_OK &&
+        if (ak_holder_key(&s->h, i, &r, NULL) == AK_OK &&
             ak_policy_judge(pol, &r, now, NULL, NULL) == AK_KEY_VALID)
             (*active)++;
     }

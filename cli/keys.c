@@ -124,8 +124,7 @@ void keys_holder(struct keys_out *o, const struct ak_holder *h)
     }
     for (unsigned i = 0; i < h->n_records; i++) {
         const char *why = NULL;
-        if (ak_record_parse(h->records[i], strlen(h->records[i]), &recs[n],
-                            &why) == AK_OK) {
+        if (ak_holder_key(h, i, &recs[n], &why) == AK_OK) {
             n++;
             continue;
         }

@@ -20,6 +20,8 @@ const char *keysel_state(enum ak_key_verdict v)
     case AK_KEY_EXPIRED:
     case AK_KEY_EXPIRY_REQUIRED:
         return "expired";
+    case AK_KEY_REPLACED: /* its rotation's grace is over */
+        return "expired";
     case AK_KEY_CREATED_IN_FUTURE:
         return "invalid";
     }
@@ -30,8 +32,9 @@ bool keysel_match(const struct keysel *s, const struct keysel_key *k,
                   time_t now)
 {
     bool is_active = k->verdict == AK_KEY_VALID;
-    bool is_expired =
-        k->verdict == AK_KEY_EXPIRED || k->verdict == AK_KEY_EXPIRY_REQUIRED;
+    bool is_expired = k->verdict == AK_KEY_EXPIRED ||
+                      k->verdict == AK_KEY_EXPIRY_REQUIRED ||
+                      k->verdict == AK_KEY_REPLACED;
     bool is_revoked = k->verdict == AK_KEY_REVOKED;
 
     if ((s->active || s->expired || s->revoked) &&

@@ -21,16 +21,17 @@
 #include "ak_text.h"
 
 enum opt_type {
-    T_URI,     /* one or more LDAP URIs, repeatable */
-    T_DN,      /* an LDAPv3 DN */
-    T_FILTER,  /* a parenthesised LDAP filter */
-    T_ATTR,    /* an attribute type name */
-    T_PATH,    /* an absolute file path */
-    T_UINT,    /* unsigned integer within [min, max] */
-    T_BOOL,    /* yes/no; a bare key means yes */
-    T_REQCERT, /* never|allow|try|demand|hard */
-    T_PREFIX,  /* key prefix */
-    T_MECH,    /* SASL mechanism for the service bind */
+    T_URI,       /* one or more LDAP URIs, repeatable */
+    T_DN,        /* an LDAPv3 DN */
+    T_FILTER,    /* a parenthesised LDAP filter */
+    T_ATTR,      /* an attribute type name */
+    T_PATH,      /* an absolute file path */
+    T_UINT,      /* unsigned integer within [min, max] */
+    T_BOOL,      /* yes/no; a bare key means yes */
+    T_REQCERT,   /* never|allow|try|demand|hard */
+    T_PREFIX,    /* key prefix */
+    T_MECH,      /* SASL mechanism for the service bind */
+    T_NAMEMATCH, /* exact|ascii-case, into a bool (true: ascii-case) */
 };
 
 struct opt {
@@ -50,6 +51,7 @@ static const struct opt opts[] = {
     {"user_filter", T_FILTER, OFF(user_filter), 0, 0},
     {"service_filter", T_FILTER, OFF(service_filter), 0, 0},
     {"user_attr", T_ATTR, OFF(user_attr), 0, 0},
+    {"user_name_match", T_NAMEMATCH, OFF(user_name_ascii_case), 0, 0},
     {"bind_dn", T_DN, OFF(bind_dn), 0, 0},
     {"bind_pw_file", T_PATH, OFF(bind_pw_file), 0, 0},
     {"sasl_mech", T_MECH, OFF(sasl_mech), 0, 0},
@@ -298,6 +300,14 @@ static void set_opt(struct parser *p, const struct opt *o, const char *v)
         else
             set_str(p, o, v);
         break;
+    case T_NAMEMATCH:
+        if (strcmp(v, "exact") == 0)
+            *(bool *)f = false;
+        else if (strcmp(v, "ascii-case") == 0)
+            *(bool *)f = true;
+        else
+            perr(p, "user_name_match '%s' must be exact or ascii-case", v);
+        break;
     case T_MECH:
         if (strcmp(v, "EXTERNAL") != 0)
             perr(p, "sasl_mech '%s': only EXTERNAL is supported", v);
@@ -534,6 +544,10 @@ void ak_config_dump(const struct ak_config *cfg,
         case T_REQCERT:
             snprintf(line, sizeof(line), "%s %s", o->name,
                      ak_tls_reqcert_name(*(const enum ak_tls_reqcert *)f));
+            break;
+        case T_NAMEMATCH:
+            snprintf(line, sizeof(line), "%s %s", o->name,
+                     *(const bool *)f ? "ascii-case" : "exact");
             break;
         default: {
             const char *s = *(char *const *)f;

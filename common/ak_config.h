@@ -36,6 +36,11 @@ struct ak_config {
     char *user_filter;
     char *service_filter;
     char *user_attr;
+    /* user_name_match: a name authenticates only when it equals the
+     * entry's user_attr value byte for byte (false, "exact"), or but for
+     * the case of ASCII letters (true, "ascii-case"; SASL only: PAM always
+     * needs the exact name). Never the directory's own matching rule. */
+    bool user_name_ascii_case;
 
     char *bind_dn;
     char *bind_pw_file;

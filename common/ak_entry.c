@@ -4,41 +4,82 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ak_status.h"
+#include "ak_text.h"
 
 static bool bv_eq(const struct berval *bv, const char *s, bool nocase)
 {
-    size_t n = strlen(s);
-    if (bv->bv_len != n)
-        return false;
-    return nocase ? strncasecmp(bv->bv_val, s, n) == 0
-                  : memcmp(bv->bv_val, s, n) == 0;
+    return ak_text_equal(bv->bv_val, bv->bv_len, s, strlen(s), nocase);
 }
 
-int ak_entry_open(LDAP *ld, LDAPMessage *e, struct ak_entry *out)
+/* The slot of the requested description name, or -1; *tagged when name is
+ * that description followed by options (";lang-x..."). */
+static int slot_of(const struct ak_entry *en, const struct berval *name,
+                   bool *tagged)
+{
+    for (unsigned i = 0; i < en->n_want; i++) {
+        size_t n = strlen(en->want[i]);
+        if (name->bv_len < n ||
+            !ak_text_equal(name->bv_val, n, en->want[i], n, true))
+            continue;
+        if (name->bv_len == n) {
+            *tagged = false;
+            return (int)i;
+        }
+        if (name->bv_val[n] == ';') {
+            *tagged = true;
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int ak_entry_open(LDAP *ld, LDAPMessage *e, char *const *want,
+                  struct ak_entry *out, const char **why)
 {
     memset(out, 0, sizeof(*out));
-    if (ldap_get_dn_ber(ld, e, &out->ber, &out->dn) != LDAP_SUCCESS)
+    out->want = want;
+    while (want[out->n_want] != NULL)
+        if (++out->n_want > AK_ENTRY_ATTRS_MAX) {
+            memset(out, 0, sizeof(*out));
+            *why = "too many attributes requested";
+            return AK_ERR_INVALID;
+        }
+    if (ldap_get_dn_ber(ld, e, &out->ber, &out->dn) != LDAP_SUCCESS) {
+        ak_entry_close(out);
+        *why = "its DN cannot be decoded";
         return AK_ERR_MALFORMED;
+    }
     for (;;) {
         struct berval name = {0, NULL};
         BerVarray vals = NULL;
+        bool tagged = false;
+        int i;
+
         if (ldap_get_attribute_ber(ld, e, out->ber, &name, &vals) !=
             LDAP_SUCCESS) {
             ak_entry_close(out);
+            *why = "an attribute cannot be decoded";
             return AK_ERR_MALFORMED;
         }
         if (name.bv_val == NULL)
             break;
-        if (out->n < AK_ENTRY_ATTRS_MAX) {
-            out->attr[out->n].name = name;
-            out->attr[out->n].vals = vals;
-            out->n++;
-        } else {
+        i = slot_of(out, &name, &tagged);
+        if (i >= 0 && tagged) {
+            out->tagged[i] = true;
+        } else if (i >= 0 && out->vals[i] == NULL) {
+            out->vals[i] = vals;
+            vals = NULL;
+        } else if (i >= 0) {
+            /* RFC 4511 4.1.7: each description appears once. A second
+             * copy could hold values the first hides: read neither. */
             ber_memfree(vals);
+            ak_entry_close(out);
+            *why = "an attribute is returned twice";
+            return AK_ERR_MALFORMED;
         }
+        ber_memfree(vals); /* not asked for, or a tagged subtype */
     }
     return AK_OK;
 }
@@ -61,20 +102,33 @@ const struct ak_dn *ak_entry_dnp(struct ak_entry *en)
 
 void ak_entry_close(struct ak_entry *en)
 {
-    for (unsigned i = 0; i < en->n; i++)
-        ber_memfree(en->attr[i].vals);
+    for (unsigned i = 0; i < en->n_want; i++)
+        ber_memfree(en->vals[i]);
     if (en->ber != NULL)
         ber_free(en->ber, 0);
     ak_dn_free(en->parsed);
     memset(en, 0, sizeof(*en));
 }
 
+static int index_of(const struct ak_entry *en, const char *attr)
+{
+    for (unsigned i = 0; i < en->n_want; i++)
+        if (ak_text_equal(en->want[i], strlen(en->want[i]), attr, strlen(attr),
+                          true))
+            return (int)i;
+    return -1;
+}
+
 BerVarray ak_entry_get(const struct ak_entry *en, const char *attr)
 {
-    for (unsigned i = 0; i < en->n; i++)
-        if (bv_eq(&en->attr[i].name, attr, true))
-            return en->attr[i].vals;
-    return NULL;
+    int i = index_of(en, attr);
+    return i < 0 ? NULL : en->vals[i];
+}
+
+bool ak_entry_tagged(const struct ak_entry *en, const char *attr)
+{
+    int i = index_of(en, attr);
+    return i >= 0 && en->tagged[i];
 }
 
 unsigned ak_entry_count(const struct ak_entry *en, const char *attr)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ak_entry.h - read a search entry once: its DN and every attribute */
+/* ak_entry.h - read a search entry once: its DN and the attributes asked for */
 #ifndef AK_ENTRY_H
 #define AK_ENTRY_H
 
@@ -11,31 +11,53 @@
 
 /*
  * ldap_get_values_len() rescans the entry for every attribute asked for;
- * the verifier reads about a dozen, so it reads each entry once here. The
- * values point into the search result: an ak_entry lives no longer than the
- * LDAPMessage it was opened on.
+ * the verifier reads about a dozen, so it reads each entry once here.
+ *
+ * The entry is read against the list of attribute descriptions the search
+ * asked for, one slot per description, so nothing can push a requested
+ * attribute out of view (an earlier reader kept the first 32 attributes
+ * and dropped the rest: 40 owner-written values hid an admin's lock).
+ *
+ * A server returns the subtypes of a requested attribute too, such as
+ * "apiKeyRecord;lang-x" (RFC 4512 2.5: attribute options). A value with
+ * options is not a value of the attribute: it is never returned by
+ * ak_entry_get(), only noted (ak_entry_tagged), so that each caller can
+ * decide what its presence means (the verifier: a tagged lock attribute
+ * locks; a tagged record or key id counts for nothing).
+ *
+ * The values point into the search result: an ak_entry lives no longer
+ * than the LDAPMessage it was opened on.
  */
-#define AK_ENTRY_ATTRS_MAX 32
+#define AK_ENTRY_ATTRS_MAX 24
 
 struct ak_entry {
     struct berval dn;     /* points into the message */
     struct ak_dn *parsed; /* parsed on demand (ak_entry_dnp) */
     bool parse_failed;
-    unsigned n;
-    struct {
-        struct berval name;
-        BerVarray vals; /* terminated by bv_val == NULL; may be NULL */
-    } attr[AK_ENTRY_ATTRS_MAX];
+    char *const *want; /* the requested descriptions, NULL-terminated */
+    unsigned n_want;
+    BerVarray vals[AK_ENTRY_ATTRS_MAX]; /* of want[i]; may be NULL */
+    bool tagged[AK_ENTRY_ATTRS_MAX];    /* want[i];options came back */
     BerElement *ber;
 };
 
-/* AK_OK, AK_ERR_MALFORMED (an entry we cannot read), AK_ERR_NOMEM.
- * Attributes past AK_ENTRY_ATTRS_MAX are ignored (we request fewer). */
-int ak_entry_open(LDAP *ld, LDAPMessage *e, struct ak_entry *out);
+/*
+ * Read entry e against want (the attribute list of the search, at most
+ * AK_ENTRY_ATTRS_MAX, outliving out). Returns AK_OK; AK_ERR_MALFORMED with
+ * *why set when the entry cannot be read whole (bad encoding, an attribute
+ * returned twice): the caller must not judge it; AK_ERR_INVALID when want
+ * is too long; AK_ERR_NOMEM. Attributes that were not asked for are
+ * ignored. On failure out holds nothing that needs closing.
+ */
+int ak_entry_open(LDAP *ld, LDAPMessage *e, char *const *want,
+                  struct ak_entry *out, const char **why);
 void ak_entry_close(struct ak_entry *en);
 
-/* Values of attr (case-insensitive type), or NULL. */
+/* Values of the requested attribute attr (case-insensitive), or NULL. */
 BerVarray ak_entry_get(const struct ak_entry *en, const char *attr);
+
+/* True when a subtype of attr with options (attr;...) came back. */
+bool ak_entry_tagged(const struct ak_entry *en, const char *attr);
 
 /* Number of values of attr. */
 unsigned ak_entry_count(const struct ak_entry *en, const char *attr);

@@ -761,10 +761,31 @@ int ak_conn_search(struct ak_conn *c, const char *base, int scope,
 int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
                    const struct ak_log *log)
 {
+    return ak_conn_modify_if(c, dn, mods, NULL, log);
+}
+
+int ak_conn_modify_if(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                      const char *assertion, const struct ak_log *log)
+{
+    LDAPControl *assert_ctrl = NULL, *ctrls[2] = {NULL, NULL};
     LDAPMessage *res = NULL;
     int msgid, rc, code = LDAP_OTHER;
 
-    rc = ldap_modify_ext(c->ld, dn, mods, NULL, NULL, &msgid);
+    if (assertion != NULL) {
+        /* Critical (RFC 4528 3): a server that cannot test it must not
+         * apply the change untested. */
+        rc = ldap_create_assertion_control(c->ld, (char *)(uintptr_t)assertion,
+                                           1, &assert_ctrl);
+        if (rc != LDAP_SUCCESS) {
+            ak_log(log, LOG_ERR, "modify: cannot encode the assertion %s",
+                   assertion);
+            return rc == LDAP_NO_MEMORY ? AK_ERR_NOMEM : AK_ERR_INVALID;
+        }
+        ctrls[0] = assert_ctrl;
+    }
+    rc = ldap_modify_ext(c->ld, dn, mods, assert_ctrl ? ctrls : NULL, NULL,
+                         &msgid);
+    ldap_control_free(assert_ctrl);
     if (rc != LDAP_SUCCESS) {
         log_ld(log, LOG_ERR, c->ld, c->uri, "modify", rc);
         c->broken = true;
@@ -779,6 +800,13 @@ int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
     rc = op_result(c, res, 1, log, "modify", &code);
     if (rc == AK_OK)
         return AK_OK;
+    if (assertion != NULL && code == LDAP_UNAVAILABLE_CRITICAL_EXTENSION) {
+        ak_log(log, LOG_ERR,
+               "%s: the server does not support the LDAP assertion control "
+               "(RFC 4528), which changes to keys need; nothing was written",
+               c->uri);
+        return AK_ERR_INVALID;
+    }
     rc = ak_ldap_status(code);
     return rc == AK_OK ? AK_ERR_BACKEND : rc; /* never success here */
 }

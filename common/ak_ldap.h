@@ -119,6 +119,15 @@ int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
                    const struct ak_log *log);
 
 /*
+ * The same, applied only while the RFC 4528 assertion filter holds on the
+ * entry (tested and applied as one operation by the server): otherwise
+ * AK_ERR_CONFLICT and nothing is written. A server without the control
+ * gives AK_ERR_INVALID with a log line saying so. NULL: no assertion.
+ */
+int ak_conn_modify_if(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                      const char *assertion, const struct ak_log *log);
+
+/*
  * The status for an LDAP result code: conflicts (a value gone or already
  * there, an entry that exists), access and limits (DENIED), no such object
  * (NOT_FOUND), schema violations (INVALID), anything else BACKEND.

@@ -11,15 +11,26 @@
 #include "ak_time.h"
 
 const char *const ak_owner_attr_names[AK_OWNER_N_ATTRS] = {
-    "pwdAccountLockedTime", "shadowExpire",       "apiKeyDisabled",
-    "nsAccountLock",        "userAccountControl",
+    "pwdAccountLockedTime", "pwdStartTime",   "pwdEndTime",
+    "shadowExpire",         "apiKeyDisabled", "nsAccountLock",
+    "userAccountControl",   "accountExpires", "lockoutTime",
 };
 
-/* Parse a decimal integer (optional leading '-') with no junk. */
+int ak_owner_n_attrs(const char *user_attr)
+{
+    if (user_attr != NULL && (strcasecmp(user_attr, "sAMAccountName") == 0 ||
+                              strcasecmp(user_attr, "userPrincipalName") == 0))
+        return AK_OWNER_N_ATTRS;
+    return AK_OWNER_N_COMMON;
+}
+
+/* Parse a decimal integer (optional leading '-') with no junk, into
+ * [min, max]; up to 19 digits (AD's accountExpires "never" is 2^63-1). */
 static bool parse_int(const char *s, size_t len, long long min, long long max,
                       long long *out)
 {
-    long long v = 0;
+    unsigned long long v = 0;
+    long long r;
     bool neg = false;
     size_t i = 0;
 
@@ -27,18 +38,19 @@ static bool parse_int(const char *s, size_t len, long long min, long long max,
         neg = true;
         i = 1;
     }
-    if (i == len || len - i > 18)
+    if (i == len || len - i > 19)
         return false;
     for (; i < len; i++) {
         if (s[i] < '0' || s[i] > '9')
             return false;
-        v = v * 10 + (s[i] - '0');
+        v = v * 10 + (unsigned)(s[i] - '0'); /* 19 digits fit in 64 bits */
     }
-    if (neg)
-        v = -v;
-    if (v < min || v > max)
+    if (v > (unsigned long long)INT64_MAX)
         return false;
-    *out = v;
+    r = neg ? -(long long)v : (long long)v;
+    if (r < min || r > max)
+        return false;
+    *out = r;
     return true;
 }
 
@@ -88,6 +100,10 @@ bool ak_policy_effective_expiry(const struct ak_policy *p,
             e = cap;
         has = true;
     }
+    if (r->has_end && (!has || r->end < e)) {
+        e = r->end;
+        has = true;
+    }
     if (has)
         *out = e;
     return has;
@@ -111,7 +127,7 @@ enum ak_key_verdict ak_policy_judge(const struct ak_policy *p,
     if (!has && p != NULL && p->require_expiry)
         return AK_KEY_EXPIRY_REQUIRED;
     if (has && now >= e)
-        return AK_KEY_EXPIRED;
+        return r->has_end && r->end == e ? AK_KEY_REPLACED : AK_KEY_EXPIRED;
     return AK_KEY_VALID;
 }
 
@@ -151,15 +167,29 @@ int ak_policy_check_new(const struct ak_policy *p, time_t now, bool has_expires,
     return AK_OK;
 }
 
+/* Seconds from 1601-01-01 (the AD FILETIME epoch) to 1970-01-01. */
+#define AD_EPOCH_OFFSET 11644473600LL
+
 const char *ak_owner_value_locks(enum ak_owner_attr which, const char *value,
                                  size_t len, time_t now)
 {
     long long n;
+    time_t t;
 
     switch (which) {
     case AK_OWNER_PWD_LOCKED:
         /* Any value: ppolicy clears it when the lock ends. */
         return "account locked (pwdAccountLockedTime)";
+    case AK_OWNER_PWD_START:
+        /* ppolicy 2.5: no authentication before this time */
+        if (ak_time_parse(value, len, false, &t) != AK_OK)
+            return "unreadable pwdStartTime";
+        return now < t ? "account not yet valid (pwdStartTime)" : NULL;
+    case AK_OWNER_PWD_END:
+        /* ppolicy 2.5: no authentication from this time on */
+        if (ak_time_parse(value, len, false, &t) != AK_OK)
+            return "unreadable pwdEndTime";
+        return now >= t ? "account no longer valid (pwdEndTime)" : NULL;
     case AK_OWNER_SHADOW_EXPIRE:
         if (!parse_int(value, len, -1, 10000000, &n))
             return "unreadable shadowExpire";
@@ -181,8 +211,37 @@ const char *ak_owner_value_locks(enum ak_owner_attr which, const char *value,
         if ((unsigned long long)n & 0x2u)
             return "account disabled (userAccountControl)";
         return NULL;
+    case AK_OWNER_AD_EXPIRES:
+        /* 100 ns intervals since 1601-01-01 UTC; 0 and 2^63-1 = never */
+        if (!parse_int(value, len, 0, INT64_MAX, &n))
+            return "unreadable accountExpires";
+        if (n == 0 || n == INT64_MAX)
+            return NULL;
+        if (n / 10000000 - AD_EPOCH_OFFSET <= (long long)now)
+            return "account expired (accountExpires)";
+        return NULL;
+    case AK_OWNER_AD_LOCKOUT:
+        /* Non-zero while locked out. AD leaves it set after an automatic
+         * unlock until the next password logon or an admin's unlock, so
+         * keys may stay locked longer than passwords (documented). */
+        if (!parse_int(value, len, 0, INT64_MAX, &n))
+            return "unreadable lockoutTime";
+        return n != 0 ? "account locked out (lockoutTime)" : NULL;
     case AK_OWNER_N_ATTRS:
         break;
     }
     return "unknown owner attribute";
+}
+
+const char *ak_owner_tagged_locks(enum ak_owner_attr which)
+{
+    static const char *const why[AK_OWNER_N_ATTRS] = {
+        "tagged pwdAccountLockedTime", "tagged pwdStartTime",
+        "tagged pwdEndTime",           "tagged shadowExpire",
+        "tagged apiKeyDisabled",       "tagged nsAccountLock",
+        "tagged userAccountControl",   "tagged accountExpires",
+        "tagged lockoutTime",
+    };
+    return (unsigned)which < AK_OWNER_N_ATTRS ? why[which]
+                                              : "unknown owner attribute";
 }

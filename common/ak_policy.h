@@ -37,13 +37,14 @@ enum ak_key_verdict {
     AK_KEY_REVOKED,
     AK_KEY_EXPIRED,           /* past effective expiry */
     AK_KEY_EXPIRY_REQUIRED,   /* policy requires an expiry, key has none */
+    AK_KEY_REPLACED,          /* rotated, and its grace period is over */
     AK_KEY_CREATED_IN_FUTURE, /* record not trustworthy */
 };
 
 /*
- * The expiry that applies to r under p, whatever the record says:
- * min(record expiry, created + max lifetime). Returns false when the key
- * never expires (no record expiry and no cap).
+ * The expiry that applies to r under p, whatever the record says: the
+ * earliest of the record's expiry, created + max lifetime and the end a
+ * rotation gave it (r->has_end). Returns false when the key never expires.
  */
 bool ak_policy_effective_expiry(const struct ak_policy *p,
                                 const struct ak_record *r, time_t *out);
@@ -51,7 +52,8 @@ bool ak_policy_effective_expiry(const struct ak_policy *p,
 /*
  * Judge a key at time now. A key is valid while now < effective expiry: at
  * the expiry second itself it is already expired. *eff / *has_eff receive
- * the effective expiry (may be NULL).
+ * the effective expiry (may be NULL). A key whose rotation's grace period
+ * is over is AK_KEY_REPLACED.
  */
 enum ak_key_verdict ak_policy_judge(const struct ak_policy *p,
                                     const struct ak_record *r, time_t now,
@@ -64,18 +66,33 @@ enum ak_key_verdict ak_policy_judge(const struct ak_policy *p,
 int ak_policy_check_new(const struct ak_policy *p, time_t now, bool has_expires,
                         time_t expires, char *why, size_t whylen);
 
-/* Owner-state attributes the verifier reads from the key holder's entry. */
+/*
+ * Owner-state attributes the verifier reads from the key holder's entry.
+ * The first AK_OWNER_N_COMMON are read from every directory; the Active
+ * Directory ones after them only where user_attr says the directory is AD
+ * (ak_owner_n_attrs): elsewhere an attribute of that name could mean
+ * something else, and an unreadable value locks.
+ */
 enum ak_owner_attr {
     AK_OWNER_PWD_LOCKED,    /* pwdAccountLockedTime (ppolicy) */
+    AK_OWNER_PWD_START,     /* pwdStartTime (ppolicy, OpenLDAP 2.5) */
+    AK_OWNER_PWD_END,       /* pwdEndTime (ppolicy, OpenLDAP 2.5) */
     AK_OWNER_SHADOW_EXPIRE, /* shadowExpire (days since epoch; -1 = never) */
     AK_OWNER_DISABLED,      /* apiKeyDisabled (our schema) */
     AK_OWNER_NS_LOCK,       /* nsAccountLock (389-ds) */
-    AK_OWNER_AD_UAC,        /* userAccountControl (AD), bit 0x2 */
+    AK_OWNER_AD_UAC,        /* userAccountControl (AD, Samba), bit 0x2 */
+    AK_OWNER_N_COMMON,
+    AK_OWNER_AD_EXPIRES = AK_OWNER_N_COMMON, /* accountExpires (AD) */
+    AK_OWNER_AD_LOCKOUT,                     /* lockoutTime (AD) */
     AK_OWNER_N_ATTRS
 };
 
 /* LDAP attribute name of each owner-state attribute. */
 extern const char *const ak_owner_attr_names[AK_OWNER_N_ATTRS];
+
+/* How many of ak_owner_attr_names apply for this user_attr: all of them
+ * for sAMAccountName or userPrincipalName (AD), else AK_OWNER_N_COMMON. */
+int ak_owner_n_attrs(const char *user_attr);
 
 /*
  * NULL when this value leaves the owner active, otherwise a static reason
@@ -84,5 +101,10 @@ extern const char *const ak_owner_attr_names[AK_OWNER_N_ATTRS];
  */
 const char *ak_owner_value_locks(enum ak_owner_attr which, const char *value,
                                  size_t len, time_t now);
+
+/* The reason a tagged value (attr;option) of a lock attribute gives: it
+ * is not the attribute, but only who may write the attribute can write
+ * it, so it locks (fail closed). */
+const char *ak_owner_tagged_locks(enum ak_owner_attr which);
 
 #endif

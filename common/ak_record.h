@@ -47,6 +47,11 @@ struct ak_record {
     char scopes[AK_SCOPE_MAX][AK_SERVICE_MAX + 1];
     unsigned n_notified;
     unsigned notified[AK_NOTIFIED_MAX];
+    /* Not part of the record text: the end a rotation gave the key, from
+     * apiKeyRevoked (ak_revocation_apply). is_revoked / revoked above are
+     * also set from there. */
+    bool has_end;
+    time_t end;
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "ak_lastuse.h"
 #include "ak_schema.h"
 #include "ak_status.h"
+#include "ak_text.h"
 #include "ak_time.h"
 
 static void free_strv(char **v, unsigned n)
@@ -25,6 +26,7 @@ void ak_holder_free(struct ak_holder *h)
     if (h == NULL)
         return;
     free_strv(h->records, h->n_records);
+    free_strv(h->revoked, h->n_revoked);
     free_strv(h->expires, h->n_expires);
     free_strv(h->last_used, h->n_last_used);
     free_strv(h->owners, h->n_owners);
@@ -43,7 +45,8 @@ void ak_holder_attrs(const struct ak_config *cfg,
     attrs[4] = AK_LDAP_STR(AK_AT_LAST_USED);
     attrs[5] = AK_LDAP_STR(AK_AT_DISABLED);
     attrs[6] = AK_LDAP_STR(AK_AT_OWNER);
-    attrs[7] = NULL;
+    attrs[7] = AK_LDAP_STR(AK_AT_REVOKED);
+    attrs[8] = NULL;
 }
 
 static bool bv_is(const struct berval *v, const char *s)
@@ -109,6 +112,8 @@ int ak_holder_fill(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
     ldap_value_free_len(v);
     rc = copy_values(ld, e, AK_AT_RECORD, &h->records, &h->n_records);
     if (rc == AK_OK)
+        rc = copy_values(ld, e, AK_AT_REVOKED, &h->revoked, &h->n_revoked);
+    if (rc == AK_OK)
         rc = copy_values(ld, e, AK_AT_EXPIRES, &h->expires, &h->n_expires);
     if (rc == AK_OK)
         rc =
@@ -126,10 +131,24 @@ static bool under_bases(const struct ak_config *cfg, const char *dn)
            ak_dn_is_under(dn, cfg->service_base);
 }
 
-/* Search for exactly one holder under the user or service base. */
+/* True when entry e's single user_attr value is name (the config's rule). */
+static bool named(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
+                  const char *name)
+{
+    struct berval **v = ldap_get_values_len(ld, e, cfg->user_attr);
+    bool ok = ldap_count_values_len(v) == 1 &&
+              ak_text_equal(v[0]->bv_val, v[0]->bv_len, name, strlen(name),
+                            cfg->user_name_ascii_case);
+    ldap_value_free_len(v);
+    return ok;
+}
+
+/* Search for exactly one holder under the user or service base (named
+ * name, when not NULL). */
 static int find_one(struct ak_conn *c, const struct ak_config *cfg,
                     const char *base, int scope, const char *filter,
-                    const struct ak_log *log, struct ak_holder *out)
+                    const char *name, const struct ak_log *log,
+                    struct ak_holder *out)
 {
     char *attrs[AK_HOLDER_N_ATTRS + 1];
     LDAPMessage *res = NULL;
@@ -146,7 +165,8 @@ static int find_one(struct ak_conn *c, const struct ak_config *cfg,
     for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL;
          e = ldap_next_entry(ld, e)) {
         char *dn = ldap_get_dn(ld, e);
-        if (dn != NULL && under_bases(cfg, dn)) {
+        if (dn != NULL && under_bases(cfg, dn) &&
+            (name == NULL || named(ld, e, cfg, name))) {
             n++;
             hit = e;
         }
@@ -177,8 +197,8 @@ int ak_store_find_user(struct ak_conn *c, const struct ak_config *cfg,
         free(uf);
         return AK_ERR_NOMEM;
     }
-    rc = find_one(c, cfg, cfg->search_base, LDAP_SCOPE_SUBTREE, filter, log,
-                  out);
+    rc = find_one(c, cfg, cfg->search_base, LDAP_SCOPE_SUBTREE, filter, user,
+                  log, out);
     free(uf);
     free(filter);
     return rc;
@@ -198,8 +218,8 @@ int ak_store_find_key(struct ak_conn *c, const struct ak_config *cfg,
         free(idf);
         return AK_ERR_NOMEM;
     }
-    rc = find_one(c, cfg, cfg->search_base, LDAP_SCOPE_SUBTREE, filter, log,
-                  out);
+    rc = find_one(c, cfg, cfg->search_base, LDAP_SCOPE_SUBTREE, filter, NULL,
+                  log, out);
     free(idf);
     free(filter);
     return rc;
@@ -217,7 +237,7 @@ int ak_store_read_holder(struct ak_conn *c, const struct ak_config *cfg,
         return AK_ERR_NOT_FOUND;
     if (asprintf(&filter, "(|%s%s)", cfg->user_filter, cfg->service_filter) < 0)
         return AK_ERR_NOMEM;
-    rc = find_one(c, cfg, dn, LDAP_SCOPE_BASE, filter, log, out);
+    rc = find_one(c, cfg, dn, LDAP_SCOPE_BASE, filter, NULL, log, out);
     free(filter);
     return rc;
 }
@@ -264,20 +284,45 @@ int ak_store_read_policy(struct ak_conn *c, const struct ak_config *cfg,
     return rc;
 }
 
-const char *ak_holder_record(const struct ak_holder *h, const char *kid)
+int ak_holder_record_index(const struct ak_holder *h, const char *kid)
 {
-    const char *hit = NULL;
+    int hit = -1;
     unsigned n = 0;
 
     for (unsigned i = 0; i < h->n_records; i++) {
         char id[AK_KEY_ID_LEN + 1];
         if (ak_record_peek_id(h->records[i], strlen(h->records[i]), id) &&
             strcmp(id, kid) == 0) {
-            hit = h->records[i];
+            hit = (int)i;
             n++;
         }
     }
-    return n == 1 ? hit : NULL;
+    return n == 1 ? hit : -1;
+}
+
+const char *ak_holder_record(const struct ak_holder *h, const char *kid)
+{
+    int i = ak_holder_record_index(h, kid);
+    return i < 0 ? NULL : h->records[i];
+}
+
+int ak_holder_key(const struct ak_holder *h, unsigned i, struct ak_record *out,
+                  const char **why)
+{
+    const char *w = NULL;
+    int rc;
+
+    if (i >= h->n_records)
+        return AK_ERR_INVALID;
+    rc = ak_record_parse(h->records[i], strlen(h->records[i]), out, &w);
+    if (rc != AK_OK) {
+        if (why != NULL)
+            *why = w;
+        return rc;
+    }
+    for (unsigned k = 0; k < h->n_revoked; k++)
+        (void)ak_revocation_apply(out, h->revoked[k], strlen(h->revoked[k]));
+    return AK_OK;
 }
 
 bool ak_holder_last_used(const struct ak_holder *h, const char *kid, time_t *t)
@@ -293,15 +338,7 @@ static unsigned count_strv(const char *const *v)
     return n;
 }
 
-static bool in_strv(const char *const *v, const char *s)
-{
-    for (unsigned i = 0; v != NULL && v[i] != NULL; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
-
-/* The expiry an unrevoked, well-formed record contributes to apiKeyExpires. */
+/* The expiry a well-formed record contributes to apiKeyExpires. */
 static bool record_expiry(const char *rec, time_t *t)
 {
     struct ak_record r;
@@ -312,88 +349,60 @@ static bool record_expiry(const char *rec, time_t *t)
     return true;
 }
 
-static bool in_times(const time_t *v, unsigned n, time_t t)
+/* apiKeyExpires already holds t (values as read, any valid form). */
+static bool has_expiry(const struct ak_holder *h, time_t t)
 {
-    for (unsigned i = 0; i < n; i++)
-        if (v[i] == t)
+    for (unsigned i = 0; i < h->n_expires; i++) {
+        time_t v;
+        if (ak_time_parse(h->expires[i], strlen(h->expires[i]), false, &v) ==
+                AK_OK &&
+            v == t)
             return true;
+    }
     return false;
 }
 
 /*
- * Work out the apiKeyExpires delta for a change: *want gets the distinct
- * expiries of the records as they will be, *del the values read that are
- * no longer wanted (as read, for exact deletes), *add the wanted ones not
- * present (canonical text in add_buf).
+ * The apiKeyExpires values to add for the records added: each distinct
+ * expiry not already there (canonical text in buf[i], pointers in out,
+ * NULL-terminated). Values are never deleted here: it is the expiry
+ * daemon's index of candidates, and a stale value only makes it look at
+ * an entry once more, while a missing one would hide a key.
  */
-struct expiry_delta {
-    time_t *want;
-    unsigned n_want;
-    char **del;
-    unsigned n_del;
-    char (*add_buf)[AK_TIME_LEN + 1];
-    char **add;
-    unsigned n_add;
-};
-
-static void delta_free(struct expiry_delta *d)
+static int expiry_adds(const struct ak_holder *h, const char *const *add,
+                       char (**buf)[AK_TIME_LEN + 1], char ***out)
 {
-    free(d->want);
-    free(d->del);
-    free(d->add_buf);
-    free(d->add);
-}
+    unsigned n_add = count_strv(add), n = 0;
+    time_t *seen = calloc(n_add + 1, sizeof(time_t));
 
-static int expiry_delta(const struct ak_holder *h, const struct ak_change *ch,
-                        struct expiry_delta *d)
-{
-    unsigned n_add = count_strv(ch->add);
-    unsigned cap = h->n_records + n_add + 1;
-    time_t *have;
-    unsigned n_have = 0;
-
-    memset(d, 0, sizeof(*d));
-    d->want = calloc(cap, sizeof(time_t));
-    have = calloc(h->n_expires + 1, sizeof(time_t));
-    d->del = calloc(h->n_expires + 1, sizeof(char *));
-    d->add_buf = calloc(cap, sizeof(*d->add_buf));
-    d->add = calloc(cap, sizeof(char *));
-    if (d->want == NULL || have == NULL || d->del == NULL ||
-        d->add_buf == NULL || d->add == NULL) {
-        free(have);
-        delta_free(d);
+    *buf = calloc(n_add + 1, sizeof(**buf));
+    *out = calloc(n_add + 1, sizeof(char *));
+    if (seen == NULL || *buf == NULL || *out == NULL) {
+        free(seen);
+        free(*buf);
+        free(*out);
         return AK_ERR_NOMEM;
     }
-    for (unsigned i = 0; i < h->n_records + n_add; i++) {
-        const char *v =
-            i < h->n_records ? h->records[i] : ch->add[i - h->n_records];
+    for (unsigned i = 0; i < n_add; i++) {
         time_t t;
-        if (i < h->n_records && in_strv(ch->del, v))
+        bool dup = false;
+        if (!record_expiry(add[i], &t) || has_expiry(h, t))
             continue;
-        if (record_expiry(v, &t) && !in_times(d->want, d->n_want, t))
-            d->want[d->n_want++] = t;
-    }
-    for (unsigned i = 0; i < h->n_expires; i++) {
-        time_t t;
-        bool ok = ak_time_parse(h->expires[i], strlen(h->expires[i]), false,
-                                &t) == AK_OK;
-        if (ok && in_times(d->want, d->n_want, t) && !in_times(have, n_have, t))
-            have[n_have++] = t;
-        else /* unparsable, duplicate or no longer needed */
-            d->del[d->n_del++] = h->expires[i];
-    }
-    for (unsigned i = 0; i < d->n_want; i++) {
-        if (in_times(have, n_have, d->want[i]))
+        for (unsigned k = 0; k < n; k++)
+            dup = dup || seen[k] == t;
+        if (dup)
             continue;
-        if (ak_time_format(d->want[i], d->add_buf[d->n_add]) != AK_OK) {
-            free(have);
-            delta_free(d);
+        if (ak_time_format(t, (*buf)[n]) != AK_OK) {
+            free(seen);
+            free(*buf);
+            free(*out);
             return AK_ERR_INVALID;
         }
-        d->add[d->n_add] = d->add_buf[d->n_add];
-        d->n_add++;
+        seen[n] = t;
+        (*out)[n] = (*buf)[n];
+        n++;
     }
-    free(have);
+    free(seen);
     return AK_OK;
 }
 
@@ -402,47 +411,118 @@ int ak_store_change(struct ak_conn *c, const struct ak_holder *h,
 {
     char *oc_vals[] = {AK_LDAP_STR(AK_OC_HOLDER), NULL};
     LDAPMod oc = {LDAP_MOD_ADD, AK_LDAP_STR("objectClass"), {oc_vals}};
-    LDAPMod del = {LDAP_MOD_DELETE,
-                   AK_LDAP_STR(AK_AT_RECORD),
-                   {(char **)(uintptr_t)ch->del}};
     LDAPMod add = {
         LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_RECORD), {(char **)(uintptr_t)ch->add}};
     LDAPMod ids = {
         LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_ID), {(char **)(uintptr_t)ch->add_ids}};
-    LDAPMod exp_del = {LDAP_MOD_DELETE, AK_LDAP_STR(AK_AT_EXPIRES), {NULL}};
+    LDAPMod rev_del = {LDAP_MOD_DELETE,
+                       AK_LDAP_STR(AK_AT_REVOKED),
+                       {(char **)(uintptr_t)ch->del_revoked}};
+    LDAPMod rev_add = {LDAP_MOD_ADD,
+                       AK_LDAP_STR(AK_AT_REVOKED),
+                       {(char **)(uintptr_t)ch->add_revoked}};
     LDAPMod exp_add = {LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_EXPIRES), {NULL}};
     LDAPMod *mods[7];
-    struct expiry_delta d;
+    char(*exp_buf)[AK_TIME_LEN + 1] = NULL;
+    char **exp_vals = NULL;
     size_t n = 0;
     int rc;
 
-    if (count_strv(ch->del) + count_strv(ch->add) == 0)
+    if (count_strv(ch->add) + count_strv(ch->add_revoked) +
+            count_strv(ch->del_revoked) ==
+        0)
         return AK_ERR_INVALID;
-    rc = expiry_delta(h, ch, &d);
+    rc = expiry_adds(h, ch->add, &exp_buf, &exp_vals);
     if (rc != AK_OK)
         return rc;
     if (!h->has_holder_class && count_strv(ch->add) > 0)
         mods[n++] = &oc;
-    /* Deletes first: if any exact value is gone, nothing is written. */
-    if (count_strv(ch->del) > 0)
-        mods[n++] = &del;
-    if (d.n_del > 0) {
-        d.del[d.n_del] = NULL;
-        exp_del.mod_values = d.del;
-        mods[n++] = &exp_del;
-    }
+    /* Deletes first: if an exact value is gone, nothing is written. */
+    if (count_strv(ch->del_revoked) > 0)
+        mods[n++] = &rev_del;
     if (count_strv(ch->add) > 0)
         mods[n++] = &add;
     if (count_strv(ch->add_ids) > 0)
         mods[n++] = &ids;
-    if (d.n_add > 0) {
-        d.add[d.n_add] = NULL;
-        exp_add.mod_values = d.add;
+    if (count_strv(ch->add_revoked) > 0)
+        mods[n++] = &rev_add;
+    if (exp_vals[0] != NULL) {
+        exp_add.mod_values = exp_vals;
         mods[n++] = &exp_add;
     }
     mods[n] = NULL;
-    rc = ak_conn_modify(c, h->dn, mods, log);
-    delta_free(&d);
+    rc = ak_conn_modify_if(c, h->dn, mods, ch->assertion, log);
+    free(exp_buf);
+    free(exp_vals);
+    return rc;
+}
+
+/* Append to a malloc'd string; false on allocation failure. */
+static bool append(char **s, const char *piece)
+{
+    size_t a = *s ? strlen(*s) : 0, b = strlen(piece);
+    char *n = realloc(*s, a + b + 1);
+    if (n == NULL)
+        return false;
+    memcpy(n + a, piece, b + 1);
+    *s = n;
+    return true;
+}
+
+int ak_store_end_unchanged(const struct ak_holder *h, const char *kid,
+                           enum ak_end_reason why, char **out)
+{
+    char tail[64];
+    char *f = NULL, *eq = NULL;
+    bool ok = ak_key_id_valid(kid, strlen(kid)) && append(&f, "(&"),
+         seen = false;
+
+    for (unsigned i = 0; ok && i < h->n_revoked; i++) {
+        if (!ak_revocation_names(h->revoked[i], strlen(h->revoked[i]), kid))
+            continue;
+        seen = true;
+        ok = ak_filter_eq(AK_AT_REVOKED, h->revoked[i], strlen(h->revoked[i]),
+                          &eq) == AK_OK &&
+             append(&f, eq);
+        free(eq);
+        eq = NULL;
+    }
+    /* "<kid> <time> <reason>": key ids and reason words are [a-z2-7],
+     * nothing to escape. */
+    snprintf(tail, sizeof(tail), "(!(" AK_AT_REVOKED "=%s *%s))", kid,
+             ak_end_reason_name(why));
+    ok = ok && append(&f, tail);
+    if (!seen) {
+        snprintf(tail, sizeof(tail), "(!(" AK_AT_REVOKED "=%s *))", kid);
+        ok = ok && append(&f, tail);
+    }
+    ok = ok && append(&f, ")");
+    if (!ok) {
+        free(f);
+        return ak_key_id_valid(kid, strlen(kid)) ? AK_ERR_NOMEM
+                                                 : AK_ERR_INVALID;
+    }
+    *out = f;
+    return AK_OK;
+}
+
+int ak_store_revoke(struct ak_conn *c, const struct ak_holder *h,
+                    const char *kid, time_t now, const struct ak_log *log)
+{
+    char value[AK_REVOCATION_MAX + 1];
+    const char *add[] = {value, NULL};
+    struct ak_change ch = {.add_revoked = add};
+    char *assertion = NULL;
+    int rc;
+
+    if (ak_revocation_format(kid, now, AK_END_REVOKED, value) != AK_OK)
+        return AK_ERR_INVALID;
+    rc = ak_store_end_unchanged(h, kid, AK_END_REVOKED, &assertion);
+    if (rc != AK_OK)
+        return rc;
+    ch.assertion = assertion;
+    rc = ak_store_change(c, h, &ch, log);
+    free(assertion);
     return rc;
 }
 
@@ -453,17 +533,6 @@ int ak_store_add_record(struct ak_conn *c, const struct ak_holder *h,
     const char *add[] = {record, NULL};
     const char *ids[] = {parsed->id, NULL};
     struct ak_change ch = {.add = add, .add_ids = ids};
-
-    return ak_store_change(c, h, &ch, log);
-}
-
-int ak_store_replace_record(struct ak_conn *c, const struct ak_holder *h,
-                            const char *old, const char *new_value,
-                            const struct ak_log *log)
-{
-    const char *del[] = {old, NULL};
-    const char *add[] = {new_value, NULL};
-    struct ak_change ch = {.del = del, .add = add};
 
     return ak_store_change(c, h, &ch, log);
 }

@@ -11,6 +11,7 @@
 #include "ak_log.h"
 #include "ak_policy.h"
 #include "ak_record.h"
+#include "ak_revocation.h"
 
 /* An entry that holds (or may hold) keys, as read from the directory. */
 struct ak_holder {
@@ -21,6 +22,8 @@ struct ak_holder {
     bool disabled;         /* apiKeyDisabled present and not FALSE */
     unsigned n_records;
     char **records; /* raw apiKeyRecord values, NUL-terminated */
+    unsigned n_revoked;
+    char **revoked; /* raw apiKeyRevoked values (ends of keys) */
     unsigned n_expires;
     char **expires; /* apiKeyExpires values as read (for exact deletes) */
     unsigned n_last_used;
@@ -32,7 +35,7 @@ struct ak_holder {
 void ak_holder_free(struct ak_holder *h);
 
 /* The attributes a holder is filled from, NULL-terminated, into attrs. */
-#define AK_HOLDER_N_ATTRS 7
+#define AK_HOLDER_N_ATTRS 8
 void ak_holder_attrs(const struct ak_config *cfg,
                      char *attrs[AK_HOLDER_N_ATTRS + 1]);
 
@@ -43,8 +46,11 @@ int ak_holder_fill(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
 
 /*
  * Find the user or service user named user (user_attr) under user_base or
- * service_base. AK_OK, AK_ERR_NOT_FOUND, AK_ERR_CONFLICT (several entries
- * answer to the name: refused), AK_ERR_BACKEND.
+ * service_base: the entry whose single user_attr value is user, byte for
+ * byte (or but for ASCII case with user_name_match ascii-case), whatever
+ * else the directory's matching rule lets the search find. AK_OK,
+ * AK_ERR_NOT_FOUND, AK_ERR_CONFLICT (several entries answer to the name:
+ * refused), AK_ERR_BACKEND.
  */
 int ak_store_find_user(struct ak_conn *c, const struct ak_config *cfg,
                        const char *user, const struct ak_log *log,
@@ -73,19 +79,24 @@ int ak_store_read_policy(struct ak_conn *c, const struct ak_config *cfg,
                          const struct ak_log *log, struct ak_policy *out);
 
 /*
- * One change to the key records of h, applied as one modify: delete the
- * exact values in del (so a concurrent change of any of them makes the
- * whole modify fail with AK_ERR_CONFLICT and nothing is written), add the
- * values in add and the key ids in add_ids. objectClass apiKeyHolder is
- * added when h lacks it and records are added. apiKeyExpires is brought in
- * step by deleting the exact values no unrevoked record needs any more and
- * adding the missing ones, never by replacing the attribute, so a key added
- * concurrently keeps its expiry. Arrays are NULL-terminated; NULL = none.
+ * One change to the keys of h, applied as one modify. Records are only
+ * ever added, never rewritten or deleted (their owner may add but not
+ * delete them: docs/key-records.md); the end of a key is an apiKeyRevoked
+ * value. add: records, add_ids: their key ids, add_revoked / del_revoked:
+ * apiKeyRevoked values (deleting one is for admins: undoing a rotation).
+ * objectClass apiKeyHolder is added when h lacks it and records are added;
+ * apiKeyExpires gets the expiry of each added record it lacks (it is the
+ * expiry daemon's index, never deleted from here). assertion (NULL: none)
+ * is an RFC 4528 filter the entry must still match when the server applies
+ * the change: a concurrent change makes it fail with AK_ERR_CONFLICT and
+ * nothing is written. Arrays are NULL-terminated; NULL = none.
  */
 struct ak_change {
-    const char *const *del;
     const char *const *add;
     const char *const *add_ids;
+    const char *const *add_revoked;
+    const char *const *del_revoked;
+    const char *assertion;
 };
 
 int ak_store_change(struct ak_conn *c, const struct ak_holder *h,
@@ -100,13 +111,30 @@ int ak_store_add_record(struct ak_conn *c, const struct ak_holder *h,
                         const struct ak_log *log);
 
 /*
- * Replace record value old by new on h in one modify (delete the exact old
- * value, add the new), so a concurrent change makes it fail with
- * AK_ERR_CONFLICT instead of losing an update.
+ * The RFC 4528 filter "the end of key kid is still as read in h": every
+ * apiKeyRevoked value of kid that h holds is still there, no value of kid
+ * for reason why was added, and (when h held none) no value of kid at all.
+ * So two revocations, two rotations, or a rotation and a revocation of one
+ * key racing each other have one winner. *out is malloc'd.
  */
-int ak_store_replace_record(struct ak_conn *c, const struct ak_holder *h,
-                            const char *old, const char *new_value,
-                            const struct ak_log *log);
+int ak_store_end_unchanged(const struct ak_holder *h, const char *kid,
+                           enum ak_end_reason why, char **out);
+
+/* Revoke key kid of h now: one apiKeyRevoked value, added only while
+ * ak_store_end_unchanged holds (AK_ERR_CONFLICT otherwise). */
+int ak_store_revoke(struct ak_conn *c, const struct ak_holder *h,
+                    const char *kid, time_t now, const struct ak_log *log);
+
+/*
+ * Parse record i of h and fold in what h's apiKeyRevoked values say about
+ * its key (ak_revocation_apply): the key as the verifier judges it. AK_OK
+ * or AK_ERR_MALFORMED with *why (may be NULL).
+ */
+int ak_holder_key(const struct ak_holder *h, unsigned i, struct ak_record *out,
+                  const char **why);
+
+/* The index of kid's record on h, or -1 when absent or not unique. */
+int ak_holder_record_index(const struct ak_holder *h, const char *kid);
 
 /* The raw record of kid on h (NULL when absent or not unique). */
 const char *ak_holder_record(const struct ak_holder *h, const char *kid);

@@ -62,3 +62,22 @@ bool ak_user_name_valid(const char *s, size_t len)
     return s != NULL && len > 0 && len <= AK_USER_MAX &&
            ak_utf8_valid(s, len) && !ak_has_ctl(s, len);
 }
+
+bool ak_text_equal(const char *a, size_t alen, const char *b, size_t blen,
+                   bool ascii_case)
+{
+    if (alen != blen)
+        return false;
+    for (size_t i = 0; i < alen; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if (ascii_case) {
+            if (x >= 'A' && x <= 'Z')
+                x = (unsigned char)(x - 'A' + 'a');
+            if (y >= 'A' && y <= 'Z')
+                y = (unsigned char)(y - 'A' + 'a');
+        }
+        if (x != y)
+            return false;
+    }
+    return true;
+}

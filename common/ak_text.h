@@ -23,4 +23,13 @@ bool ak_has_ctl(const char *s, size_t len);
 #define AK_USER_MAX 256
 bool ak_user_name_valid(const char *s, size_t len);
 
+/*
+ * Equal byte for byte, or (ascii_case) when only the case of ASCII letters
+ * differs. Never locale-dependent, never Unicode folding: "ＡＤＭＩＮ",
+ * "admin " and "ADMIN" are other names than "admin" here, whatever the
+ * directory's caseIgnoreMatch thinks.
+ */
+bool ak_text_equal(const char *a, size_t alen, const char *b, size_t blen,
+                   bool ascii_case);
+
 #endif

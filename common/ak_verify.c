@@ -15,6 +15,7 @@
 #include "ak_lastuse.h"
 #include "ak_policy.h"
 #include "ak_record.h"
+#include "ak_revocation.h"
 #include "ak_schema.h"
 #include "ak_text.h"
 
@@ -23,6 +24,7 @@ struct found {
     struct ak_entry holder; /* the entry owning the key id (if n_holders) */
     char *holder_dn;
     unsigned n_holders;
+    bool unreadable; /* an entry of the answer could not be read whole */
     bool policy_found;
     bool policy_bad;
     const char *policy_bad_attr;
@@ -55,8 +57,11 @@ static void read_policy(const struct ak_entry *en, struct found *f)
     f->policy_found = true;
     for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
         BerVarray v = ak_entry_get(en, attrs[a]);
-        if (ak_entry_count(en, attrs[a]) > 1 && a < 2) {
-            /* single-valued by schema; be sure */
+        /* Single-valued by schema (be sure); and a value with options is
+         * not the policy's value: an admin's entry we cannot read as
+         * meant fails closed. */
+        if ((ak_entry_count(en, attrs[a]) > 1 && a < 2) ||
+            ak_entry_tagged(en, attrs[a])) {
             f->policy_bad = true;
             f->policy_bad_attr = attrs[a];
         }
@@ -87,21 +92,35 @@ static bool in_bases(struct ak_entry *en, const struct ak_config *cfg)
            ak_dnp_is_under(ak_entry_dnp(en), cfg->service_base_dn);
 }
 
-static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
-                     const char *kid, const struct ak_log *log, struct found *f)
+static void classify(LDAP *ld, LDAPMessage *res, char *const *want,
+                     const struct ak_config *cfg, const char *kid,
+                     const struct ak_log *log, struct found *f)
 {
+    char q[256];
+
     for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL;
          e = ldap_next_entry(ld, e)) {
         struct ak_entry en;
+        const char *why = NULL;
         bool keep = false;
 
-        if (ak_entry_open(ld, e, &en) != AK_OK)
-            continue; /* an entry we cannot read is no entry of ours */
+        if (ak_entry_open(ld, e, want, &en, &why) != AK_OK) {
+            /* It may be the holder, or a second one: judge nothing. */
+            char *dn = ldap_get_dn(ld, e);
+            ak_log(log, LOG_ERR,
+                   "entry %s in the answer for key id %s cannot be read "
+                   "whole (%s); refusing the key",
+                   dn ? ak_log_quote(q, sizeof(q), dn, (unsigned)strlen(dn))
+                      : "(unreadable DN)",
+                   kid, why ? why : "unknown reason");
+            ldap_memfree(dn);
+            f->unreadable = true;
+            continue;
+        }
         if (is_policy(&en, cfg)) {
             read_policy(&en, f);
         } else if (ak_entry_has(&en, AK_AT_ID, kid, false)) {
             if (!in_bases(&en, cfg)) {
-                char q[256];
                 ak_log(log, LOG_WARNING,
                        "entry %s holds key id %s but lies outside user_base "
                        "and service_base; ignored",
@@ -113,11 +132,25 @@ static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
                 f->holder = en;
                 keep = true;
             }
+        } else if (ak_entry_tagged(&en, AK_AT_ID)) {
+            /* Matched (apiKeyId=K) through apiKeyId;<option> only: that is
+             * not a key id (someone copied one into a subtype). */
+            ak_log(log, LOG_WARNING,
+                   "entry %s names key id %s only in a tagged apiKeyId "
+                   "subtype; ignored",
+                   ak_log_quote(q, sizeof(q), en.dn.bv_val,
+                                (unsigned)en.dn.bv_len),
+                   kid);
         }
         if (!keep)
             ak_entry_close(&en);
     }
 }
+
+/* What the pipelined search of a policy entry outside the base asks for. */
+static char *policy_attrs[] = {AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY),
+                               AK_LDAP_STR(AK_AT_MAX_LIFETIME),
+                               AK_LDAP_STR(AK_AT_NOTICE_DAYS), NULL};
 
 /* One search (plus the policy entry), retried once on a fresh connection
  * when a pooled one had been dropped by the server. */
@@ -127,9 +160,6 @@ static int search(struct ak_dir *dir, const char *filter, char **attrs,
 {
     const struct ak_config *cfg = ak_dir_config(dir);
     bool policy_apart = cfg->policy_dn != NULL && !cfg->policy_in_search;
-    char *pattrs[] = {AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY),
-                      AK_LDAP_STR(AK_AT_MAX_LIFETIME),
-                      AK_LDAP_STR(AK_AT_NOTICE_DAYS), NULL};
     int rc = AK_ERR_BACKEND;
 
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -145,8 +175,8 @@ static int search(struct ak_dir *dir, const char *filter, char **attrs,
         /* Pipelined: both requests are on the wire before we wait. */
         if (rc == AK_OK && policy_apart)
             rc = ak_conn_search_send(c, cfg->policy_dn, LDAP_SCOPE_BASE,
-                                     "(objectClass=" AK_OC_POLICY ")", pattrs,
-                                     1, log, &m2);
+                                     "(objectClass=" AK_OC_POLICY ")",
+                                     policy_attrs, 1, log, &m2);
         if (rc == AK_OK)
             rc = ak_conn_search_recv(c, m1, log, res);
         if (rc == AK_OK && policy_apart) {
@@ -207,19 +237,28 @@ out:
     return filter;
 }
 
-/* The owner's user name: as given, or the entry's single user_attr value. */
-static char *owner_name(const struct ak_entry *en, const struct ak_config *cfg,
-                        const struct ak_verify_request *req)
+/* The entry's own user name: its single, valid user_attr value (NULL
+ * when it has none or several), as a copy. */
+static char *entry_name(const struct ak_entry *en, const struct ak_config *cfg)
 {
-    BerVarray v;
+    BerVarray v = ak_entry_get(en, cfg->user_attr);
 
-    if (req->user != NULL)
-        return strndup(req->user, req->user_len);
-    v = ak_entry_get(en, cfg->user_attr);
     if (ak_entry_count(en, cfg->user_attr) == 1 &&
         ak_user_name_valid(v[0].bv_val, v[0].bv_len))
         return strndup(v[0].bv_val, v[0].bv_len);
     return NULL;
+}
+
+/* Does the name the client gave name this entry? The directory found the
+ * entry with its own matching rule (uid: caseIgnoreMatch, which folds
+ * case, width and surrounding spaces); identity is decided here. */
+static bool name_matches(const struct ak_verify_request *req,
+                         const struct ak_config *cfg, const char *name)
+{
+    if (req->user == NULL)
+        return true;
+    return ak_text_equal(req->user, req->user_len, name, strlen(name),
+                         cfg->user_name_ascii_case && !req->exact_name);
 }
 
 /* Find and parse the one record of kid. AK_OK, or detail set. */
@@ -249,10 +288,15 @@ static int find_record(const struct ak_entry *en, const char *kid,
     return ak_record_parse(match->bv_val, match->bv_len, rec, detail);
 }
 
-static const char *owner_lock(const struct ak_entry *en, time_t now)
+static const char *owner_lock(const struct ak_entry *en,
+                              const struct ak_config *cfg, time_t now)
 {
-    for (int a = 0; a < AK_OWNER_N_ATTRS; a++) {
+    int n = ak_owner_n_attrs(cfg->user_attr);
+
+    for (int a = 0; a < n; a++) {
         BerVarray v = ak_entry_get(en, ak_owner_attr_names[a]);
+        if (ak_entry_tagged(en, ak_owner_attr_names[a]))
+            return ak_owner_tagged_locks((enum ak_owner_attr)a);
         for (int i = 0; v != NULL && v[i].bv_val != NULL; i++) {
             const char *why = ak_owner_value_locks(
                 (enum ak_owner_attr)a, v[i].bv_val, v[i].bv_len, now);
@@ -261,6 +305,15 @@ static const char *owner_lock(const struct ak_entry *en, time_t now)
         }
     }
     return NULL;
+}
+
+/* What apiKeyRevoked says about the key of rec (revoked, or ended by a
+ * rotation). Values with options are not the attribute: ignored. */
+static void apply_revocations(const struct ak_entry *en, struct ak_record *rec)
+{
+    BerVarray v = ak_entry_get(en, AK_AT_REVOKED);
+    for (int i = 0; v != NULL && v[i].bv_val != NULL; i++)
+        (void)ak_revocation_apply(rec, v[i].bv_val, v[i].bv_len);
 }
 
 /* Judge the holder entry once the search is in. */
@@ -277,7 +330,7 @@ static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
     char q[256];
 
     res->owner_dn = f->holder_dn ? strdup(f->holder_dn) : NULL;
-    res->owner_name = owner_name(en, cfg, req);
+    res->owner_name = entry_name(en, cfg);
     res->service_user =
         ak_entry_has(en, "objectClass", AK_OC_SERVICE_USER, true);
     if (res->owner_dn == NULL) {
@@ -287,6 +340,15 @@ static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
     if (res->owner_name == NULL) {
         dummy_verify(req);
         res->detail = "owner entry has no single valid user name";
+        return AK_VERIFY_UNKNOWN_KEY;
+    }
+    if (!name_matches(req, cfg, res->owner_name)) {
+        dummy_verify(req);
+        res->detail = req->exact_name || !cfg->user_name_ascii_case
+                          ? "the name given is not the entry's user name "
+                            "exactly"
+                          : "the name given is not the entry's user name "
+                            "(ASCII case aside)";
         return AK_VERIFY_UNKNOWN_KEY;
     }
     if (find_record(en, kid, &rec, &why) != AK_OK) {
@@ -302,6 +364,7 @@ static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
     if (req->key != NULL &&
         !ak_hash_verify(rec.digest, req->key, req->key_len, rec.salt))
         return AK_VERIFY_WRONG_KEY;
+    apply_revocations(en, &rec);
     switch (ak_policy_judge(pol, &rec, now, &res->expires, &res->has_expiry)) {
     case AK_KEY_VALID:
         break;
@@ -315,6 +378,9 @@ static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
     case AK_KEY_EXPIRY_REQUIRED:
         res->detail = "no expiry, and the policy requires one";
         return AK_VERIFY_EXPIRED;
+    case AK_KEY_REPLACED:
+        res->detail = "replaced by a rotation; its grace period is over";
+        return AK_VERIFY_EXPIRED;
     case AK_KEY_CREATED_IN_FUTURE:
         ak_log(log, LOG_WARNING,
                "entry %s: key %s: record created in the future; skipped",
@@ -324,7 +390,7 @@ static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
         res->detail = "record created in the future";
         return AK_VERIFY_UNKNOWN_KEY;
     }
-    res->detail = owner_lock(en, now);
+    res->detail = owner_lock(en, cfg, now);
     if (res->detail != NULL)
         return AK_VERIFY_OWNER_LOCKED;
     if (!ak_record_allows_service(&rec, req->service)) {
@@ -397,7 +463,11 @@ static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
                        struct ak_verify_result *res)
 {
     const struct ak_config *cfg = ak_dir_config(dir);
-    char *attrs[9 + AK_OWNER_N_ATTRS];
+    /* Every description read is requested by name, one slot each in the
+     * entry reader: nothing an owner adds can push a lock out of view. */
+    char *attrs[AK_ENTRY_ATTRS_MAX + 1];
+    _Static_assert(8 + AK_OWNER_N_ATTRS <= AK_ENTRY_ATTRS_MAX,
+                   "the verifier's attribute list fits the entry reader");
     /* Last use is a fact about real logins: not about "what if" checks at
      * another time (apikey verify --at) nor re-checks, and only when
      * configured. */
@@ -429,7 +499,8 @@ static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
     attrs[na++] = AK_LDAP_STR("objectClass");
     attrs[na++] = AK_LDAP_STR(AK_AT_ID);
     attrs[na++] = AK_LDAP_STR(AK_AT_RECORD);
-    for (int a = 0; a < AK_OWNER_N_ATTRS; a++)
+    attrs[na++] = AK_LDAP_STR(AK_AT_REVOKED);
+    for (int a = 0; a < ak_owner_n_attrs(cfg->user_attr); a++)
         attrs[na++] = AK_LDAP_STR(ak_owner_attr_names[a]);
     attrs[na++] = AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY);
     attrs[na++] = AK_LDAP_STR(AK_AT_MAX_LIFETIME);
@@ -444,11 +515,15 @@ static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
             rc == AK_ERR_NOMEM ? AK_VERIFY_INTERNAL : AK_VERIFY_UNAVAILABLE;
         goto out;
     }
-    classify(ak_conn_ld(conn), sres, cfg, kid, log, &f);
+    classify(ak_conn_ld(conn), sres, attrs, cfg, kid, log, &f);
     if (pres != NULL)
-        classify(ak_conn_ld(conn), pres, cfg, kid, log, &f);
+        classify(ak_conn_ld(conn), pres, policy_attrs, cfg, kid, log, &f);
 
-    if (f.n_holders > 1) {
+    if (f.unreadable) {
+        dummy_verify(req);
+        res->outcome = AK_VERIFY_UNAVAILABLE;
+        res->detail = "an entry of the answer could not be read whole";
+    } else if (f.n_holders > 1) {
         dummy_verify(req);
         res->outcome = AK_VERIFY_UNAVAILABLE;
         res->detail = "key id held by more than one entry";
@@ -514,6 +589,7 @@ enum ak_outcome ak_verify_state(struct ak_dir *dir, const char *user,
         .user = user,
         .user_len = user ? strlen(user) : 0,
         .service = service,
+        .exact_name = true,
     };
 
     memset(res, 0, sizeof(*res));

@@ -25,6 +25,10 @@ struct ak_verify_request {
     const char *service;
     /* Extra context for the log line only ("rhost=..."); may be NULL. */
     const char *log_context;
+    /* The name must be the entry's user_attr value byte for byte, even
+     * with user_name_match ascii-case: PAM keeps PAM_USER as it is and
+     * the account it names is the one the session is for. */
+    bool exact_name;
 };
 
 struct ak_verify_result {
@@ -42,10 +46,17 @@ struct ak_verify_result {
  * Verify one key at time now (0: the current time).
  *
  * Fails closed: the outcome is AK_VERIFY_OK only when the key parses, one
- * entry under user_base/service_base owns its id (and is the given user),
+ * entry under user_base/service_base owns its id (and, when a user name is
+ * given, the entry's single user_attr value is that name: byte for byte,
+ * or but for ASCII case under user_name_match ascii-case; never by the
+ * directory's looser matching rule), every entry of the answer could be
+ * read whole,
  * exactly one well-formed record matches the secret (constant-time), the
- * record is neither revoked nor expired under the policy, the owner is not
- * locked, disabled or expired, and the service is within the key's scope.
+ * record is neither revoked (in the record or in apiKeyRevoked) nor
+ * expired under the policy or by a rotation, the owner is not locked,
+ * disabled or expired (a lock attribute with options, "attr;x", locks too),
+ * and the service is within the key's scope. res->owner_name is always the
+ * entry's own user_attr value, never the name as the client spelled it.
  *
  * Cost: a malformed key makes no LDAP traffic; anything else makes exactly
  * one search on a pooled connection (two, pipelined, when policy_dn lies
@@ -70,7 +81,8 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
  * This never authenticates anybody: it re-checks a key whose secret was
  * verified earlier in the same PAM transaction, when acct_mgmt runs in
  * another process (sshd's auth child hands its PAM environment back to the
- * monitor). user is required. A refusal is logged as an "account check".
+ * monitor). user is required and must be the entry's name exactly (PAM).
+ * A refusal is logged as an "account check".
  */
 enum ak_outcome ak_verify_state(struct ak_dir *dir, const char *user,
                                 const char *kid, const char *service,

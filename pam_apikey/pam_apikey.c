@@ -242,6 +242,9 @@ PK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
             .key_len = strlen(tok),
             .service = service_of(pamh),
             .log_context = log_context(pamh, ctx, sizeof(ctx)),
+            /* PAM_USER is never rewritten: the key must be that very
+             * name's, not one the directory's matching rule calls equal */
+            .exact_name = true,
         };
         (void)ak_verify(dir, &req, 0, &log, &res);
     }

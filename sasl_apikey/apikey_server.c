@@ -16,6 +16,7 @@
 #include "ak_config.h"
 #include "ak_ldap.h"
 #include "ak_log.h"
+#include "ak_text.h"
 #include "ak_verify.h"
 #include "apikey_result.h"
 
@@ -248,21 +249,22 @@ static void server_mech_free(void *glob, const sasl_utils_t *utils)
 
 /*
  * Give libsasl2 the identities: the authentication identity is the key's
- * owner as the verifier reported it. A requested authorization identity
- * that names the owner (ASCII case ignored, as the directory's uid match
- * does) is the owner; any other goes through canon_user and, after this
- * step returns, the host's proxy policy callback (BI-09).
+ * owner as the verifier reported it, the entry's own user name. A
+ * requested authorization identity that is that name (byte for byte, or
+ * but for ASCII case under user_name_match ascii-case) is the owner,
+ * spelled as the entry spells it; any other goes through canon_user and,
+ * after this step returns, the host's proxy policy callback (BI-09).
  */
 static int set_identities(sasl_server_params_t *sp, sasl_out_params_t *op,
                           const char *owner, const char *authz,
-                          size_t authz_len)
+                          size_t authz_len, bool ascii_case)
 {
     const unsigned verified = SASL_CU_AUTHID | SASL_CU_EXTERNALLY_VERIFIED;
     size_t olen = strlen(owner);
     int rc;
 
     if (authz_len == 0 ||
-        (authz_len == olen && strncasecmp(authz, owner, olen) == 0))
+        ak_text_equal(authz, authz_len, owner, olen, ascii_case))
         return sp->canon_user(sp->utils->conn, owner, (unsigned)olen,
                               verified | SASL_CU_AUTHZID, op);
     rc = sp->canon_user(sp->utils->conn, owner, (unsigned)olen, verified, op);
@@ -283,6 +285,7 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     struct loaded *l = NULL;
     const char *why = NULL;
     enum ak_outcome outcome;
+    bool ascii_case;
     int status, rc;
 
     status = apikey_parse_client_first(ctx->mech, in, inlen, &cr, &why);
@@ -309,13 +312,15 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     req.service = sp->service;
     req.log_context = lctx;
     outcome = ak_verify(l->dir, &req, 0, log, &res);
+    ascii_case = l->cfg->user_name_ascii_case;
     release(l);
 
     rc = apikey_sasl_result(AK_OK, outcome);
     if (rc == SASL_OK && res.owner_name == NULL)
         rc = SASL_FAIL; /* the verifier promises a name; fail closed */
     if (rc == SASL_OK) {
-        rc = set_identities(sp, op, res.owner_name, cr.authzid, cr.authzid_len);
+        rc = set_identities(sp, op, res.owner_name, cr.authzid, cr.authzid_len,
+                            ascii_case);
         if (rc == SASL_OK) {
             apikey_out_done(op);
             ctx->state = ST_DONE;

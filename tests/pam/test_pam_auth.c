@@ -149,7 +149,10 @@ static void test_outcomes(void **state)
         const char *log; /* expected in the log, "%s" = key id */
     } rows[] = {
         {"apikey", "alice", NULL, PAM_SUCCESS, "accepted key %s of user=alice"},
-        {"apikey", "ALICE", NULL, PAM_SUCCESS, "accepted key %s"},
+        /* PAM_USER must be the entry's name itself, not a caseIgnoreMatch
+         * equal of it (with user_name_match ascii-case too) */
+        {"apikey", "ALICE", NULL, PAM_AUTH_ERR,
+         "not the entry's user name exactly"},
         {"apikey", "alice", NULL, PAM_AUTH_ERR, "refused key %s of user=alice"},
         {"apikey", "bob", NULL, PAM_AUTH_ERR, "unknown key"},
         {"apikey", "nosuchuser", NULL, PAM_AUTH_ERR, "unknown key"},

@@ -236,9 +236,36 @@ static void test_owner_lookup(void **state)
            "bob with alice's key");
     EXPECT(run("APIKEY", "nosuchuser", NULL, alice_key, NULL, &res),
            SASL_BADAUTH, "unknown user");
-    /* the directory matches uid case-insensitively, as for passwords */
-    EXPECT(run("APIKEY", "ALICE", NULL, alice_key, NULL, &res), SASL_OK,
+    /* the directory matches uid case-insensitively; identity does not:
+     * the name must be the entry's own (user_name_match exact) */
+    EXPECT(run("APIKEY", "ALICE", NULL, alice_key, NULL, &res), SASL_BADAUTH,
            "ALICE");
+    EXPECT(run("APIKEY", "alice ", NULL, alice_key, NULL, &res), SASL_BADAUTH,
+           "alice with a trailing space");
+}
+
+/* user_name_match ascii-case: "ALICE" is alice, and the identity handed
+ * to the host is the entry's own spelling; nothing else is folded. */
+static void test_name_ascii_case(void **state)
+{
+    struct akts_res res;
+    char *nocase =
+        strdup(akt_config("nocase.conf", NULL, "user_name_match ascii-case"));
+    (void)state;
+    akts_set_conf(nocase);
+    EXPECT(run("APIKEY", "ALICE", NULL, alice_key, NULL, &res), SASL_OK,
+           "ALICE under ascii-case");
+    assert_string_equal(res.user, "alice");
+    assert_string_equal(res.authid, "alice");
+    EXPECT(run("OAUTHBEARER", NULL, "Alice", alice_key, NULL, &res), SASL_OK,
+           "a=Alice under ascii-case");
+    assert_string_equal(res.user, "alice");
+    EXPECT(run("APIKEY", " alice", NULL, alice_key, NULL, &res), SASL_BADAUTH,
+           "a leading space is another name");
+    EXPECT(run("APIKEY", "\xef\xbd\x81lice", NULL, alice_key, NULL, &res),
+           SASL_BADAUTH, "a full-width letter is another name");
+    akts_set_conf(conf);
+    free(nocase);
 }
 
 static void test_unavailable(void **state)
@@ -618,10 +645,13 @@ static void test_bi09_authzid(void **state)
         assert_string_equal(res.user, "bob");
         assert_string_equal(res.authid, "alice");
     }
-    /* naming the owner itself is no proxying, whatever the case */
-    EXPECT(run("OAUTHBEARER", NULL, "ALICE", alice_key, NULL, &res), SASL_OK,
-           "a=ALICE");
+    /* naming the owner itself is no proxying; another spelling of it is
+     * another name, asked for as any other (and refused by default) */
+    EXPECT(run("OAUTHBEARER", NULL, "alice", alice_key, NULL, &res), SASL_OK,
+           "a=alice");
     assert_string_equal(res.user, "alice");
+    EXPECT(run("OAUTHBEARER", NULL, "ALICE", alice_key, NULL, &res),
+           SASL_BADAUTH, "a=ALICE");
     EXPECT(run("APIKEY", "alice", "alice", alice_key, NULL, &res), SASL_OK,
            "authzid = authcid");
     /* a bearer name that is not the owner's is a proxy request too */
@@ -994,6 +1024,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outcomes),
         cmocka_unit_test(test_owner_lookup),
+        cmocka_unit_test(test_name_ascii_case),
         cmocka_unit_test(test_unavailable),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_no_initial_response),

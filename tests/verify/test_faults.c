@@ -21,10 +21,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ak_record.h"
 #include "ak_test.h"
 
 static LDAP *admin;
 static char alice_key[AK_KEY_MAX_LEN + 1];
+static char alice_record[AK_RECORD_MAX + 1];
 static char bob_key[AK_KEY_MAX_LEN + 1];
 static const char *slog;
 
@@ -34,6 +36,7 @@ static int setup(void **state)
     slog = akt_env("AK_TEST_LOG");
     admin = akt_admin();
     akt_add_key(admin, AKT_DN("alice"), NULL, alice_key);
+    snprintf(alice_record, sizeof(alice_record), "%s", akt_last_record());
     akt_add_key(admin, AKT_DN("bob"), NULL, bob_key);
     return 0;
 }
@@ -376,6 +379,109 @@ static void test_reset_pooled_connection(void **state)
     pthread_join(th, NULL);
 }
 
+/*
+ * A server whose answer names one attribute twice in an entry (RFC 4511
+ * 4.1.7 allows each description once). The first copy of apiKeyDisabled
+ * says FALSE, the second TRUE: a reader that takes the first copy lets a
+ * disabled owner in. The entry must not be judged at all.
+ */
+struct twice {
+    int lfd;
+    bool duplicate; /* false: a well-formed control answer */
+};
+
+static BerElement *alice_entry(const struct twice *t)
+{
+    char kid[AK_KEY_ID_LEN + 1];
+    BerElement *ber = ber_alloc_t(LBER_USE_DER);
+
+    assert_true(ak_record_peek_id(alice_record, strlen(alice_record), kid));
+    ber_printf(ber, "{it{s{", 2, LDAP_RES_SEARCH_ENTRY, AKT_DN("alice"));
+    ber_printf(ber, "{s[s]}", "uid", "alice");
+    ber_printf(ber, "{s[ss]}", "objectClass", "posixAccount", "apiKeyHolder");
+    ber_printf(ber, "{s[s]}", "apiKeyId", kid);
+    ber_printf(ber, "{s[s]}", "apiKeyRecord", alice_record);
+    ber_printf(ber, "{s[s]}", "apiKeyDisabled", "FALSE");
+    if (t->duplicate)
+        ber_printf(ber, "{s[s]}", "apiKeyDisabled", "TRUE");
+    ber_printf(ber, "}}}");
+    /* the policy entry rides in the same answer (policy_dn below) */
+    ber_printf(ber, "{it{s{{s[s]}}}}", 2, LDAP_RES_SEARCH_ENTRY,
+               "cn=x,ou=people,dc=example,dc=org", "objectClass",
+               "apiKeyPolicy");
+    return ber;
+}
+
+static void *twice_server(void *arg)
+{
+    static const unsigned char bind_ok[] = {0x30, 0x0c, 0x02, 0x01, 0x01,
+                                            0x61, 0x07, 0x0a, 0x01, 0x00,
+                                            0x04, 0x00, 0x04, 0x00};
+    static const unsigned char search_done[] = {0x30, 0x0c, 0x02, 0x01, 0x02,
+                                                0x65, 0x07, 0x0a, 0x01, 0x00,
+                                                0x04, 0x00, 0x04, 0x00};
+    struct twice *t = arg;
+    BerElement *ber = alice_entry(t);
+    struct berval *bv = NULL;
+    char buf[4096];
+    int fd;
+
+    assert_int_equal(ber_flatten(ber, &bv), 0);
+    fd = accept(t->lfd, NULL, NULL);
+    if (fd >= 0 && read(fd, buf, sizeof(buf)) > 0 &&
+        write(fd, bind_ok, sizeof(bind_ok)) > 0 &&
+        read(fd, buf, sizeof(buf)) > 0 &&
+        write(fd, bv->bv_val, bv->bv_len) == (ssize_t)bv->bv_len &&
+        write(fd, search_done, sizeof(search_done)) > 0 &&
+        read(fd, buf, sizeof(buf)) > 0) {
+        /* the client is done (unbind) */
+    }
+    if (fd >= 0)
+        close(fd);
+    ber_bvfree(bv);
+    ber_free(ber, 1);
+    return NULL;
+}
+
+static enum ak_outcome verify_against_twice(bool duplicate)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t l = sizeof(a);
+    struct twice t = {.duplicate = duplicate};
+    struct akt_verifier v;
+    enum ak_outcome o;
+    pthread_t th;
+    char uri[64];
+
+    t.lfd = socket(AF_INET, SOCK_STREAM, 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(t.lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(t.lfd, 4), 0);
+    getsockname(t.lfd, (struct sockaddr *)&a, &l);
+    pthread_create(&th, NULL, twice_server, &t);
+    snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", ntohs(a.sin_port));
+    akt_verifier_open(&v, akt_config("twice.conf", uri,
+                                     "policy_dn cn=x,ou=people,dc=example,"
+                                     "dc=org"));
+    akt_log_reset();
+    o = akt_verify(&v, "alice", alice_key, "sshd", 0);
+    akt_verifier_close(&v);
+    shutdown(t.lfd, SHUT_RDWR);
+    close(t.lfd);
+    pthread_join(th, NULL);
+    return o;
+}
+
+static void test_attribute_twice(void **state)
+{
+    (void)state;
+    /* the control: the same answer without the second copy is accepted */
+    assert_int_equal(verify_against_twice(false), AK_VERIFY_OK);
+    assert_int_equal(verify_against_twice(true), AK_VERIFY_UNAVAILABLE);
+    assert_non_null(strstr(akt_logbuf, "cannot be read whole"));
+    assert_non_null(strstr(akt_logbuf, "returned twice"));
+}
+
 /* C-01 (in part): many threads share one handle and its pool */
 struct worker {
     struct akt_verifier *v;
@@ -593,6 +699,7 @@ int main(void)
         cmocka_unit_test(test_bad_service_credentials),
         cmocka_unit_test(test_garbage_answers),
         cmocka_unit_test(test_reset_pooled_connection),
+        cmocka_unit_test(test_attribute_twice),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_fork),
         cmocka_unit_test(test_no_fd_leaks),

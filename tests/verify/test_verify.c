@@ -109,11 +109,44 @@ static void test_unknown_user(void **state)
                      AK_VERIFY_UNKNOWN_KEY);
 }
 
+/* The directory finds alice for (uid=ALICE), (uid= alice) and full-width
+ * letters (caseIgnoreMatch); the name authenticates only as the entry
+ * spells it, or but for ASCII case when the admin opted into that. */
 static void test_case_of_user(void **state)
 {
+    static const char *const others[] = {
+        "ALICE", "Alice", "alice ", " alice", "\xef\xbd\x81lice" /* ａlice */,
+    };
+    struct akt_verifier w;
+    struct ak_verify_result res;
+    struct ak_verify_request req = {.user = "ALICE",
+                                    .user_len = 5,
+                                    .key = alice_key,
+                                    .key_len = strlen(alice_key),
+                                    .service = "sshd",
+                                    .exact_name = true};
     (void)state;
-    /* uid matches case-insensitively in the directory, as for passwords */
-    assert_int_equal(OUTCOME("ALICE", alice_key, "sshd"), AK_VERIFY_OK);
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        assert_int_equal(OUTCOME(others[i], alice_key, "sshd"),
+                         AK_VERIFY_UNKNOWN_KEY);
+    assert_int_equal(OUTCOME("alice", alice_key, "sshd"), AK_VERIFY_OK);
+
+    akt_verifier_open(
+        &w, akt_config("nocase.conf", NULL, "user_name_match ascii-case"));
+    assert_int_equal(akt_verify_len(&w, "ALICE", 5, alice_key,
+                                    strlen(alice_key), "sshd", 0, &res),
+                     AK_VERIFY_OK);
+    assert_string_equal(res.owner_name, "alice"); /* the entry's, always */
+    ak_verify_result_clear(&res);
+    assert_int_equal(akt_verify(&w, "alice ", alice_key, "sshd", 0),
+                     AK_VERIFY_UNKNOWN_KEY);
+    assert_int_equal(akt_verify(&w, "\xef\xbd\x81lice", alice_key, "sshd", 0),
+                     AK_VERIFY_UNKNOWN_KEY);
+    /* PAM asks for the exact name whatever the config says */
+    assert_int_equal(ak_verify(w.dir, &req, 0, &akt_log, &res),
+                     AK_VERIFY_UNKNOWN_KEY);
+    ak_verify_result_clear(&res);
+    akt_verifier_close(&w);
 }
 
 static void test_expired(void **state)
