@@ -237,9 +237,14 @@ static void test_error_flow(void **state)
     assert_null(apikey_error_challenge(APIKEY_MECH_APIKEY, &n));
 
     assert_true(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, "\x01", 1));
-    assert_false(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, "", 0));
+    /* msmtp's empty answer acknowledges the error too */
+    assert_true(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, "", 0));
+    assert_true(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, NULL, 0));
     assert_false(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, "\x01\x01", 2));
     assert_false(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, "x", 1));
+    assert_false(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, "\0", 1));
+    assert_false(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, "\r\n", 2));
+    assert_false(apikey_error_reply_ok(APIKEY_MECH_OAUTHBEARER, " ", 1));
     assert_true(apikey_error_reply_ok(APIKEY_MECH_XOAUTH2, "", 0));
     assert_false(apikey_error_reply_ok(APIKEY_MECH_XOAUTH2, "\x01", 1));
     assert_false(apikey_error_reply_ok(APIKEY_MECH_APIKEY, "", 0));
