@@ -373,13 +373,21 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
 {
     struct server_ctx *ctx = conn_context;
     const sasl_utils_t *u = sp->utils;
-    struct sink sink = {u, apikey_mech_name(ctx->mech)};
+    struct sink sink;
     struct ak_log log = {sink_line, &sink, false};
     char lctx[160], rhost[96];
     int rc;
 
     *out = NULL;
     *outlen = 0;
+    if (ctx == NULL) {
+        /* libsasl2 disposes of the context when a step fails; a host that
+         * steps that exchange again gets a protocol error, not a crash. */
+        u->seterror(u->conn, SASL_NOLOG, "authentication failed");
+        return SASL_BADPROT;
+    }
+    sink.utils = u;
+    sink.mech = apikey_mech_name(ctx->mech);
     if (sp->ipremoteport != NULL)
         snprintf(lctx, sizeof(lctx), "mech=%s rhost=%s", sink.mech,
                  ak_log_quote(rhost, sizeof(rhost), sp->ipremoteport,

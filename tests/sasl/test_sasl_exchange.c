@@ -875,6 +875,21 @@ static void test_bi10_failure_flow(void **state)
     assert_int_equal(res.round_trips, 1);
     assert_non_null(strstr(res.challenge, "\"status\""));
 
+    /* APIKEY fails at once; stepping that exchange again is refused. */
+    {
+        sasl_conn_t *s = akts_server_new(NULL, AKTS_PROXY_DEFAULT);
+        const char *out;
+        unsigned outlen;
+        char msg[512];
+        size_t n = build(APIKEY_MECH_APIKEY, NULL, "alice", wrong_key, msg,
+                         sizeof(msg));
+        EXPECT(sasl_server_start(s, "APIKEY", msg, (unsigned)n, &out, &outlen),
+               SASL_BADAUTH, "APIKEY wrong key");
+        EXPECT(sasl_server_step(s, msg, (unsigned)n, &out, &outlen),
+               SASL_BADPROT, "APIKEY: a step after the end");
+        sasl_dispose(&s);
+    }
+
     /* By hand: an acknowledgement -> BADAUTH, anything else -> BADPROT,
      * never OK. OAUTHBEARER's acknowledgement is the RFC's %x01 or the
      * empty reply msmtp sends; XOAUTH2's is the empty reply. */
@@ -917,6 +932,11 @@ static void test_bi10_failure_flow(void **state)
             assert_int_equal(
                 log_since_has(mark, "answered the error challenge wrongly"),
                 replies[r].want == SASL_BADPROT);
+            /* libsasl2 disposed of the mechanism's context with the
+             * failure: a further step is refused, never a crash */
+            EXPECT(sasl_server_step(s, "\x01", 1, &out, &outlen), SASL_BADPROT,
+                   "a step after the end");
+            assert_non_null(strstr(sasl_errdetail(s), "authentication failed"));
             sasl_dispose(&s);
         }
     }
