@@ -300,8 +300,9 @@ static int client_mech_step(void *conn_context, sasl_client_params_t *cp,
             ctx->state = CL_DONE;
             return SASL_OK;
         }
-        /* An error challenge: answer as RFC 7628 prescribes; the server
-         * then fails the exchange. */
+        /* An error challenge: answer as RFC 7628 prescribes (%x01 for
+         * OAUTHBEARER, whatever servers accept besides); the server then
+         * fails the exchange. */
         *out = apikey_error_reply(ctx->mech, &n);
         *outlen = (unsigned)n;
         ctx->state = CL_ANSWERED;

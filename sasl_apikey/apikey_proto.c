@@ -415,7 +415,9 @@ bool apikey_error_reply_ok(enum apikey_mech m, const char *in, size_t len)
 {
     switch (m) {
     case APIKEY_MECH_OAUTHBEARER:
-        return len == 1 && in != NULL && in[0] == KVSEP;
+        /* RFC 7628 3.2.3: a single %x01. msmtp sends an empty response
+         * instead; it acknowledges the error just as well. */
+        return len == 0 || (len == 1 && in != NULL && in[0] == KVSEP);
     case APIKEY_MECH_XOAUTH2:
         return len == 0;
     default:

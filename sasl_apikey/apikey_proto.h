@@ -71,8 +71,10 @@ int apikey_parse_client_first(enum apikey_mech m, const char *in, size_t len,
 const char *apikey_error_challenge(enum apikey_mech m, size_t *len);
 
 /*
- * True when in[0..len) is the client's prescribed answer to that
- * challenge: a single %x01 for OAUTHBEARER, an empty message for XOAUTH2.
+ * True when in[0..len) acknowledges that challenge: for OAUTHBEARER the
+ * prescribed single %x01 or an empty message (what msmtp sends), for
+ * XOAUTH2 an empty message. The exchange fails either way; this only
+ * tells SASL_BADAUTH (acknowledged) from SASL_BADPROT (anything else).
  */
 bool apikey_error_reply_ok(enum apikey_mech m, const char *in, size_t len);
 

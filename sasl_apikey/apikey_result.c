@@ -20,8 +20,11 @@ int apikey_sasl_result(int status, enum ak_outcome outcome)
     case AK_ERR_NOT_FOUND:
     case AK_ERR_IO:
     case AK_ERR_INVALID:
-        return SASL_CONFIGERR;
     case AK_ERR_BACKEND:
+    case AK_ERR_CRYPTO:
+        /* A fault on this side, never SASL_CONFIGERR: Postfix answers
+         * that with a permanent 535 and its errstring ("error when
+         * parsing configuration file"); UNAVAIL is a temporary 454. */
         return SASL_UNAVAIL;
     default:
         return SASL_FAIL;
@@ -38,9 +41,8 @@ int apikey_sasl_result(int status, enum ak_outcome outcome)
     case AK_VERIFY_SCOPE_DENIED:
         return SASL_BADAUTH;
     case AK_VERIFY_UNAVAILABLE:
-        return SASL_UNAVAIL;
     case AK_VERIFY_INTERNAL:
-        return SASL_FAIL;
+        return SASL_UNAVAIL;
     }
     return SASL_FAIL; /* fail closed on a value the enum does not know */
 }

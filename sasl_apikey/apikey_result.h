@@ -13,19 +13,28 @@
  *   AK_VERIFY_OK                                   SASL_OK
  *   MALFORMED, WRONG_KEY, UNKNOWN_KEY, EXPIRED,
  *   REVOKED, OWNER_LOCKED, SCOPE_DENIED            SASL_BADAUTH
- *   UNAVAILABLE                                    SASL_UNAVAIL
- *   INTERNAL                                       SASL_FAIL
+ *   UNAVAILABLE, INTERNAL                          SASL_UNAVAIL
  *   AK_ERR_MALFORMED (message framing)             SASL_BADPROT
- *   AK_ERR_CONFIG, NOT_FOUND, IO, INVALID (conf)   SASL_CONFIGERR
+ *   AK_ERR_CONFIG, NOT_FOUND, IO, INVALID
+ *   (apikey.conf or the bind password file),
+ *   AK_ERR_BACKEND, AK_ERR_CRYPTO                  SASL_UNAVAIL
  *   AK_ERR_NOMEM                                   SASL_NOMEM
- *   AK_ERR_BACKEND                                 SASL_UNAVAIL
  *   anything else                                  SASL_FAIL
  *
  * Every refusal of a credential is SASL_BADAUTH on purpose: expired,
  * revoked, locked or out-of-scope keys are not told apart from wrong ones
  * (no oracle for whoever holds an old or stolen key). The log line says
- * which it was. UNAVAIL stays distinct so hosts answer "try again later"
- * (Postfix 454, slapd busy/unavailable) instead of "wrong password".
+ * which it was.
+ *
+ * A fault on the server's side (its files, its memory, its directory) is
+ * temporary to the client and tells it nothing: SASL_UNAVAIL, which
+ * Postfix answers with 454 4.7.0, Exim defers and slapd returns as
+ * unavailable (52). Never SASL_CONFIGERR: Postfix turns that into a
+ * permanent 535 and sends its errstring, "error when parsing
+ * configuration file", to the client. SASL_NOMEM stays: hosts treat it
+ * as temporary too (Postfix 454, Exim defer) and it is what libsasl2
+ * itself answers when memory runs out. The log line names the file and
+ * what is wrong with it.
  */
 int apikey_sasl_result(int status, enum ak_outcome outcome);
 

@@ -284,6 +284,7 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     struct ak_verify_result res = {0};
     struct loaded *l = NULL;
     const char *why = NULL;
+    const char *path;
     enum ak_outcome outcome;
     bool ascii_case;
     int status, rc;
@@ -296,9 +297,22 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
                sp->service ? sp->service : "-", lctx);
         return apikey_sasl_result(status, AK_VERIFY_INTERNAL);
     }
-    status = acquire(conf_path(sp->utils), log, &l);
-    if (status != AK_OK)
-        return apikey_sasl_result(status, AK_VERIFY_INTERNAL);
+    path = conf_path(sp->utils);
+    status = acquire(path, log, &l);
+    if (status != AK_OK) {
+        /* The line before says which file and what is wrong with it; the
+         * client only learns "unavailable" (a temporary failure). */
+        char q[256];
+        if (path == NULL)
+            path = AK_DEFAULT_CONF;
+        rc = apikey_sasl_result(status, AK_VERIFY_INTERNAL);
+        ak_log(log, LOG_ERR,
+               "apikey_conf %s not loaded (%s): every exchange fails with "
+               "%s until it is fixed %s",
+               ak_log_quote(q, sizeof(q), path, (unsigned)strlen(path)),
+               ak_strerror(status), apikey_sasl_code_name(rc), lctx);
+        return rc;
+    }
     log->debug = l->cfg->debug;
 
     /* APIKEY names its user in the authcid; the bearer mechanisms (and an
@@ -316,14 +330,26 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     release(l);
 
     rc = apikey_sasl_result(AK_OK, outcome);
-    if (rc == SASL_OK && res.owner_name == NULL)
-        rc = SASL_FAIL; /* the verifier promises a name; fail closed */
+    if (rc == SASL_OK && res.owner_name == NULL) {
+        /* the verifier promises a name; fail closed */
+        ak_log(log, LOG_ERR, "internal error: key %s accepted without a name",
+               res.key_id);
+        rc = SASL_UNAVAIL;
+    }
     if (rc == SASL_OK) {
         rc = set_identities(sp, op, res.owner_name, cr.authzid, cr.authzid_len,
                             ascii_case);
         if (rc == SASL_OK) {
             apikey_out_done(op);
             ctx->state = ST_DONE;
+        } else if (rc == SASL_CONFIGERR) {
+            /* the host's own canon_user or auxprop set-up: still a fault
+             * on the server's side, temporary to the client */
+            ak_log(log, LOG_ERR,
+                   "canon_user failed for the identities of key %s: %s "
+                   "(the host's SASL set-up)",
+                   res.key_id, apikey_sasl_code_name(rc));
+            rc = SASL_UNAVAIL;
         } else {
             ak_log(log, LOG_NOTICE,
                    "canon_user refused the identities of "
@@ -352,13 +378,21 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
 {
     struct server_ctx *ctx = conn_context;
     const sasl_utils_t *u = sp->utils;
-    struct sink sink = {u, apikey_mech_name(ctx->mech)};
+    struct sink sink;
     struct ak_log log = {sink_line, &sink, false};
     char lctx[160], rhost[96];
     int rc;
 
     *out = NULL;
     *outlen = 0;
+    if (ctx == NULL) {
+        /* libsasl2 disposes of the context when a step fails; a host that
+         * steps that exchange again gets a protocol error, not a crash. */
+        u->seterror(u->conn, SASL_NOLOG, "authentication failed");
+        return SASL_BADPROT;
+    }
+    sink.utils = u;
+    sink.mech = apikey_mech_name(ctx->mech);
     if (sp->ipremoteport != NULL)
         snprintf(lctx, sizeof(lctx), "mech=%s rhost=%s", sink.mech,
                  ak_log_quote(rhost, sizeof(rhost), sp->ipremoteport,
@@ -389,7 +423,8 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
     /*
      * One uniform text for the client: slapd sends sasl_errdetail() in the
      * bind response. It says neither which check failed nor anything of
-     * the input.
+     * the input or of the server's configuration (the log does). It also
+     * replaces whatever text a canon_user step set.
      */
     switch (rc) {
     case SASL_OK:
@@ -398,7 +433,6 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
     case SASL_UNAVAIL:
         u->seterror(u->conn, SASL_NOLOG, "authentication service unavailable");
         break;
-    case SASL_CONFIGERR:
     case SASL_NOMEM:
     case SASL_FAIL:
         u->seterror(u->conn, SASL_NOLOG, "authentication service error");

@@ -99,6 +99,37 @@ else
     echo "skip: StartTLS under a sanitizer preload"
 fi
 
+# A fault on the server's side (issue 8: Postfix answered a bind password
+# file it could not read with a permanent "535 ... error when parsing
+# configuration file"): slapd answers unavailable (52), the client learns
+# nothing of the configuration, slapd's log names the file. The plug-in
+# notices the edit within a second.
+sconf=$AK_SASL_CONF_DIR/apikey.conf
+cp "$sconf" "$PWD/apikey.conf.good"
+sed "s|^bind_pw_file .*|bind_pw_file $PWD/no-such-verifier.pw|" \
+    "$PWD/apikey.conf.good" >"$sconf"
+sleep 2
+out=$(whoami -Y APIKEY -U alice -w "$KEY" 2>&1)
+rc=$?
+if [ "$rc" -ne 52 ] || [[ "$out" != *"Server is unavailable (52)"* ]]; then
+    echo "FAIL: missing bind_pw_file: exit $rc (want 52), output:" >&2
+    printf '%s\n' "$out" | sed 's/^/    /' >&2
+    failures=$((failures + 1))
+elif printf '%s' "$out" | grep -qiE 'conf|file|pars|verifier|/'; then
+    echo "FAIL: missing bind_pw_file: the client's text tells too much:" >&2
+    printf '%s\n' "$out" | sed 's/^/    /' >&2
+    failures=$((failures + 1))
+elif ! grep -q -- "$PWD/no-such-verifier.pw: no such file" "$AK_TEST_LOG"; then
+    echo "FAIL: missing bind_pw_file: slapd's log does not name it" >&2
+    failures=$((failures + 1))
+else
+    echo "ok: missing bind_pw_file is unavailable (52), named only in the log"
+fi
+cp "$PWD/apikey.conf.good" "$sconf"
+sleep 2
+expect "APIKEY: the fixed configuration works again" 0 "$alice_dn" \
+    whoami -Y APIKEY -U alice -w "$KEY"
+
 # slapd's log names the key id and never the secret.
 secret=${KEY#*_*_}
 if grep -q -- "${secret:0:12}" "$AK_TEST_LOG"; then

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_sasl_exchange.c - libsasl2 client and server in one process with our
  * plug-in, against the throwaway slapd: every verifier outcome through each
- * mechanism, malformed input (BI-03/04/05/07), the corruption sweep
- * (BI-08), authzid confusion (BI-09), the RFC 7628 failure flow (BI-10),
- * a restarted exchange (CVE-2011-1720 class), threads (C-01), slapd
- * restarts (F-06, C-02), config reload, secrets in logs (S-01) and the
+ * mechanism, faults on the server's side (SASL_UNAVAIL, nothing told to the
+ * client, the file named in the log), malformed input (BI-03/04/05/07), the
+ * corruption sweep (BI-08), authzid confusion (BI-09), the RFC 7628 failure
+ * flow (BI-10), a restarted exchange (CVE-2011-1720 class), threads (C-01),
+ * slapd restarts (F-06, C-02), config reload, secrets in logs (S-01) and the
  * allocator balance after sasl_done (R-03) */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,12 +14,17 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ak_test.h"
@@ -287,18 +293,234 @@ static void test_unavailable(void **state)
         assert_int_equal(res.round_trips, 0);
         assert_non_null(strstr(res.detail, "unavailable"));
     }
+    /* a fault on the server's side is temporary to the client */
     akts_set_conf(nosuch);
-    EXPECT(run("APIKEY", "alice", NULL, alice_key, NULL, &res), SASL_CONFIGERR,
+    EXPECT(run("APIKEY", "alice", NULL, alice_key, NULL, &res), SASL_UNAVAIL,
            "missing config");
     akts_set_conf(relative);
     EXPECT(run("OAUTHBEARER", "alice", NULL, alice_key, NULL, &res),
-           SASL_CONFIGERR, "relative config path");
+           SASL_UNAVAIL, "relative config path");
+    assert_int_equal(res.round_trips, 0);
     akts_set_conf(conf);
     EXPECT(run("APIKEY", "alice", NULL, alice_key, NULL, &res), SASL_OK,
            "back to the good config");
     free(dead);
     free(nosuch);
     free(relative);
+}
+
+/* ---- a fault on the server's side (issue 8: Postfix answered a bind
+ * password file smtpd could not read with "535 5.7.8 Error: authentication
+ * failed: error when parsing configuration file") ---- */
+
+/* Raise (on) or drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH in this
+ * thread's effective set (the permitted set keeps them): without them
+ * root meets file modes as any user does, as Postfix's smtpd (user
+ * postfix) does. */
+static bool dac_override(bool on)
+{
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    const unsigned bits =
+        (1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH);
+
+    if (syscall(SYS_capget, &h, d) != 0)
+        return false;
+    if (on)
+        d[0].effective |= bits & d[0].permitted;
+    else
+        d[0].effective &= ~bits;
+    return syscall(SYS_capset, &h, d) == 0;
+}
+
+/* Nothing in the client's text names a file, a setting or the server's
+ * configuration; neither does the errstring hosts send (Postfix). */
+static void detail_is_opaque(const char *what, int rc, const char *detail,
+                             const char *dir)
+{
+    static const char *const words[] = {"conf", "file",  "pars", "bind",
+                                        ".pw",  "passw", "/"};
+    const char *es = sasl_errstring(rc, NULL, NULL);
+
+    if (strstr(detail, "unavailable") == NULL)
+        fail_msg("%s: errdetail \"%s\" does not say unavailable", what, detail);
+    if (strstr(detail, dir) != NULL)
+        fail_msg("%s: errdetail \"%s\" names a path", what, detail);
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strcasestr(detail, words[i]) != NULL)
+            fail_msg("%s: errdetail \"%s\" has \"%s\"", what, detail, words[i]);
+        if (strcasestr(es, words[i]) != NULL)
+            fail_msg("%s: errstring \"%s\" has \"%s\"", what, es, words[i]);
+    }
+}
+
+/* The first captured line since mark holding needle is an error line. */
+static void log_err_has(const char *what, size_t mark, const char *needle)
+{
+    char *l = akts_log_copy();
+    const char *hit = strlen(l) >= mark ? strstr(l + mark, needle) : NULL;
+    const char *bol = hit;
+
+    while (bol != NULL && bol > l + mark && bol[-1] != '\n')
+        bol--;
+    if (hit == NULL || strncmp(bol, "err: ", 5) != 0)
+        fail_msg("%s: no error line with \"%s\" in the log:\n%s", what, needle,
+                 l + (strlen(l) >= mark ? mark : 0));
+    free(l);
+}
+
+struct fault {
+    const char *what;
+    const char *conf;   /* apikey.conf to use */
+    const char *needle; /* what the log line says */
+};
+
+static void check_fault(const struct fault *f, const char *dir)
+{
+    for (int m = 0; m < N_MECHS; m++) {
+        struct akts_res res;
+        char what[160];
+        size_t mark = log_mark();
+
+        snprintf(what, sizeof(what), "%s via %s", f->what, mechs[m]);
+        akts_set_conf(f->conf);
+        EXPECT(run(mechs[m], "alice", NULL, alice_key, NULL, &res),
+               SASL_UNAVAIL, what);
+        assert_int_equal(res.round_trips, 0); /* no JSON error */
+        detail_is_opaque(what, res.rc, res.detail, dir);
+        log_err_has(what, mark, f->needle);
+        log_err_has(what, mark, "not loaded");
+    }
+}
+
+/* A host whose own canon_user step fails with SASL_CONFIGERR (a broken
+ * canon_user or auxprop set-up of the host). */
+static int canon_configerr(sasl_conn_t *conn, void *ctx, const char *in,
+                           unsigned inlen, unsigned flags,
+                           const char *user_realm, char *out, unsigned out_max,
+                           unsigned *out_len)
+{
+    (void)ctx, (void)in, (void)inlen, (void)flags, (void)user_realm;
+    (void)out, (void)out_max, (void)out_len;
+    sasl_seterror(conn, SASL_NOLOG, "canon_user: cannot read /etc/canon.conf");
+    return SASL_CONFIGERR;
+}
+
+static void check_canon_configerr(const char *dir)
+{
+    const sasl_callback_t cbs[] = {
+        {SASL_CB_CANON_USER, (int (*)(void))(void (*)(void))canon_configerr,
+         NULL},
+        {SASL_CB_LIST_END, NULL, NULL},
+    };
+    sasl_conn_t *s = NULL;
+    const char *out = NULL;
+    unsigned outlen = 0;
+    char msg[512];
+    size_t n =
+        build(APIKEY_MECH_APIKEY, NULL, "alice", alice_key, msg, sizeof(msg));
+    size_t mark = log_mark();
+    int rc;
+
+    assert_int_equal(sasl_server_new("smtp", "localhost", NULL, "127.0.0.1;25",
+                                     "192.0.2.7;40000", cbs, 0, &s),
+                     SASL_OK);
+    rc = sasl_server_start(s, "APIKEY", msg, (unsigned)n, &out, &outlen);
+    EXPECT(rc, SASL_UNAVAIL, "the host's canon_user fails with CONFIGERR");
+    detail_is_opaque("canon_user CONFIGERR", rc, sasl_errdetail(s), dir);
+    log_err_has("canon_user CONFIGERR", mark, "the host's SASL set-up");
+    sasl_dispose(&s);
+}
+
+static void test_server_faults(void **state)
+{
+    const char *dir = akt_env("AK_TEST_DIR");
+    const char *bind_dn = "bind_dn cn=verifier,ou=system,dc=example,dc=org\n";
+    char path[6][512], pw[3][512], extra[1024], needle[6][600];
+    struct fault faults[6];
+    FILE *f;
+    int fd;
+    bool dropped = false;
+    (void)state;
+
+    /* 0: no apikey.conf at all */
+    snprintf(path[0], sizeof(path[0]), "%s/no-such-apikey.conf", dir);
+    snprintf(needle[0], sizeof(needle[0]), "%s: no such file", path[0]);
+    /* 1: bind_pw_file missing */
+    snprintf(pw[0], sizeof(pw[0]), "%s/no-such-verifier.pw", dir);
+    snprintf(extra, sizeof(extra), "%sbind_pw_file %s", bind_dn, pw[0]);
+    snprintf(path[1], sizeof(path[1]), "%s",
+             akt_config("nopw.conf", NULL, extra));
+    snprintf(needle[1], sizeof(needle[1]), "%s: no such file", pw[0]);
+    /* 2: bind_pw_file there but unreadable (mode 0000) */
+    snprintf(pw[1], sizeof(pw[1]), "%s/unreadable-verifier.pw", dir);
+    f = fopen(pw[1], "w");
+    assert_non_null(f);
+    fputs("secret\n", f);
+    fclose(f);
+    assert_int_equal(chmod(pw[1], 0), 0);
+    snprintf(extra, sizeof(extra), "%sbind_pw_file %s", bind_dn, pw[1]);
+    snprintf(path[2], sizeof(path[2]), "%s",
+             akt_config("unreadablepw.conf", NULL, extra));
+    snprintf(needle[2], sizeof(needle[2]), "%s: cannot open", pw[1]);
+    /* 3: bind_pw_file readable by others (unsafe mode) */
+    snprintf(pw[2], sizeof(pw[2]), "%s/open-verifier.pw", dir);
+    f = fopen(pw[2], "w");
+    assert_non_null(f);
+    fputs("secret\n", f);
+    fclose(f);
+    assert_int_equal(chmod(pw[2], 0644), 0);
+    snprintf(extra, sizeof(extra), "%sbind_pw_file %s", bind_dn, pw[2]);
+    snprintf(path[3], sizeof(path[3]), "%s",
+             akt_config("openpw.conf", NULL, extra));
+    snprintf(needle[3], sizeof(needle[3]),
+             "%s: secret file is readable by others", pw[2]);
+    /* 4: apikey.conf writable by others */
+    snprintf(path[4], sizeof(path[4]), "%s",
+             akt_config("writable.conf", NULL, NULL));
+    assert_int_equal(chmod(path[4], 0666), 0);
+    snprintf(needle[4], sizeof(needle[4]), "%s: writable by group or others",
+             path[4]);
+    /* 5: apikey.conf with a syntax error */
+    snprintf(path[5], sizeof(path[5]), "%s",
+             akt_config("syntax.conf", NULL, "no_such_option 1"));
+    snprintf(needle[5], sizeof(needle[5]), "%s:", path[5]);
+
+    faults[0] = (struct fault){"missing apikey.conf", path[0], needle[0]};
+    faults[1] = (struct fault){"missing bind_pw_file", path[1], needle[1]};
+    faults[2] = (struct fault){"unreadable bind_pw_file", path[2], needle[2]};
+    faults[3] =
+        (struct fault){"world-readable bind_pw_file", path[3], needle[3]};
+    faults[4] =
+        (struct fault){"world-writable apikey.conf", path[4], needle[4]};
+    faults[5] = (struct fault){"apikey.conf syntax error", path[5], needle[5]};
+
+    /* As root, the unreadable file needs root without DAC override (this
+     * thread only; every exchange below runs in it). */
+    if (geteuid() == 0) {
+        assert_true(dac_override(false));
+        dropped = true;
+    }
+    fd = open(pw[1], O_RDONLY);
+    if (fd >= 0)
+        close(fd);
+    if (fd >= 0 || errno != EACCES) {
+        if (dropped)
+            assert_true(dac_override(true));
+        fail_msg("cannot make %s unreadable to this test", pw[1]);
+    }
+    for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+        check_fault(&faults[i], dir);
+    if (dropped)
+        assert_true(dac_override(true));
+
+    /* fixed: the next exchange loads the good file again */
+    akts_set_conf(conf);
+    EXPECT(run("APIKEY", "alice", NULL, alice_key, NULL, NULL), SASL_OK,
+           "back to the good config");
+    check_canon_configerr(dir);
+    unlink(pw[1]);
+    unlink(pw[2]);
 }
 
 /* ---- malformed messages ---- */
@@ -683,30 +905,68 @@ static void test_bi10_failure_flow(void **state)
     assert_int_equal(res.round_trips, 1);
     assert_non_null(strstr(res.challenge, "\"status\""));
 
-    /* By hand: %x01 -> BADAUTH, anything else -> BADPROT, never OK. */
+    /* APIKEY fails at once; stepping that exchange again is refused. */
+    {
+        sasl_conn_t *s = akts_server_new(NULL, AKTS_PROXY_DEFAULT);
+        const char *out;
+        unsigned outlen;
+        char msg[512];
+        size_t n = build(APIKEY_MECH_APIKEY, NULL, "alice", wrong_key, msg,
+                         sizeof(msg));
+        EXPECT(sasl_server_start(s, "APIKEY", msg, (unsigned)n, &out, &outlen),
+               SASL_BADAUTH, "APIKEY wrong key");
+        EXPECT(sasl_server_step(s, msg, (unsigned)n, &out, &outlen),
+               SASL_BADPROT, "APIKEY: a step after the end");
+        sasl_dispose(&s);
+    }
+
+    /* By hand: an acknowledgement -> BADAUTH, anything else -> BADPROT,
+     * never OK. OAUTHBEARER's acknowledgement is the RFC's %x01 or the
+     * empty reply msmtp sends; XOAUTH2's is the empty reply. */
     for (int m = 1; m < N_MECHS; m++) {
-        const char *good = m == 1 ? "\x01" : "";
-        const unsigned good_len = m == 1 ? 1 : 0;
+        struct reply {
+            const char *what;
+            const char *msg;
+            unsigned len;
+            int want;
+        };
         char msg[512];
         size_t n = build((enum apikey_mech)m, "alice", NULL, "not-a-key", msg,
                          sizeof(msg));
-        for (int variant = 0; variant < 3; variant++) {
+        const struct reply replies[] = {
+            {"%x01", "\x01", 1, m == 1 ? SASL_BADAUTH : SASL_BADPROT},
+            {"empty (msmtp)", "", 0, SASL_BADAUTH},
+            {"two bytes", "\x01\x01", 2, SASL_BADPROT},
+            {"NUL", "\0", 1, SASL_BADPROT},
+            {"CR LF", "\r\n", 2, SASL_BADPROT},
+            {"the first message again", msg, (unsigned)n, SASL_BADPROT},
+        };
+        for (size_t r = 0; r < sizeof(replies) / sizeof(replies[0]); r++) {
             sasl_conn_t *s = akts_server_new(NULL, AKTS_PROXY_DEFAULT);
             const char *out;
             unsigned outlen;
+            char what[96];
+            size_t mark = log_mark();
+            int rc;
+            snprintf(what, sizeof(what), "%s: reply %s", mechs[m],
+                     replies[r].what);
             EXPECT(
                 sasl_server_start(s, mechs[m], msg, (unsigned)n, &out, &outlen),
                 SASL_CONTINUE, "challenge");
             assert_true(outlen > 0 && out[0] == '{');
-            if (variant == 0)
-                EXPECT(sasl_server_step(s, good, good_len, &out, &outlen),
-                       SASL_BADAUTH, "RFC reply");
-            else if (variant == 1)
-                EXPECT(sasl_server_step(s, "\x01\x01", 2, &out, &outlen),
-                       SASL_BADPROT, "two bytes");
-            else
-                EXPECT(sasl_server_step(s, msg, (unsigned)n, &out, &outlen),
-                       SASL_BADPROT, "the first message again");
+            rc = sasl_server_step(s, replies[r].msg, replies[r].len, &out,
+                                  &outlen);
+            EXPECT(rc, replies[r].want, what);
+            assert_non_null(strstr(sasl_errdetail(s), "authentication failed"));
+            /* only a wrong answer is logged as one */
+            assert_int_equal(
+                log_since_has(mark, "answered the error challenge wrongly"),
+                replies[r].want == SASL_BADPROT);
+            /* libsasl2 disposed of the mechanism's context with the
+             * failure: a further step is refused, never a crash */
+            EXPECT(sasl_server_step(s, "\x01", 1, &out, &outlen), SASL_BADPROT,
+                   "a step after the end");
+            assert_non_null(strstr(sasl_errdetail(s), "authentication failed"));
             sasl_dispose(&s);
         }
     }
@@ -951,7 +1211,7 @@ static void test_reload(void **state)
     fputs("no_such_option 1\n", f);
     fclose(f);
     sleep(1);
-    EXPECT(run("APIKEY", "alice", NULL, alice_key, NULL, NULL), SASL_CONFIGERR,
+    EXPECT(run("APIKEY", "alice", NULL, alice_key, NULL, NULL), SASL_UNAVAIL,
            "reloaded: unknown option fails closed");
     akt_config("reload.conf", NULL, NULL);
     sleep(1);
@@ -1026,6 +1286,7 @@ int main(void)
         cmocka_unit_test(test_owner_lookup),
         cmocka_unit_test(test_name_ascii_case),
         cmocka_unit_test(test_unavailable),
+        cmocka_unit_test(test_server_faults),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_no_initial_response),
         cmocka_unit_test(test_bi08_sweep),
