@@ -3,16 +3,22 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "access_check.h"
 #include "ak_status.h"
 #include "ak_store.h"
 #include "cli.h"
 
 static void check_usage(FILE *f)
 {
-    fprintf(f, "Usage: apikey check-config [--dump] [--offline]\n"
+    fprintf(f, "Usage: apikey [-U USER|-D DN|-Y MECH] check-config [--dump] "
+               "[--offline]\n"
                "\n"
                "Check apikey.conf as the PAM module and SASL plugin read it, "
-               "then\nbind and read the policy entry as they would.\n"
+               "then\nbind and read the policy entry as they would. Run as a "
+               "key admin\n(-U, -D or -Y) it also compares what the "
+               "verifier's bind can read\nwith what you see: user names, key "
+               "ids, records, ends of keys and\nevery lock attribute, on "
+               "people and on service users.\n"
                "  --dump     print every setting (no secrets: only file "
                "paths)\n"
                "  --offline  do not contact the directory\n");
@@ -24,6 +30,36 @@ static void emit(void *ctx, const char *line)
     printf("%s\n", line);
 }
 
+/* With an identity of the caller's (a key admin): what the verifier's bind
+ * misses. Without one there is nobody to compare with. */
+static int compare_access(struct cli *cli, struct ak_dir *vdir)
+{
+    struct ak_conn *ac = NULL;
+    bool problem = false;
+    int rc;
+
+    if (cli->bind_user == NULL && cli->bind_dn == NULL && cli->mech == NULL) {
+        printf("verifier's view: not compared (run as a key admin with -U, "
+               "-D or -Y to see which attributes the verifier cannot "
+               "read)\n");
+        return EXIT_OK;
+    }
+    rc = cli_open(cli);
+    if (rc == EXIT_OK)
+        rc = cli_conn(cli, &ac);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = access_check(ac, vdir, cli->cfg, &cli->log, &problem);
+    if (rc != AK_OK)
+        return cli_exit_for(rc);
+    if (problem) {
+        cli_err("the verifier cannot read everything it decides from (see "
+                "PROBLEM above)");
+        return EXIT_DENIED;
+    }
+    return EXIT_OK;
+}
+
 int cmd_check_config(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -33,6 +69,7 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct ak_conn *conn = NULL;
+    struct ak_dir *vdir = NULL;
     struct ak_policy pol;
     bool dump = false, offline = false;
     int c, rc;
@@ -62,16 +99,21 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
     printf("%s: syntax ok\n", cli->cfg->path);
     if (offline)
         return EXIT_OK;
-    rc = cli_open(cli);
-    if (rc != EXIT_OK)
-        return rc;
-    rc = ak_dir_acquire(cli->dir, false, &cli->log, &conn);
+    /* The verifier's own bind, whatever identity runs the command. */
+    rc = ak_dir_open(&vdir, cli->cfg, &cli->log);
     if (rc != AK_OK)
         return cli_exit_for(rc);
+    rc = ak_dir_acquire(vdir, false, &cli->log, &conn);
+    if (rc != AK_OK) {
+        ak_dir_close(vdir);
+        return cli_exit_for(rc);
+    }
     rc = cli_read_policy(cli, conn, &pol);
-    ak_dir_release(cli->dir, conn);
-    if (rc != EXIT_OK)
+    ak_dir_release(vdir, conn);
+    if (rc != EXIT_OK) {
+        ak_dir_close(vdir);
         return rc;
+    }
     printf("directory: bind ok, search base %s\n", cli->cfg->search_base);
     if (cli->cfg->policy_dn != NULL && pol.max_lifetime_days > 0)
         printf("policy: require expiry %s, maximum lifetime %u days\n",
@@ -81,5 +123,7 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
                pol.require_expiry ? "yes" : "no");
     else
         printf("policy: none configured (policy_dn unset)\n");
-    return EXIT_OK;
+    rc = compare_access(cli, vdir);
+    ak_dir_close(vdir);
+    return rc;
 }

@@ -173,5 +173,31 @@ raw_search "uid=bob,$PEOPLE" bob.pw -b "$ALICEDN" -s base apiKeyLastUsed >s.txt
 hasnt s.txt "^apiKeyLastUsed" "raw: bob does not read alice's last use"
 ldapsearch -x -LLL -H "$AK_TEST_URI" -b "$SUFFIX" '(apiKeyId=*)' apiKeyRecord >s.txt 2>/dev/null
 hasnt s.txt "^apiKeyRecord" "raw: anonymous sees no key records"
+# --- check-config: what the verifier's bind can read, seen by an admin ---
+printf 'dn: uid=svc-backup,ou=services,%s\nchangetype: modify\nadd: objectClass\nobjectClass: shadowAccount\n-\nadd: shadowExpire\nshadowExpire: -1\n' "$SUFFIX" | rootmod
+expect_rc 0 "check-config as the verifier" -- "${A[@]}" check-config
+has out.txt "not compared" "without an identity it says it did not compare"
+expect_rc 0 "check-config as keyadmin: the packaged ACLs hide nothing" -- as keyadmin check-config
+has out.txt "pwdAccountLockedTime +people: the verifier reads it" "it reads pwdAccountLockedTime on people (carol)"
+has out.txt "shadowExpire +service users: the verifier reads it" "it reads shadowExpire on service users"
+has out.txt "apiKeyRevoked +people: the verifier reads it" "it reads the ends of keys"
+sed "s/^/#   /" out.txt
+hasnt out.txt "PROBLEM" "no problem reported"
+# a site's rule in front that hides service users' locks from the verifier,
+# as the first release's ACL did (cn=config changed offline: the test's
+# EXTERNAL identity is alice)
+cat >acl-v1.ldif <<LDIF
+dn: olcDatabase={1}mdb,cn=config
+changetype: modify
+add: olcAccess
+olcAccess: {12}to dn.subtree="ou=services,$SUFFIX" attrs=shadowExpire,pwdAccountLockedTime,pwdStartTime,pwdEndTime by dn.exact="$VERIFIER" none by * break
+LDIF
+"$AK_TEST_HARNESS" stop "$AK_TEST_DIR"
+/usr/sbin/slapmodify -F "$AK_TEST_DIR/slapd.d" -n 0 -l acl-v1.ldif >slapmodify.out 2>&1 ||
+    { bad "slapmodify the ACL"; cat slapmodify.out; }
+"$AK_TEST_HARNESS" restart "$AK_TEST_DIR" || bad "slapd restarts"
+expect_rc 6 "check-config finds what an older ACL hides" -- as keyadmin check-config
+has out.txt "shadowExpire +service users: PROBLEM: the verifier cannot read it" "names the lock attribute and the kind of entry"
+has err.txt "cannot read everything" "and says so on stderr"
 rm -f s.txt
 done_tests
