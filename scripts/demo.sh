@@ -129,6 +129,10 @@ step "A revoked key stops working at once"
 show "apikey revoke $KID"
 admin revoke "$KID"
 echo "$KEY" | apikey verify dana --service sshd || echo "(exit status $?)"
+echo "(the record is untouched; the revocation is a value beside it that dana"
+echo " could add herself but never delete:)"
+ldapsearch -x -H "$AK_TEST_URI" -b uid=dana,ou=people,dc=example,dc=org \
+    -s base -LLL apiKeyRevoked | sed 's/^/    /'
 
 step "The organisation's policy: keys must expire, within 90 days"
 show "apikey policy set --require-expiry yes --max-lifetime 90 --notice-days 30,7,1 --recipients security@example.org"
