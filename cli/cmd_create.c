@@ -18,13 +18,15 @@ static void create_usage(FILE *f)
             "--no-expiry]\n"
             "                     [--label TEXT] [--scope SERVICE[,...]] "
             "[--json]\n"
+            "                     [--output FILE]\n"
             "\n"
             "Create an API key for yourself (the identity you bind as) or, "
             "with\n"
             "USER, for that user or service user (admins). Only a digest is "
             "stored;\n"
-            "the key is printed once on standard output, after the directory "
-            "took it.\n"
+            "the key is printed once on standard output (or written to "
+            "--output\n"
+            "FILE), after the directory took it.\n"
             "\n"
             "  --days N          expire N days from now (default %d, or the\n"
             "                    policy's maximum lifetime if shorter)\n"
@@ -35,16 +37,18 @@ static void create_usage(FILE *f)
             "policy)\n"
             "  --label TEXT      a note for humans (64 bytes at most)\n"
             "  --scope LIST      only these PAM/SASL services accept the key\n"
-            "  --json            print a JSON object instead of the bare key\n",
+            "  --json            print a JSON object instead of the bare "
+            "key\n" NEWKEY_OUTPUT_HELP,
             NEWKEY_DEFAULT_DAYS);
 }
 
 /*
- * The key was stored but never reached standard output (full disk, closed
- * pipe): nobody has it, so it must not stay usable. Revoke it; if even
- * that fails, say which key to revoke.
+ * The key was stored but never reached standard output or its file (full
+ * disk, closed pipe): nobody has it, so it must not stay usable. Revoke
+ * it; if even that fails, say which key to revoke.
  */
-static int withdraw(struct cli *cli, const char *dn, const struct ak_record *r)
+static int withdraw(struct cli *cli, const struct newkey_out *out,
+                    const char *dn, const struct ak_record *r)
 {
     struct ak_holder h = {0};
     struct ak_conn *c = NULL;
@@ -59,10 +63,9 @@ static int withdraw(struct cli *cli, const char *dn, const struct ak_record *r)
                  : EXIT_INTERNAL;
     ak_holder_free(&h);
     if (rc == EXIT_OK) {
-        cli_err("key %s was stored but could not be written to standard "
-                "output; it has been revoked, so no usable key was left "
-                "behind",
-                r->id);
+        cli_err("key %s was stored but could not be written to %s; it has "
+                "been revoked, so no usable key was left behind",
+                r->id, newkey_out_name(out));
         cli_audit(cli, "create", EXIT_NOT_SHOWN, r->id, dn,
                   "detail=\"not shown; revoked at once\"");
     } else {
@@ -84,6 +87,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct newkey_opts o;
+    struct newkey_out out = {.fd = -1};
     struct ak_record r = {0};
     struct ak_holder h = {0};
     struct ak_policy pol;
@@ -114,7 +118,7 @@ int cmd_create(struct cli *cli, int argc, char **argv)
         create_usage(stderr);
         return EXIT_USAGE;
     }
-    rc = cli_need_stdout(cli);
+    rc = newkey_out_check(cli, o.output, &out);
     if (rc != EXIT_OK)
         return rc;
     if (o.label != NULL)
@@ -125,10 +129,10 @@ int cmd_create(struct cli *cli, int argc, char **argv)
     }
     rc = cli_begin(cli, &conn, &pol);
     if (rc != EXIT_OK)
-        return rc;
+        goto out;
     rc = newkey_expiry(&o, &pol, now, 0, &r);
     if (rc != EXIT_OK)
-        return rc;
+        goto out;
     rc = optind < argc ? cli_find_user(cli, argv[optind], &h) : cli_me(cli, &h);
     if (rc != EXIT_OK)
         goto out;
@@ -140,8 +144,14 @@ int cmd_create(struct cli *cli, int argc, char **argv)
     if (rc != EXIT_OK)
         goto out;
     /* Stored first, shown after: a key is never shown that was not kept;
-     * no signal may come between the two. */
+     * no signal may come between the two. An --output file is made just
+     * before, so a refused one leaves nothing stored. */
     newkey_block_signals(true);
+    rc = newkey_out_open(&out);
+    if (rc != EXIT_OK) {
+        newkey_block_signals(false);
+        goto out;
+    }
     rc = cli_conn(cli, &conn);
     if (rc == EXIT_OK) {
         rc = ak_store_add_record(conn, &h, record, &r, &cli->log);
@@ -153,8 +163,9 @@ int cmd_create(struct cli *cli, int argc, char **argv)
         cli_audit(cli, "create", rc, r.id, h.dn, NULL);
         goto out;
     }
-    if (!newkey_show(key, &h, &r, json, NULL)) {
-        rc = withdraw(cli, h.dn, &r);
+    if (!newkey_show(&out, key, &h, &r, json, NULL)) {
+        rc = withdraw(cli, &out, h.dn, &r);
+        newkey_out_discard(&out);
         newkey_block_signals(false);
         goto out;
     }
@@ -162,14 +173,20 @@ int cmd_create(struct cli *cli, int argc, char **argv)
     cli_audit(cli, "create", EXIT_OK, r.id, h.dn, "expires=%s",
               r.has_expires ? cli_iso(date, sizeof(date), r.expires) : "never");
     if (!json)
-        fprintf(stderr,
-                "apikey: created key %s for %s (%s), expires %s.\n"
-                "apikey: this is the only time the key is shown; store it "
-                "now.\n",
+        fprintf(stderr, "apikey: created key %s for %s (%s), expires %s.\n",
                 r.id, h.name ? h.name : h.dn, h.dn,
                 when_text(date, sizeof(date), r.has_expires, r.expires, now));
+    if (!json && out.path == NULL)
+        fprintf(stderr, "apikey: this is the only time the key is shown; "
+                        "store it now.\n");
+    else if (!json)
+        fprintf(stderr,
+                "apikey: the key is in %s (mode 0600), its only copy; it is "
+                "not shown again.\n",
+                out.path);
     rc = EXIT_OK;
 out:
+    newkey_out_discard(&out); /* unless the key is in it */
     if (key != NULL)
         sodium_free(key);
     ak_holder_free(&h);

@@ -22,11 +22,13 @@ static void rotate_usage(FILE *f)
             "DATE |\n"
             "                     --no-expiry] [--label TEXT] [--scope "
             "LIST] [--json]\n"
+            "                     [--output FILE]\n"
             "\n"
             "Replace the key KEYID (yours, or any key if you are an admin) by "
             "a new\n"
             "one with the same label and scope, printed once on standard "
-            "output.\n"
+            "output\n"
+            "(or written to --output FILE).\n"
             "The old key keeps working for the grace period, then expires, "
             "so\n"
             "clients can move over. Both changes are one directory write.\n"
@@ -39,7 +41,8 @@ static void rotate_usage(FILE *f)
             "key's\n"
             "                    lifetime, within the policy)\n"
             "  --label, --scope  change the label or scope of the new key\n"
-            "  --json            print a JSON object instead of the bare key\n",
+            "  --json            print a JSON object instead of the bare "
+            "key\n" NEWKEY_OUTPUT_HELP,
             DEFAULT_GRACE_DAYS);
 }
 
@@ -48,7 +51,8 @@ static void rotate_usage(FILE *f)
  * end back is an admin's right (the owner may add apiKeyRevoked values,
  * never delete them): for an owner only the new key is revoked, and the
  * old one still ends as the rotation said. */
-static int withdraw(struct cli *cli, const char *dn, const char *ended,
+static int withdraw(struct cli *cli, const struct newkey_out *out,
+                    const char *dn, const char *ended,
                     const struct ak_record *r, time_t old_end)
 {
     struct ak_holder h = {0};
@@ -75,18 +79,17 @@ static int withdraw(struct cli *cli, const char *dn, const char *ended,
     }
     ak_holder_free(&h);
     if (rc == EXIT_OK && old_back) {
-        cli_err("the new key %s was stored but could not be written to "
-                "standard output; it has been revoked and the old key "
-                "restored as it was",
-                r->id);
+        cli_err("the new key %s was stored but could not be written to %s; "
+                "it has been revoked and the old key restored as it was",
+                r->id, newkey_out_name(out));
         cli_audit(cli, "rotate", EXIT_NOT_SHOWN, r->id, dn,
                   "detail=\"not shown; undone\"");
     } else if (rc == EXIT_OK) {
-        cli_err("the new key %s was stored but could not be written to "
-                "standard output; it has been revoked. The old key still "
-                "stops working %s as the rotation set (only an admin can "
-                "take that back): make a new key with 'apikey create'",
-                r->id, cli_iso(d, sizeof(d), old_end));
+        cli_err("the new key %s was stored but could not be written to %s; "
+                "it has been revoked. The old key still stops working %s as "
+                "the rotation set (only an admin can take that back): make a "
+                "new key with 'apikey create'",
+                r->id, newkey_out_name(out), cli_iso(d, sizeof(d), old_end));
         cli_audit(cli, "rotate", EXIT_NOT_SHOWN, r->id, dn,
                   "detail=\"not shown; new key revoked\"");
     } else {
@@ -110,6 +113,7 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct newkey_opts o;
+    struct newkey_out out = {.fd = -1};
     struct ak_record old_r, r = {0};
     struct ak_holder h = {0};
     struct ak_policy pol;
@@ -151,12 +155,12 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
     kid = argv[optind];
     if (!cli_kid_ok(kid)) /* before any bind or password prompt */
         return EXIT_USAGE;
-    rc = cli_need_stdout(cli);
+    rc = newkey_out_check(cli, o.output, &out);
     if (rc != EXIT_OK)
         return rc;
     rc = cli_open_self(cli);
     if (rc != EXIT_OK)
-        return rc;
+        goto out;
     rc = cli_find_key(cli, kid, &h, &old_r);
     if (rc != EXIT_OK)
         goto out;
@@ -213,6 +217,11 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
         goto out;
     cli_test_delay();
     newkey_block_signals(true);
+    rc = newkey_out_open(&out);
+    if (rc != EXIT_OK) {
+        newkey_block_signals(false);
+        goto out;
+    }
     rc = cli_conn(cli, &conn);
     if (rc == EXIT_OK) {
         /* One write: the old key's end and the new key, only while the
@@ -240,8 +249,9 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
         cli_audit(cli, "rotate", rc, kid, h.dn, NULL);
         goto out;
     }
-    if (!newkey_show(key, &h, &r, json, kid)) {
-        rc = withdraw(cli, h.dn, ended, &r, old_end);
+    if (!newkey_show(&out, key, &h, &r, json, kid)) {
+        rc = withdraw(cli, &out, h.dn, ended, &r, old_end);
+        newkey_out_discard(&out);
         newkey_block_signals(false);
         goto out;
     }
@@ -252,14 +262,21 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
         fprintf(stderr,
                 "apikey: rotated key %s of %s: the new key is %s (expires "
                 "%s);\n"
-                "apikey: the old key now expires %s.\n"
-                "apikey: this is the only time the new key is shown; store "
-                "it now.\n",
+                "apikey: the old key now expires %s.\n",
                 kid, h.name ? h.name : h.dn, r.id,
                 when_text(d2, sizeof(d2), r.has_expires, r.expires, now),
                 when_text(d1, sizeof(d1), true, old_end, now));
+    if (!json && out.path == NULL)
+        fprintf(stderr, "apikey: this is the only time the new key is "
+                        "shown; store it now.\n");
+    else if (!json)
+        fprintf(stderr,
+                "apikey: the new key is in %s (mode 0600), its only copy; "
+                "it is not shown again.\n",
+                out.path);
     rc = EXIT_OK;
 out:
+    newkey_out_discard(&out); /* unless the key is in it */
     if (key != NULL)
         sodium_free(key);
     free(assertion);

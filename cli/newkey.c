@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* newkey.c - a new key: options, expiry under the policy, showing it once */
+/* newkey.c - a new key: options, expiry under the policy, showing it once
+ * (on standard output or into a new file) */
 #include "newkey.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -87,6 +91,17 @@ int newkey_opt(struct newkey_opts *o, int c, const char *arg)
     case 's':
         o->has_scope = true;
         return parse_scope(arg, &o->scope_rec);
+    case 'o':
+        if (arg[0] == '\0') {
+            cli_err("--output: give a file name");
+            return EXIT_USAGE;
+        }
+        if (o->output != NULL) {
+            cli_err("--output given twice");
+            return EXIT_USAGE;
+        }
+        o->output = arg;
+        return EXIT_OK;
     default:
         return EXIT_USAGE;
     }
@@ -157,45 +172,220 @@ int newkey_make(struct cli *cli, time_t now, struct ak_record *r, char **key,
     return EXIT_OK;
 }
 
-bool newkey_show(const char *key, const struct ak_holder *h,
-                 const struct ak_record *r, bool json, const char *replaces)
+/* An existing FILE: say what it is and that it stays as it was. */
+static void refuse_existing(const char *path)
+{
+    struct stat st;
+
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        cli_err("--output %s: is a symbolic link, refused: a key is only "
+                "written to a new file (no key was made)",
+                path);
+    else
+        cli_err("--output %s: already exists; it is never overwritten: "
+                "remove it or name a new file (no key was made)",
+                path);
+}
+
+/* A key printed into a file others can read stays there for them. Pipes,
+ * sockets and character devices (a terminal, /dev/null) keep nothing. */
+static void warn_readable_stdout(void)
+{
+    struct stat st;
+    char why[64];
+
+    if (fstat(STDOUT_FILENO, &st) != 0 || S_ISFIFO(st.st_mode) ||
+        S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode))
+        return;
+    if (st.st_uid != geteuid())
+        snprintf(why, sizeof(why), "is owned by uid %u", (unsigned)st.st_uid);
+    else if (st.st_mode & (S_IRGRP | S_IROTH))
+        snprintf(why, sizeof(why), "can be read by %s (mode %04o)",
+                 (st.st_mode & S_IROTH) ? "others" : "its group",
+                 (unsigned)(st.st_mode & 07777));
+    else
+        return;
+    cli_err("warning: standard output is a file that %s; the key will stay "
+            "in it: use --output FILE for a new file only you can read",
+            why);
+}
+
+int newkey_out_check(const struct cli *cli, const char *path,
+                     struct newkey_out *out)
+{
+    struct stat st;
+
+    memset(out, 0, sizeof(*out));
+    out->path = path;
+    out->fd = -1;
+    if (path == NULL) {
+        int rc = cli_need_stdout(cli);
+        if (rc == EXIT_OK)
+            warn_readable_stdout();
+        return rc;
+    }
+    /* Early, to spare a password prompt; newkey_out_open decides. */
+    if (lstat(path, &st) == 0) {
+        refuse_existing(path);
+        return EXIT_NOT_SHOWN;
+    }
+    return EXIT_OK;
+}
+
+int newkey_out_open(struct newkey_out *out)
+{
+    struct stat st;
+    int fd;
+
+    if (out->path == NULL)
+        return EXIT_OK;
+    /* The file itself, not mkstemp + rename: rename would replace an
+     * existing name, and a temporary copy would outlive a crash; O_EXCL
+     * claims the name before the key is stored, and a failed write
+     * removes it (newkey_out_discard). */
+    fd = open(out->path,
+              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+              0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            refuse_existing(out->path);
+        else
+            cli_err("--output %s: cannot create it: %s (no key was made)",
+                    out->path, strerror(errno));
+        return EXIT_NOT_SHOWN;
+    }
+    out->fd = fd;
+    out->created = true;
+    /* Exactly 0600 whatever the umask; and remember what we made. */
+    if (fchmod(fd, 0600) != 0 || fstat(fd, &st) != 0) {
+        cli_err("--output %s: cannot set its mode: %s (no key was made)",
+                out->path, strerror(errno));
+        newkey_out_discard(out);
+        return EXIT_NOT_SHOWN;
+    }
+    out->dev = st.st_dev;
+    out->ino = st.st_ino;
+    return EXIT_OK;
+}
+
+const char *newkey_out_name(const struct newkey_out *out)
+{
+    return out->path != NULL ? out->path : "standard output";
+}
+
+void newkey_out_discard(struct newkey_out *out)
+{
+    struct stat st;
+
+    if (out->fd >= 0) {
+        close(out->fd);
+        out->fd = -1;
+    }
+    if (!out->created || out->written)
+        return;
+    out->created = false;
+    /* Only the file we made: the name may have been replaced since. */
+    if (lstat(out->path, &st) != 0 || st.st_dev != out->dev ||
+        st.st_ino != out->ino) {
+        cli_err("--output %s: no longer the file apikey created; left alone",
+                out->path);
+        return;
+    }
+    if (unlink(out->path) != 0)
+        cli_err("--output %s: cannot remove it: %s", out->path,
+                strerror(errno));
+}
+
+/* Make the new file's name durable too. Directories on some file systems
+ * do not take fsync (EINVAL); that is no reason to withdraw the key. */
+static bool sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    int fd;
+    bool ok;
+
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        snprintf(dir, sizeof(dir), "/");
+    else if ((size_t)(slash - path) < sizeof(dir))
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    else
+        return false;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ok = fsync(fd) == 0 || errno == EINVAL;
+    close(fd);
+    return ok;
+}
+
+static void print_key(FILE *f, const char *key, const struct ak_holder *h,
+                      const struct ak_record *r, bool json,
+                      const char *replaces)
 {
     char ts[32];
 
-    clearerr(stdout);
     if (!json) {
-        printf("%s\n", key);
-    } else {
-        printf("{\"id\":");
-        cli_json_str(stdout, r->id);
-        printf(",\"key\":");
-        cli_json_str(stdout, key);
-        printf(",\"user\":");
-        cli_json_str(stdout, h->name ? h->name : "");
-        printf(",\"dn\":");
-        cli_json_str(stdout, h->dn);
-        printf(",\"service_user\":%s", h->service_user ? "true" : "false");
-        printf(",\"created\":\"%s\"", cli_iso(ts, sizeof(ts), r->created));
-        printf(",\"expires\":");
-        cli_json_time(stdout, r->has_expires, r->expires);
-        printf(",\"label\":");
-        cli_json_str(stdout, r->label);
-        printf(",\"scope\":[");
-        for (unsigned k = 0; k < r->n_scopes; k++) {
-            if (k > 0)
-                putchar(',');
-            cli_json_str(stdout, r->scopes[k]);
-        }
-        printf("]");
-        if (replaces != NULL) {
-            printf(",\"replaces\":");
-            cli_json_str(stdout, replaces);
-        }
-        printf("}\n");
+        fprintf(f, "%s\n", key);
+        return;
     }
-    /* The key is shown only when it reached the file descriptor: a full
-     * disk or a closed pipe must be seen now, not at exit. */
-    return fflush(stdout) == 0 && !ferror(stdout);
+    fprintf(f, "{\"id\":");
+    cli_json_str(f, r->id);
+    fprintf(f, ",\"key\":");
+    cli_json_str(f, key);
+    fprintf(f, ",\"user\":");
+    cli_json_str(f, h->name ? h->name : "");
+    fprintf(f, ",\"dn\":");
+    cli_json_str(f, h->dn);
+    fprintf(f, ",\"service_user\":%s", h->service_user ? "true" : "false");
+    fprintf(f, ",\"created\":\"%s\"", cli_iso(ts, sizeof(ts), r->created));
+    fprintf(f, ",\"expires\":");
+    cli_json_time(f, r->has_expires, r->expires);
+    fprintf(f, ",\"label\":");
+    cli_json_str(f, r->label);
+    fprintf(f, ",\"scope\":[");
+    for (unsigned k = 0; k < r->n_scopes; k++) {
+        if (k > 0)
+            fputc(',', f);
+        cli_json_str(f, r->scopes[k]);
+    }
+    fprintf(f, "]");
+    if (replaces != NULL) {
+        fprintf(f, ",\"replaces\":");
+        cli_json_str(f, replaces);
+    }
+    fprintf(f, "}\n");
+}
+
+bool newkey_show(struct newkey_out *out, const char *key,
+                 const struct ak_holder *h, const struct ak_record *r,
+                 bool json, const char *replaces)
+{
+    char buf[4096]; /* the file's stdio buffer, wiped after */
+    FILE *f;
+    bool ok;
+
+    if (out->path == NULL) {
+        clearerr(stdout);
+        print_key(stdout, key, h, r, json, replaces);
+        /* The key is shown only when it reached the file descriptor: a
+         * full disk or a closed pipe must be seen now, not at exit. */
+        return fflush(stdout) == 0 && !ferror(stdout);
+    }
+    f = fdopen(out->fd, "w");
+    if (f == NULL)
+        return false; /* out->fd still ours: newkey_out_discard closes it */
+    out->fd = -1;
+    setvbuf(f, buf, _IOFBF, sizeof(buf));
+    print_key(f, key, h, r, json, replaces);
+    ok = fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    sodium_memzero(buf, sizeof(buf));
+    ok = ok && sync_dir(out->path);
+    out->written = ok;
+    return ok;
 }
 
 void newkey_block_signals(bool block)

@@ -4,6 +4,7 @@
 #define AK_CLI_NEWKEY_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "ak_policy.h"
@@ -20,6 +21,7 @@ struct newkey_opts {
     const char *expires; /* --expires, or NULL */
     bool no_expiry;      /* --no-expiry */
     const char *label;   /* --label, or NULL */
+    const char *output;  /* --output FILE, or NULL: standard output */
     bool has_scope;      /* --scope given: scopes in scope_rec */
     struct ak_record scope_rec;
     int n_expiry_opts;
@@ -28,8 +30,8 @@ struct newkey_opts {
 void newkey_opts_init(struct newkey_opts *o);
 
 /* Handle one of the options --days (d), --expires (e), --no-expiry (n),
- * --label (l), --scope (s) that create and rotate share. EXIT_OK or EXIT_USAGE
- * (message printed). */
+ * --label (l), --scope (s), --output (o) that create and rotate share.
+ * EXIT_OK or EXIT_USAGE (message printed). */
 int newkey_opt(struct newkey_opts *o, int c, const char *arg);
 
 /* The long options newkey_opt() understands, for a command's table. */
@@ -38,6 +40,7 @@ int newkey_opt(struct newkey_opts *o, int c, const char *arg);
         {"expires", required_argument, NULL, 'e'},                             \
         {"no-expiry", no_argument, NULL, 'n'},                                 \
         {"label", required_argument, NULL, 'l'},                               \
+        {"output", required_argument, NULL, 'o'},                              \
     {                                                                          \
         "scope", required_argument, NULL, 's'                                  \
     }
@@ -62,10 +65,58 @@ int newkey_expiry(const struct newkey_opts *o, const struct ak_policy *pol,
 int newkey_make(struct cli *cli, time_t now, struct ak_record *r, char **key,
                 char record[AK_RECORD_MAX + 1]);
 
+/* The help lines for --output, the same in create and rotate. */
+#define NEWKEY_OUTPUT_HELP                                                     \
+    "  --output FILE     write the key to FILE, a new file of mode 0600,\n"    \
+    "                    instead of standard output; an existing FILE or a\n"  \
+    "                    symbolic link is refused, never overwritten\n"
+
+/*
+ * Where the new key goes: standard output, or the file of --output. The
+ * file is created only once the key is about to be stored, so that nothing
+ * is left behind by an interrupted password prompt or a refusal.
+ */
+struct newkey_out {
+    const char *path; /* NULL: standard output */
+    int fd;           /* the file we created; -1 before and after */
+    bool created;     /* we made path: remove it unless the key got there */
+    bool written;     /* the key is in it, synced */
+    dev_t dev;        /* what we created, so that only it is removed */
+    ino_t ino;
+};
+
+/*
+ * Before anything is made (and before a password prompt). With --output:
+ * refuse a FILE that already exists or is a symbolic link. Without: refuse
+ * a closed standard output, and warn on standard error when it is a file
+ * that others can read or that is not ours (the key would stay in it).
+ * EXIT_OK or EXIT_NOT_SHOWN (message printed).
+ */
+int newkey_out_check(const struct cli *cli, const char *path,
+                     struct newkey_out *out);
+
+/*
+ * With --output, create the file: O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC,
+ * mode 0600; an existing file or a symlink is refused and left as it was.
+ * Call it with signals blocked, right before the key is stored. Nothing to
+ * do for standard output. EXIT_OK or EXIT_NOT_SHOWN (message printed).
+ */
+int newkey_out_open(struct newkey_out *out);
+
+/* "standard output" or the file's name, for messages. */
+const char *newkey_out_name(const struct newkey_out *out);
+
+/* Remove the file newkey_out_open() created unless the key was written to
+ * it (a refusal, a failed store, a withdrawn key). Safe to call always. */
+void newkey_out_discard(struct newkey_out *out);
+
 /* Print the key: alone on its line, or a JSON object (with "replaces"
- * when rotating). False when standard output could not take it. */
-bool newkey_show(const char *key, const struct ak_holder *h,
-                 const struct ak_record *r, bool json, const char *replaces);
+ * when rotating), on standard output or into the --output file, which is
+ * then fsync'd (and its directory) and closed. False when the key could
+ * not be written out whole; the caller withdraws it. */
+bool newkey_show(struct newkey_out *out, const char *key,
+                 const struct ak_holder *h, const struct ak_record *r,
+                 bool json, const char *replaces);
 
 /* Block SIGINT, SIGTERM, SIGHUP, SIGQUIT between storing a key and
  * showing it, so an interrupt cannot split the two. */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ak_secure.c - open config and secret files only when they are safe */
+/* ak_secure.c - open config and secret files only when they are safe;
+ * memory for secrets */
 #include "ak_secure.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,33 +119,94 @@ out:
     return rc;
 }
 
-/* The allocation's size sits in front of the secret, so that freeing
- * wipes and unlocks exactly what was allocated and locked. */
+/*
+ * One secret, one private anonymous mapping: a head page holding the
+ * mapping's length, then the secret from a page boundary, rounded up to
+ * whole pages. Nothing else shares those pages, so the whole mapping can be
+ * excluded from core dumps (MADV_DONTDUMP needs page-aligned ranges) and
+ * locked, and unmapping it unlocks nothing of anyone else's, as munlock on
+ * a page shared with heap neighbours did.
+ */
 struct secret_head {
-    size_t size;
-    max_align_t align;
+    size_t map_len;  /* head page + data pages */
+    size_t size;     /* what the caller asked for */
+    uintptr_t check; /* map_len ^ size ^ address: a stray write is noticed */
 };
+
+static size_t page_size(void)
+{
+    long page = sysconf(_SC_PAGESIZE);
+
+    return page > 0 ? (size_t)page : 4096;
+}
+
+static uintptr_t head_check(const struct secret_head *h)
+{
+    return (uintptr_t)h->map_len ^ (uintptr_t)h->size ^ (uintptr_t)h ^
+           (uintptr_t)0x5ec2e7a1UL;
+}
 
 char *ak_secret_alloc(size_t size)
 {
-    struct secret_head *h = calloc(1, sizeof(*h) + size);
+    size_t page = page_size(), len;
+    struct secret_head *h;
+    void *map;
 
-    if (h == NULL)
+    if (size > SIZE_MAX - 2 * page) {
+        errno = ENOMEM;
         return NULL;
+    }
+    len = page + (size == 0 ? page : (size + page - 1) / page * page);
+    /* MAP_LOCKED locks and populates in the one call; over RLIMIT_MEMLOCK
+     * it fails (EAGAIN) and the secret goes unlocked, as best effort: it
+     * is still wiped and kept out of core dumps. */
+#ifdef MAP_LOCKED
+    map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+    if (map == MAP_FAILED)
+#endif
+        map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        return NULL;
+#ifndef MAP_LOCKED
+    (void)mlock(map, len);
+#endif
+#ifdef MADV_DONTDUMP
+    /* Linux >= 3.4; it only fails on a misaligned range, which this is not.
+     * The flag is inherited across fork, the lock is not (fork(2)). */
+    (void)madvise(map, len, MADV_DONTDUMP);
+#elif defined(MADV_NOCORE)
+    (void)madvise(map, len, MADV_NOCORE); /* the BSDs */
+#endif
+    h = map;
+    h->map_len = len;
     h->size = size;
-    (void)sodium_mlock((char *)(h + 1), size); /* best effort */
-    return (char *)(h + 1);
+    h->check = head_check(h);
+    return (char *)map + page;
 }
 
 void ak_secret_free(char *p)
 {
     struct secret_head *h;
+    size_t len, page;
 
     if (p == NULL)
         return;
-    h = (struct secret_head *)(void *)p - 1;
-    sodium_munlock(p, h->size); /* wipes first, whether unlocking works */
-    free(h);
+    page = page_size();
+    h = (struct secret_head *)(void *)(p - page);
+    len = h->map_len;
+    if (h->check != head_check(h) || len < 2 * page || len % page != 0 ||
+        h->size > len - page) {
+        /* The head was overwritten: wipe what is surely ours (one data
+         * page) and leak the rest rather than unmap a guessed length. */
+        sodium_memzero(p, page);
+        return;
+    }
+    /* Wiped while still locked; munmap drops the lock with the pages
+     * (munlock(2)), so no separate munlock call. */
+    sodium_memzero(h, len);
+    (void)munmap(h, len);
 }
 
 void ak_file_free(char *buf, size_t len, enum ak_file_kind kind)

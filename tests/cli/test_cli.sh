@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_cli.sh - the apikey command against the throwaway slapd: every
 # command, exit codes, JSON through a real parser (jq), policy refusals,
-# bad input, and the key shown once on stdout only.
+# bad input, the key shown once on stdout only or in a new 0600 file
+# (--output), and the warning for a key printed into a readable file.
 # Usage (from meson): with-slapd.sh test_cli.sh /path/to/apikey
 set -uo pipefail
 APIKEY=${1:?path to apikey}
@@ -70,6 +71,77 @@ if jq -e --arg k "$KID" '.[] | select(.id == $k) | .state == "active" and .label
 expect_rc 0 "create --json" -- "${ADMIN[@]}" create svc-backup --json --no-expiry
 jq -e '.key | test("^ak_")' out.txt >/dev/null && jq -e '.service_user == true and .expires == null' out.txt >/dev/null &&
     ok "create --json parses" || bad "create --json"
+
+# --output: the key in a new file of mode 0600, nothing secret on stdout
+active() { "${ADMIN[@]}" list alice --json 2>/dev/null | jq '[.[] | select(.state == "active")] | length'; }
+expect_rc 0 "create --output" -- "${ADMIN[@]}" create alice --days 10 --label file --output "$PWD/new.key"
+[ "$(stat -c %a new.key 2>/dev/null)" = 600 ] && ok "the file has mode 0600" || bad "--output file mode $(stat -c %a new.key 2>&1)"
+[ ! -s out.txt ] && ok "nothing on stdout" || bad "stdout not empty with --output"
+has err.txt "key is in .*/new\\.key \\(mode 0600\\)" "says where the key is"
+hasnt err.txt "warning" "no warning with --output"
+grep -qF "$(cat new.key)" err.txt && bad "key on stderr" || ok "key not on stderr"
+[[ $(cat new.key) =~ ^ak_[a-z2-7]{16}_[a-z2-7]{59}$ ]] && ok "the file holds the key alone on its line" || bad "file content"
+expect_rc 0 "the key from the file verifies" -- sh -c '"$@" < new.key' x "${A[@]}" verify alice
+expect_rc 0 "create --json --output (a relative name)" -- "${ADMIN[@]}" create alice --days 10 --json --output new.json
+jqt "the file holds the JSON object" new.json '(.key | test("^ak_")) and .user == "alice"'
+[ ! -s out.txt ] && ok "nothing on stdout with --json either" || bad "stdout not empty with --json --output"
+expect_rc 0 "that key verifies" -- sh -c 'jq -r .key new.json | "$@"' x "${A[@]}" verify alice
+# an existing file or a symlink: refused before anything, left as it was
+n0=$(active)
+printf 'precious\n' >exists.key
+chmod 644 exists.key
+expect_rc 8 "--output onto an existing file" -- "${ADMIN[@]}" create alice --days 10 --output exists.key
+has err.txt "exists.key: already exists; it is never overwritten" "says it never overwrites a file"
+[ "$(cat exists.key)" = precious ] && [ "$(stat -c %a exists.key)" = 644 ] &&
+    ok "the existing file is untouched" || bad "existing file changed"
+[ "$(active)" = "$n0" ] && ok "no key left active" || bad "active keys $n0 -> $(active)"
+ln -s "$PWD/nowhere.key" dangling.key
+expect_rc 8 "--output onto a dangling symlink" -- "${ADMIN[@]}" create alice --days 10 --output dangling.key
+has err.txt "dangling.key: is a symbolic link, refused" "says it is a symbolic link"
+[ ! -e nowhere.key ] && ok "nothing created through the link" || bad "a file was created through the link"
+ln -s "$PWD/exists.key" link.key
+expect_rc 8 "--output onto a symlink to a file" -- "${ADMIN[@]}" rotate "$(kid new.key)" --output link.key
+[ "$(cat exists.key)" = precious ] && ok "its target is untouched" || bad "symlink target changed"
+expect_rc 8 "--output into a missing directory" -- "${ADMIN[@]}" create alice --days 10 --output "$PWD/nodir/x.key"
+has err.txt "cannot create it: No such file or directory \\(no key was made\\)" "says it cannot create it"
+[ "$(active)" = "$n0" ] && ok "still no key left active" || bad "active keys $n0 -> $(active)"
+expect_rc 0 "the key whose rotation was refused still works" -- sh -c '"$@" < new.key' x "${A[@]}" verify alice
+# the file appears after the early check (while rotate waits): O_EXCL refuses
+export APIKEY_TEST_DELAY_MS=$RACE_MS
+"${ADMIN[@]}" rotate "$(kid new.key)" --output late.key >late.out 2>late.err &
+sleep 1
+printf 'theirs\n' >late.key
+wait $! && rc=0 || rc=$?
+unset APIKEY_TEST_DELAY_MS
+[ "$rc" -eq 8 ] && ok "a file made meanwhile is refused (exit 8)" || bad "late file: exit $rc"
+[ "$(cat late.key)" = theirs ] && ok "and not overwritten" || bad "late file overwritten"
+has late.err "already exists" "says it exists"
+[ "$(active)" = "$n0" ] && ok "nothing rotated" || bad "active keys $n0 -> $(active)"
+expect_rc 0 "rotate --output" -- "${ADMIN[@]}" rotate "$(kid new.key)" --output rotated.key
+[ "$(stat -c %a rotated.key 2>/dev/null)" = 600 ] && [ ! -s out.txt ] && ok "rotate writes a 0600 file, no stdout" || bad "rotate --output"
+expect_rc 0 "the rotated key verifies" -- sh -c '"$@" < rotated.key' x "${A[@]}" verify alice
+
+# a key printed into a file others can read: a warning, not a refusal
+chmod 644 out.txt
+expect_rc 0 "create into a 0644 file" -- "${ADMIN[@]}" create alice --days 10
+has err.txt "warning: standard output is a file that can be read by others \\(mode 0644\\).*--output" "warns and suggests --output"
+[[ $(cat out.txt) =~ ^ak_ ]] && ok "the key is still printed" || bad "no key printed"
+chmod 640 out.txt
+expect_rc 0 "create into a 0640 file" -- "${ADMIN[@]}" create alice --days 10
+has err.txt "can be read by its group \\(mode 0640\\)" "warns about the group"
+chmod 600 out.txt
+expect_rc 0 "create into a 0600 file" -- "${ADMIN[@]}" create alice --days 10
+hasnt err.txt "warning" "no warning for a file only we can read"
+expect_rc 0 "create into a pipe" -- bash -o pipefail -c '"$@" | cat >piped.key' x "${ADMIN[@]}" create alice --days 10
+hasnt err.txt "warning" "no warning for a pipe"
+[[ $(cat piped.key) =~ ^ak_ ]] && ok "the key went through the pipe" || bad "pipe"
+if [ "$(id -u)" -eq 0 ]; then
+    chown 65534 out.txt
+    expect_rc 0 "create into a file owned by someone else" -- "${ADMIN[@]}" create alice --days 10
+    has err.txt "warning: standard output is a file that is owned by uid 65534" "warns about the owner"
+    chown 0 out.txt
+fi
+chmod 644 out.txt
 expect_rc 5 "list unknown user" -- "${ADMIN[@]}" list nosuchuser
 expect_rc 5 "create for unknown user" -- "${ADMIN[@]}" create nosuchuser
 

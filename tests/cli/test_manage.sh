@@ -266,6 +266,27 @@ has err.txt "could not be written .* revoked and the old key restored" "rotation
 after=$(rootsearch -b "uid=alice,$PEOPLE" -s base apiKeyRecord | grep "id=$ROT ")
 [ "$before" = "$after" ] && ok "the old record is back, byte for byte" || bad "old record changed: $before / $after"
 expect_rc 0 "the old key still works" -- verify rot.key alice
+# the same when the --output file cannot take the key (RLIMIT_FSIZE 0:
+# every write fails with EFBIG; stderr goes through a pipe, unlimited;
+# valgrind, if it wraps apikey, must not need its vgdb file)
+nofsize() { bash -c 'trap "" XFSZ; (ulimit -f 0; exec "$@") 2>&1 | cat >&2; exit "${PIPESTATUS[0]}"' x "$@"; }
+if [ ${#W[@]} -gt 0 ]; then
+    NOFS=("${W[0]}" --vgdb=no "${W[@]:1}" "$APIKEY" -c "$AK_TEST_CONF" -D "$ROOTDN" -y "$PWD/admin.pw")
+else
+    NOFS=("${ADMIN[@]}")
+fi
+expect_rc 8 "--output file that cannot grow: key stored, then withdrawn" -- nofsize "${NOFS[@]}" create alice --days 5 --label fullfile --output "$PWD/full.key"
+has err.txt "key [a-z2-7]{16} was stored but could not be written to $PWD/full.key; it has been revoked" "names the key and the file, says it was revoked"
+FULL=$(sed -n 's/.*key \([a-z2-7]\{16\}\) was stored.*/\1/p' err.txt)
+"${ADMIN[@]}" list alice --json >l.json 2>/dev/null
+jq -e --arg k "$FULL" '.[] | select(.id == $k) | .state == "revoked"' l.json >/dev/null &&
+    ok "the unwritten key is revoked" || bad "unwritten key state"
+[ ! -e full.key ] && ok "the file it could not write is removed" || bad "full.key left behind"
+expect_rc 8 "rotate into a file that cannot grow" -- nofsize "${NOFS[@]}" rotate "$ROT" --output "$PWD/full.key"
+has err.txt "could not be written to $PWD/full.key; it has been revoked and the old key restored" "rotation undone"
+after=$(rootsearch -b "uid=alice,$PEOPLE" -s base apiKeyRecord | grep "id=$ROT ")
+[ "$before" = "$after" ] && ok "the old record is back, byte for byte" || bad "old record changed: $before / $after"
+[ ! -e full.key ] && ok "no file left behind" || bad "full.key left behind"
 
 # --- the audit trail: who did what to which key, never a key ---
 has audit.log "^policy-set result=ok target=\"cn=apikey-policy,ou=policies,dc=example,dc=org\" actor=\"cn=admin,dc=example,dc=org\" login=\"[^\"]+\" changes=" "policy change audited with actor"
