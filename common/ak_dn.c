@@ -9,6 +9,7 @@
 #include <ldap.h>
 
 #include "ak_status.h"
+#include "ak_text.h"
 
 static int parse(const char *s, LDAPDN *dn)
 {
@@ -30,19 +31,7 @@ static int count(LDAPDN dn)
 
 static bool bv_caseeq(const struct berval *a, const struct berval *b)
 {
-    if (a->bv_len != b->bv_len)
-        return false;
-    for (ber_len_t i = 0; i < a->bv_len; i++) {
-        unsigned char x = (unsigned char)a->bv_val[i];
-        unsigned char y = (unsigned char)b->bv_val[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (unsigned char)(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (unsigned char)(y - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
+    return ak_text_equal(a->bv_val, a->bv_len, b->bv_val, b->bv_len, true);
 }
 
 static bool rdn_eq(LDAPRDN a, LDAPRDN b)

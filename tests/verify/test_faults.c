@@ -316,18 +316,21 @@ static void test_garbage_answers(void **state)
     run_garbage(true);
 }
 
+/* What the fake servers below answer: bindResponse (message 1) and
+ * searchResultDone (message 2), both success. */
+static const unsigned char bind_ok[] = {0x30, 0x0c, 0x02, 0x01, 0x01,
+                                        0x61, 0x07, 0x0a, 0x01, 0x00,
+                                        0x04, 0x00, 0x04, 0x00};
+static const unsigned char search_done[] = {0x30, 0x0c, 0x02, 0x01, 0x02,
+                                            0x65, 0x07, 0x0a, 0x01, 0x00,
+                                            0x04, 0x00, 0x04, 0x00};
+
 /* A server that answers a bind and one search correctly, then resets the
  * connection (SO_LINGER 0): the next verification writes on a pooled
  * socket that already received an RST, which is EPIPE, and would be a
  * SIGPIPE killing the host if our writes did not use MSG_NOSIGNAL. */
 static void *resetting_server(void *arg)
 {
-    static const unsigned char bind_ok[] = {0x30, 0x0c, 0x02, 0x01, 0x01,
-                                            0x61, 0x07, 0x0a, 0x01, 0x00,
-                                            0x04, 0x00, 0x04, 0x00};
-    static const unsigned char search_done[] = {0x30, 0x0c, 0x02, 0x01, 0x02,
-                                                0x65, 0x07, 0x0a, 0x01, 0x00,
-                                                0x04, 0x00, 0x04, 0x00};
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
     int lfd = *(int *)arg, fd;
     char buf[4096];
@@ -414,12 +417,6 @@ static BerElement *alice_entry(const struct twice *t)
 
 static void *twice_server(void *arg)
 {
-    static const unsigned char bind_ok[] = {0x30, 0x0c, 0x02, 0x01, 0x01,
-                                            0x61, 0x07, 0x0a, 0x01, 0x00,
-                                            0x04, 0x00, 0x04, 0x00};
-    static const unsigned char search_done[] = {0x30, 0x0c, 0x02, 0x01, 0x02,
-                                                0x65, 0x07, 0x0a, 0x01, 0x00,
-                                                0x04, 0x00, 0x04, 0x00};
     struct twice *t = arg;
     BerElement *ber = alice_entry(t);
     struct berval *bv = NULL;
