@@ -464,9 +464,10 @@ static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
 {
     const struct ak_config *cfg = ak_dir_config(dir);
     /* Every description read is requested by name, one slot each in the
-     * entry reader: nothing an owner adds can push a lock out of view. */
+     * entry reader: nothing an owner adds can push a lock out of view.
+     * 9: user_attr, objectClass, id, record, revoked, 3 policy, last use. */
     char *attrs[AK_ENTRY_ATTRS_MAX + 1];
-    _Static_assert(8 + AK_OWNER_N_ATTRS <= AK_ENTRY_ATTRS_MAX,
+    _Static_assert(9 + AK_OWNER_N_ATTRS <= AK_ENTRY_ATTRS_MAX,
                    "the verifier's attribute list fits the entry reader");
     /* Last use is a fact about real logins: not about "what if" checks at
      * another time (apikey verify --at) nor re-checks, and only when
