@@ -130,13 +130,19 @@ const char *akt_last_record(void)
     return last_record;
 }
 
+const char *akt_time(char buf[AK_TIME_LEN + 1], time_t t)
+{
+    assert_int_equal(ak_time_format(t, buf), AK_OK);
+    return buf;
+}
+
 void akt_add_key(LDAP *ld, const char *dn, const struct akt_key_opts *o,
                  char key[AK_KEY_MAX_LEN + 1])
 {
     static const struct akt_key_opts none;
     struct ak_record r;
     struct ak_key k;
-    char ts[AK_TIME_LEN + 1];
+    char ts[AK_TIME_LEN + 1], revoked[AK_TIME_LEN + 1];
     const char *rv[2] = {last_record, NULL};
     const char *iv[2] = {NULL, NULL};
     int rc;
@@ -158,14 +164,13 @@ void akt_add_key(LDAP *ld, const char *dn, const struct akt_key_opts *o,
         char *e = strstr(last_record, " expires=never");
         const char *exp = o->expires;
         char tail[AK_RECORD_MAX + 1] = "";
-        if (exp == NULL) {
-            ak_time_format(time(NULL) + 365 * 86400, ts);
-            exp = ts;
-        }
+        if (exp == NULL)
+            exp = akt_time(ts, time(NULL) + 365 * 86400);
         assert_non_null(e);
         *e = '\0';
-        snprintf(tail, sizeof(tail), " expires=%s%s%s%s", exp,
-                 o->revoked ? " revoked=20260101000000Z" : "",
+        snprintf(tail, sizeof(tail), " expires=%s%s%s%s%s", exp,
+                 o->revoked ? " revoked=" : "",
+                 o->revoked ? akt_time(revoked, r.created) : "",
                  o->scope ? " scope=" : "", o->scope ? o->scope : "");
         assert_true(strlen(last_record) + strlen(tail) < sizeof(last_record));
         memcpy(last_record + strlen(last_record), tail, strlen(tail) + 1);

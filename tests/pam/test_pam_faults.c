@@ -75,8 +75,9 @@ static void add_frank(void)
          {(char **)(uintptr_t)home}},
     };
     LDAPMod *mods[] = {&m[0], &m[1], &m[2], &m[3], &m[4], &m[5], NULL};
+    char exp[AK_TIME_LEN + 1];
     struct akt_key_opts old = {.created = time(NULL) - 30 * 86400,
-                               .expires = "20260101000000Z"};
+                               .expires = akt_time(exp, time(NULL) - 86400)};
     int rc = ldap_add_ext_s(admin, AKT_DN("frank"), mods, NULL, NULL);
     if (rc != LDAP_SUCCESS)
         fail_msg("add frank: %s", ldap_err2string(rc));
@@ -348,9 +349,10 @@ static void test_no_inherited_fds(void **state)
 static void revoke_record(const char *record)
 {
     const char *old[] = {record, NULL};
-    char buf[AK_RECORD_MAX + 64];
+    char buf[AK_RECORD_MAX + 64], now[AK_TIME_LEN + 1];
     const char *new_[] = {buf, NULL};
-    snprintf(buf, sizeof(buf), "%s revoked=20260101000000Z", record);
+    snprintf(buf, sizeof(buf), "%s revoked=%s", record,
+             akt_time(now, time(NULL)));
     assert_int_equal(
         akt_modify(admin, AKT_DN("bob"), LDAP_MOD_DELETE, AK_AT_RECORD, old),
         LDAP_SUCCESS);
@@ -385,8 +387,10 @@ static void do_revoke(void *arg)
 
 static void do_lock_bob(void *arg)
 {
+    char now[AK_TIME_LEN + 1];
     (void)arg;
-    akt_set(admin, AKT_DN("bob"), "pwdAccountLockedTime", "20260101000000Z");
+    akt_set(admin, AKT_DN("bob"), "pwdAccountLockedTime",
+            akt_time(now, time(NULL)));
 }
 
 static void do_delete_key(void *arg)
