@@ -7,11 +7,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +66,50 @@ double akt_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int akt_closed_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t l = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+void akt_blackhole_open(struct akt_blackhole *b)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t l = sizeof(a);
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    b->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(b->lfd >= 0);
+    assert_int_equal(bind(b->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    /* backlog 0: the queue holds one connection (Linux: backlog + 1) */
+    assert_int_equal(listen(b->lfd, 0), 0);
+    assert_int_equal(getsockname(b->lfd, (struct sockaddr *)&a, &l), 0);
+    b->port = ntohs(a.sin_port);
+    for (int i = 0; i < 4; i++) {
+        b->fds[i] =
+            socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        assert_true(b->fds[i] >= 0);
+        (void)connect(b->fds[i], (struct sockaddr *)&a, sizeof(a));
+    }
+    usleep(100000); /* the handshakes that can complete, complete */
+}
+
+void akt_blackhole_close(struct akt_blackhole *b)
+{
+    for (int i = 0; i < 4; i++)
+        close(b->fds[i]);
+    close(b->lfd);
 }
 
 LDAP *akt_admin(void)

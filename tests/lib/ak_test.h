@@ -99,6 +99,21 @@ char *akt_slapd_log_since(const char *log_path, long off);
  * latency comparisons are then meaningless and are skipped. */
 bool akt_under_valgrind(void);
 
+/* A TCP port on 127.0.0.1 where nothing listens (bound, then closed):
+ * a connection is refused at once. */
+int akt_closed_port(void);
+
+/* A silent server on 127.0.0.1: a listener whose accept queue is full.
+ * Further SYNs are dropped, so a connect to port hangs as towards a host
+ * that never answers, and no packet leaves the machine. */
+struct akt_blackhole {
+    int port;
+    int lfd;
+    int fds[4]; /* the connections that fill the queue */
+};
+void akt_blackhole_open(struct akt_blackhole *b);
+void akt_blackhole_close(struct akt_blackhole *b);
+
 /* Monotonic seconds, for time bounds. */
 double akt_now(void);
 

@@ -697,7 +697,7 @@ int main(int argc, char **argv)
 
     (void)argc;
     if (getenv("PAM_WRAPPER") == NULL) {
-        snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", aktp_closed_port());
+        snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", akt_closed_port());
         snprintf(down, sizeof(down), "%s", akt_config("down.conf", uri, NULL));
         snprintf(bad, sizeof(bad), "%s",
                  akt_config("bad.conf", NULL, "no_such_setting 1"));

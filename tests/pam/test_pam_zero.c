@@ -141,7 +141,7 @@ int main(int argc, char **argv)
         return 77;
     }
     if (getenv("PAM_WRAPPER") == NULL) {
-        snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", aktp_closed_port());
+        snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", akt_closed_port());
         snprintf(down, sizeof(down), "%s", akt_config("down.conf", uri, NULL));
         /* aktp_init puts pam_wrapper in front of what is preloaded */
         setenv("LD_PRELOAD", AKTP_FREECHECK, 1);
