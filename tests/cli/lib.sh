@@ -41,5 +41,10 @@ rootsearch() { ldapsearch -x -LLL -o ldif-wrap=no -H "$AK_TEST_URI" -D "$ROOTDN"
 gentime() { date -u -d "@$(($(date +%s) + $1))" +%Y%m%d%H%M%SZ; }
 isotime() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
 isodate() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%d; }
+# unfaked CMD...: CMD without libfaketime (preloaded under meson test
+# --setup future). libfaketime opens a shared-memory file in each process
+# it is loaded into, which takes the lowest free descriptor: a program
+# started with stdout closed would find that file as its stdout.
+unfaked() { env -u LD_PRELOAD -u FAKETIME "$@"; }
 # kid KEYFILE: the key id of the key (or JSON object with .key) in KEYFILE
 kid() { local k; k=$(jq -r .key "$1" 2>/dev/null || cat "$1"); k=${k#*_}; echo "${k%%_*}"; }

@@ -247,7 +247,7 @@ expect_rc 0 "the same login without -v" -- sh -c '"$@" <long.key' x "${W[@]}" "$
 
 # --- F-14: a key is never shown unstored, never stored unshown silently ---
 n0=$(n_records alice)
-expect_rc 8 "stdout closed: refused before anything" -- sh -c 'exec "$@" >&-' x "${ADMIN[@]}" create alice --days 5
+expect_rc 8 "stdout closed: refused before anything" -- unfaked sh -c 'exec "$@" >&-' x "${ADMIN[@]}" create alice --days 5
 has err.txt "standard output is closed" "says why"
 [ "$(n_records alice)" -eq "$n0" ] && ok "nothing was stored" || bad "a record was stored"
 expect_rc 8 "stdout full: key stored, then withdrawn" -- sh -c 'exec "$@" >/dev/full' x "${ADMIN[@]}" create alice --days 5 --label full
