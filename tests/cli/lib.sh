@@ -34,5 +34,17 @@ PEOPLE=ou=people,$SUFFIX
 ROOTDN=cn=admin,$SUFFIX
 rootmod() { ldapmodify -x -H "$AK_TEST_URI" -D "$ROOTDN" -w admin-secret "$@" >/dev/null; }
 rootsearch() { ldapsearch -x -LLL -o ldif-wrap=no -H "$AK_TEST_URI" -D "$ROOTDN" -w admin-secret "$@"; }
+# Times from the clock, never literal dates (the tests pass on any day).
+# gentime SECONDS: now + SECONDS (negative: ago) as a record time
+# (YYYYMMDDHHMMSSZ); isotime SECONDS: the same as YYYY-MM-DDTHH:MM:SSZ;
+# isodate SECONDS: the same day as YYYY-MM-DD.
+gentime() { date -u -d "@$(($(date +%s) + $1))" +%Y%m%d%H%M%SZ; }
+isotime() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
+isodate() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%d; }
+# unfaked CMD...: CMD without libfaketime (preloaded under meson test
+# --setup future). libfaketime opens a shared-memory file in each process
+# it is loaded into, which takes the lowest free descriptor: a program
+# started with stdout closed would find that file as its stdout.
+unfaked() { env -u LD_PRELOAD -u FAKETIME "$@"; }
 # kid KEYFILE: the key id of the key (or JSON object with .key) in KEYFILE
 kid() { local k; k=$(jq -r .key "$1" 2>/dev/null || cat "$1"); k=${k#*_}; echo "${k%%_*}"; }

@@ -165,7 +165,7 @@ hasnt s.txt "^dn:" "raw: the verifier sees nothing outside users, services and p
     ok "raw: the verifier cannot write key records" || bad "raw: verifier wrote a record"
 [ "$(printf 'dn: %s\nchangetype: modify\nreplace: apiKeyDisabled\napiKeyDisabled: FALSE\n' "$ALICEDN" | raw_mod "$VERIFIER" verifier.pw)" = 50 ] &&
     ok "raw: the verifier cannot enable a disabled user" || bad "raw: verifier wrote apiKeyDisabled"
-[ "$(printf 'dn: %s\nchangetype: modify\nadd: apiKeyLastUsed\napiKeyLastUsed: %s 20260101000000Z\n' "$ALICEDN" "$AID" | raw_mod "$VERIFIER" verifier.pw)" = 0 ] &&
+[ "$(printf 'dn: %s\nchangetype: modify\nadd: apiKeyLastUsed\napiKeyLastUsed: %s %s\n' "$ALICEDN" "$AID" "$(gentime 0)" | raw_mod "$VERIFIER" verifier.pw)" = 0 ] &&
     ok "raw: the verifier may write apiKeyLastUsed" || bad "raw: verifier cannot write last use"
 raw_search "$ALICEDN" alice.pw -b "$ALICEDN" -s base apiKeyLastUsed >s.txt
 has s.txt "^apiKeyLastUsed: $AID " "raw: alice reads her own last use"

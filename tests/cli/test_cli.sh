@@ -26,8 +26,8 @@ done
 expect_rc 2 "unknown command" -- "${A[@]}" frobnicate
 # the rootdn is no key holder: create without USER (for yourself) says so
 expect_rc 5 "create for yourself as the rootdn" -- "${ADMIN[@]}" create
-expect_rc 2 "--days and --expires together" -- "${ADMIN[@]}" create alice --days 3 --expires 2030-01-01
-expect_rc 2 "bad date" -- "${ADMIN[@]}" create alice --expires 2030-02-30
+expect_rc 2 "--days and --expires together" -- "${ADMIN[@]}" create alice --days 3 --expires "$(isodate $((10 * 86400)))"
+expect_rc 2 "bad date" -- "${ADMIN[@]}" create alice --expires "$(($(date -u +%Y) + 1))-02-30"
 grep -q "not a date" err.txt && ok "bad date message says what" || bad "bad date message"
 expect_rc 2 "bad --days" -- "${ADMIN[@]}" create alice --days 0
 expect_rc 2 "bad scope" -- "${ADMIN[@]}" create alice --scope 'ssh d'

@@ -37,9 +37,7 @@ writes() { grep -c 'MOD attr=apiKeyLastUsed' "$AK_TEST_LOG"; }
 settle() { sleep 0.2; }
 lastused() { rootsearch -b "$ALICEDN" -s base apiKeyLastUsed | sed -n "s/^apiKeyLastUsed: $1 //p"; }
 backdate() { # backdate KID SECONDS: rewrite the recorded last use, as root
-    local ts
-    ts=$(date -u -d "@$(($(date +%s) - $2))" +%Y%m%d%H%M%SZ)
-    printf 'dn: %s\nchangetype: modify\nreplace: apiKeyLastUsed\napiKeyLastUsed: %s %s\n' "$ALICEDN" "$1" "$ts" | rootmod
+    printf 'dn: %s\nchangetype: modify\nreplace: apiKeyLastUsed\napiKeyLastUsed: %s %s\n' "$ALICEDN" "$1" "$(gentime "-$2")" | rootmod
 }
 
 expect_rc 0 "a key for alice" -- "${ADMIN[@]}" create alice --days 30
@@ -71,7 +69,8 @@ settle
 backdate "$K" 600
 settle
 n1=$(writes)
-expect_rc 0 "a what-if check (--at)" -- sh -c '"$@" <a.key' x "${T[@]}" verify alice --at 2026-12-01
+# what if it were tomorrow (the key is valid for 30 days): no write either
+expect_rc 0 "a what-if check (--at)" -- sh -c '"$@" <a.key' x "${T[@]}" verify alice --at "$(isotime 86400)"
 WRONG=$(sed 's/^\(.\{30\}\)./\1a/' a.key)
 [ "$WRONG" = "$(cat a.key)" ] && WRONG=$(sed 's/^\(.\{30\}\)./\1b/' a.key)
 printf '%s\n' "$WRONG" >wrong.key
@@ -108,8 +107,8 @@ settle
 [ "$(writes)" -eq $((n3 + 1)) ] && ok "interval 60: a write after 61 min" || bad "interval 60: $(($(writes) - n3)) writes"
 
 # two values for one key (two verifiers raced): the next write leaves one
-printf 'dn: %s\nchangetype: modify\nreplace: apiKeyLastUsed\napiKeyLastUsed: %s 20200101000000Z\napiKeyLastUsed: %s 20200102000000Z\n' \
-    "$ALICEDN" "$K" "$K" | rootmod
+printf 'dn: %s\nchangetype: modify\nreplace: apiKeyLastUsed\napiKeyLastUsed: %s %s\napiKeyLastUsed: %s %s\n' \
+    "$ALICEDN" "$K" "$(gentime -172800)" "$K" "$(gentime -86400)" | rootmod
 expect_rc 0 "verify with two stale values" -- sh -c '"$@" <a.key' x "${T[@]}" verify alice
 [ "$(rootsearch -b "$ALICEDN" -s base apiKeyLastUsed | grep -c "^apiKeyLastUsed: $K ")" -eq 1 ] &&
     ok "duplicates are folded into one value" || bad "duplicates stay"

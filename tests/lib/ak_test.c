@@ -7,11 +7,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +66,50 @@ double akt_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int akt_closed_port(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t l = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+    port = ntohs(a.sin_port);
+    close(fd);
+    return port;
+}
+
+void akt_blackhole_open(struct akt_blackhole *b)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t l = sizeof(a);
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    b->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(b->lfd >= 0);
+    assert_int_equal(bind(b->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+    /* backlog 0: the queue holds one connection (Linux: backlog + 1) */
+    assert_int_equal(listen(b->lfd, 0), 0);
+    assert_int_equal(getsockname(b->lfd, (struct sockaddr *)&a, &l), 0);
+    b->port = ntohs(a.sin_port);
+    for (int i = 0; i < 4; i++) {
+        b->fds[i] =
+            socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        assert_true(b->fds[i] >= 0);
+        (void)connect(b->fds[i], (struct sockaddr *)&a, sizeof(a));
+    }
+    usleep(100000); /* the handshakes that can complete, complete */
+}
+
+void akt_blackhole_close(struct akt_blackhole *b)
+{
+    for (int i = 0; i < 4; i++)
+        close(b->fds[i]);
+    close(b->lfd);
 }
 
 LDAP *akt_admin(void)
@@ -130,13 +177,19 @@ const char *akt_last_record(void)
     return last_record;
 }
 
+const char *akt_time(char buf[AK_TIME_LEN + 1], time_t t)
+{
+    assert_int_equal(ak_time_format(t, buf), AK_OK);
+    return buf;
+}
+
 void akt_add_key(LDAP *ld, const char *dn, const struct akt_key_opts *o,
                  char key[AK_KEY_MAX_LEN + 1])
 {
     static const struct akt_key_opts none;
     struct ak_record r;
     struct ak_key k;
-    char ts[AK_TIME_LEN + 1];
+    char ts[AK_TIME_LEN + 1], revoked[AK_TIME_LEN + 1];
     const char *rv[2] = {last_record, NULL};
     const char *iv[2] = {NULL, NULL};
     int rc;
@@ -158,14 +211,13 @@ void akt_add_key(LDAP *ld, const char *dn, const struct akt_key_opts *o,
         char *e = strstr(last_record, " expires=never");
         const char *exp = o->expires;
         char tail[AK_RECORD_MAX + 1] = "";
-        if (exp == NULL) {
-            ak_time_format(time(NULL) + 365 * 86400, ts);
-            exp = ts;
-        }
+        if (exp == NULL)
+            exp = akt_time(ts, time(NULL) + 365 * 86400);
         assert_non_null(e);
         *e = '\0';
-        snprintf(tail, sizeof(tail), " expires=%s%s%s%s", exp,
-                 o->revoked ? " revoked=20260101000000Z" : "",
+        snprintf(tail, sizeof(tail), " expires=%s%s%s%s%s", exp,
+                 o->revoked ? " revoked=" : "",
+                 o->revoked ? akt_time(revoked, r.created) : "",
                  o->scope ? " scope=" : "", o->scope ? o->scope : "");
         assert_true(strlen(last_record) + strlen(tail) < sizeof(last_record));
         memcpy(last_record + strlen(last_record), tail, strlen(tail) + 1);

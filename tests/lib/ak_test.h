@@ -15,6 +15,7 @@
 #include "ak_ldap.h"
 #include "ak_log.h"
 #include "ak_status.h"
+#include "ak_time.h"
 #include "ak_verify.h"
 
 #define AKT_PEOPLE "ou=people,dc=example,dc=org"
@@ -39,11 +40,15 @@ void akt_add_entry(LDAP *ld, const char *dn, const char *const *oc,
                    const char *attr, const char *value);
 void akt_delete_entry(LDAP *ld, const char *dn);
 
+/* t as a record time (GeneralizedTime in UTC) in buf; returns buf. For
+ * times computed from the clock: akt_time(buf, time(NULL) - 86400). */
+const char *akt_time(char buf[AK_TIME_LEN + 1], time_t t);
+
 struct akt_key_opts {
     time_t created;      /* 0: now */
     const char *expires; /* "never", a record time, or NULL: now + 1 year */
-    bool revoked;
-    const char *scope; /* "sshd,smtp" or NULL */
+    bool revoked;        /* revoked when it was created */
+    const char *scope;   /* "sshd,smtp" or NULL */
 };
 
 /* Generate a key, store its record and id on dn, return the key in key. */
@@ -93,6 +98,21 @@ char *akt_slapd_log_since(const char *log_path, long off);
 /* True when the test runs under valgrind (meson test --setup valgrind):
  * latency comparisons are then meaningless and are skipped. */
 bool akt_under_valgrind(void);
+
+/* A TCP port on 127.0.0.1 where nothing listens (bound, then closed):
+ * a connection is refused at once. */
+int akt_closed_port(void);
+
+/* A silent server on 127.0.0.1: a listener whose accept queue is full.
+ * Further SYNs are dropped, so a connect to port hangs as towards a host
+ * that never answers, and no packet leaves the machine. */
+struct akt_blackhole {
+    int port;
+    int lfd;
+    int fds[4]; /* the connections that fill the queue */
+};
+void akt_blackhole_open(struct akt_blackhole *b);
+void akt_blackhole_close(struct akt_blackhole *b);
 
 /* Monotonic seconds, for time bounds. */
 double akt_now(void);

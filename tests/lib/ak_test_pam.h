@@ -97,9 +97,6 @@ int aktp_fd_count(void);
 const char *aktp_code_name(int code);
 int aktp_code_from_name(const char *name);
 
-/* A TCP port on 127.0.0.1 where nothing listens (bound, then closed). */
-int aktp_closed_port(void);
-
 /* Median of n doubles (sorts v). */
 double aktp_median(double *v, size_t n);
 

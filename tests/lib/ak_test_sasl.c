@@ -326,7 +326,7 @@ sasl_conn_t *akts_server_new(const char *service, enum akts_proxy proxy)
                                  : proxy == AKTS_PROXY_STRICT ? strict_cbs
                                                               : NULL;
     int rc = sasl_server_new(service ? service : "smtp", "localhost", NULL,
-                             "127.0.0.1;25", "192.0.2.7;40000", cbs, 0, &s);
+                             "127.0.0.1;25", "127.0.0.2;40000", cbs, 0, &s);
     if (rc != SASL_OK)
         DIE("sasl_server_new: %s", sasl_errstring(rc, NULL, NULL));
     return s;

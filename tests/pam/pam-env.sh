@@ -14,12 +14,13 @@ pam_env_setup() {
     done
     printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
         >pam.d/other
-    preload=$wrapper
+    # keep what is preloaded already (libfaketime under --setup future)
+    preload=$wrapper${LD_PRELOAD:+:$LD_PRELOAD}
     deepbind=
     # A module built with ASan needs the ASan runtime first in the host.
     asan=$(ldd "$module" | awk '/libasan/ { print $3 }')
     if [ -n "$asan" ]; then
-        preload=$asan:$wrapper
+        preload=$asan:$preload
         deepbind=PAM_WRAPPER_DISABLE_DEEPBIND=1
         export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0
     fi

@@ -57,19 +57,14 @@ static void plant(struct tkey *k, const char *dn, const struct akt_key_opts *o)
     memcpy(k->id, parsed.id, sizeof(k->id));
 }
 
-static const char *in_days(double days, char buf[AK_TIME_LEN + 1])
-{
-    ak_time_format(time(NULL) + (time_t)(days * 86400), buf);
-    return buf;
-}
-
 static int setup(void **state)
 {
     char t1[AK_TIME_LEN + 1], t2[AK_TIME_LEN + 1];
-    struct akt_key_opts soon = {.expires = in_days(3, t1)};
+    struct akt_key_opts soon = {.expires =
+                                    akt_time(t1, time(NULL) + 3 * 86400)};
     struct akt_key_opts revoked = {.revoked = true};
     struct akt_key_opts expired = {.created = time(NULL) - 10 * 86400,
-                                   .expires = in_days(-1, t2)};
+                                   .expires = akt_time(t2, time(NULL) - 86400)};
     struct akt_key_opts sshd_only = {.scope = "sshd"};
     (void)state;
     slog = akt_env("AK_TEST_LOG");
@@ -705,7 +700,7 @@ int main(int argc, char **argv)
 
     (void)argc;
     if (getenv("PAM_WRAPPER") == NULL) {
-        snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", aktp_closed_port());
+        snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", akt_closed_port());
         snprintf(down, sizeof(down), "%s", akt_config("down.conf", uri, NULL));
         snprintf(bad, sizeof(bad), "%s",
                  akt_config("bad.conf", NULL, "no_such_setting 1"));

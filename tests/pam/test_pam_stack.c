@@ -155,7 +155,7 @@ static void print_table(void **state)
 static void write_services(void)
 {
     char uri[64], confs[3][512];
-    snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", aktp_closed_port());
+    snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", akt_closed_port());
     snprintf(confs[C_GOOD], sizeof(confs[0]), "%s", akt_env("AK_TEST_CONF"));
     snprintf(confs[C_DOWN], sizeof(confs[0]), "%s",
              akt_config("down.conf", uri, NULL));

@@ -123,7 +123,7 @@ static void test_no_key_in_freed_memory(void **state)
 
 int main(int argc, char **argv)
 {
-    char uri[64], down[512];
+    char uri[64], down[512], preload[4096];
     const struct aktp_subst subst[] = {
         {"CONF", akt_env("AK_TEST_CONF")},
         {"DOWNCONF", down},
@@ -141,10 +141,15 @@ int main(int argc, char **argv)
         return 77;
     }
     if (getenv("PAM_WRAPPER") == NULL) {
-        snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", aktp_closed_port());
+        snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", akt_closed_port());
         snprintf(down, sizeof(down), "%s", akt_config("down.conf", uri, NULL));
-        /* aktp_init puts pam_wrapper in front of what is preloaded */
-        setenv("LD_PRELOAD", AKTP_FREECHECK, 1);
+        /* aktp_init puts pam_wrapper in front of what is preloaded;
+         * keep what already was (libfaketime under meson test --setup
+         * future) */
+        const char *old = getenv("LD_PRELOAD");
+        snprintf(preload, sizeof(preload), "%s%s%s", AKTP_FREECHECK,
+                 old && *old ? ":" : "", old && *old ? old : "");
+        setenv("LD_PRELOAD", preload, 1);
     }
     aktp_init(argv, AKTP_SERVICES, subst);
     return cmocka_run_group_tests(tests, setup, NULL);

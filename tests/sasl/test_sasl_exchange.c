@@ -55,8 +55,10 @@ static bool valgrind_run;
 
 static int group_setup(void **state)
 {
+    char exp[AK_TIME_LEN + 1];
     struct akt_key_opts expired = {.created = time(NULL) - 10 * 86400,
-                                   .expires = "20200101000000Z"};
+                                   .expires =
+                                       akt_time(exp, time(NULL) - 86400)};
     struct akt_key_opts revoked = {.revoked = true};
     struct akt_key_opts imap_only = {.scope = "imap"};
     struct ak_key k;

@@ -13,7 +13,7 @@
 #include "ak_lastuse.h"
 #include "ak_status.h"
 
-static const time_t NOW = 1772366400; /* 2026-03-01T12:00:00Z */
+static const time_t NOW = 1141214400; /* 2006-03-01T12:00:00Z */
 #define KID "abcdefghijklmnop"
 
 static void test_format_parse(void **state)
@@ -22,32 +22,32 @@ static void test_format_parse(void **state)
     time_t t = 0;
     (void)state;
     assert_int_equal(ak_lastuse_format(KID, NOW, buf), AK_OK);
-    assert_string_equal(buf, KID " 20260301120000Z");
+    assert_string_equal(buf, KID " 20060301120000Z");
     assert_true(ak_lastuse_parse(buf, strlen(buf), kid, &t));
     assert_string_equal(kid, KID);
     assert_int_equal(t, NOW);
     /* not NUL-terminated: only len counts */
     assert_true(
-        ak_lastuse_parse(KID " 20260301120000Zjunk", AK_LASTUSE_LEN, kid, &t));
+        ak_lastuse_parse(KID " 20060301120000Zjunk", AK_LASTUSE_LEN, kid, &t));
     assert_int_equal(ak_lastuse_format("short", NOW, buf), AK_ERR_INVALID);
     assert_int_equal(ak_lastuse_format("ABCDEFGHIJKLMNOP", NOW, buf),
                      AK_ERR_INVALID);
     assert_false(ak_lastuse_parse("", 0, kid, &t));
-    assert_false(ak_lastuse_parse(KID "20260301120000Z", 31, kid, &t));
-    assert_false(ak_lastuse_parse(KID " 20260301120000", 32, kid, &t));
-    assert_false(ak_lastuse_parse(KID " 2026030112000Z ", 32, kid, &t));
-    assert_false(ak_lastuse_parse(KID " 20260230120000Z", 32, kid, &t));
+    assert_false(ak_lastuse_parse(KID "20060301120000Z", 31, kid, &t));
+    assert_false(ak_lastuse_parse(KID " 20060301120000", 32, kid, &t));
+    assert_false(ak_lastuse_parse(KID " 2006030112000Z ", 32, kid, &t));
+    assert_false(ak_lastuse_parse(KID " 20060230120000Z", 32, kid, &t));
     assert_false(
-        ak_lastuse_parse("abcdefghijklmno1 20260301120000Z", 32, kid, &t));
-    assert_false(ak_lastuse_parse(KID "  0260301120000Z", 32, kid, &t));
+        ak_lastuse_parse("abcdefghijklmno1 20060301120000Z", 32, kid, &t));
+    assert_false(ak_lastuse_parse(KID "  0060301120000Z", 32, kid, &t));
 }
 
 static void test_latest(void **state)
 {
     char *vals[] = {
-        (char *)(uintptr_t)KID " 20260301120000Z",
-        (char *)(uintptr_t) "qrstuvwxyz234567 20270101000000Z",
-        (char *)(uintptr_t)KID " 20260302120000Z",
+        (char *)(uintptr_t)KID " 20060301120000Z",
+        (char *)(uintptr_t) "qrstuvwxyz234567 20070101000000Z",
+        (char *)(uintptr_t)KID " 20060302120000Z",
         (char *)(uintptr_t)KID " garbage",
     };
     time_t t = 0;

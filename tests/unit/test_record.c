@@ -16,7 +16,7 @@
 #define DIG "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b"
 #define BASE                                                                   \
     "v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG                         \
-    " created=20261127000000Z expires=20271127000000Z"
+    " created=20061127000000Z expires=20071127000000Z"
 
 static int parse(const char *s, struct ak_record *r, const char **why)
 {
@@ -42,8 +42,8 @@ static void test_minimal(void **state)
 static void test_full_roundtrip(void **state)
 {
     static const char full[] =
-        BASE " revoked=20261201000000Z label=my%20laptop%20%C3%A9%25"
-             " scope=sshd,smtp,imap notified=60,30,7 used=20261130120000Z";
+        BASE " revoked=20061201000000Z label=my%20laptop%20%C3%A9%25"
+             " scope=sshd,smtp,imap notified=60,30,7 used=20061130120000Z";
     struct ak_record r, r2;
     char out[AK_RECORD_MAX + 1];
     (void)state;
@@ -60,9 +60,9 @@ static void test_full_roundtrip(void **state)
     /* fields in another order parse to the same record */
     assert_int_equal(
         parse("v1 scope=sshd,smtp,imap id=abcdefghijklmnop expires="
-              "20271127000000Z used=20261130120000Z hash=b2b256:" SALT ":" DIG
-              " notified=60,30,7 revoked=20261201000000Z"
-              " created=20261127000000Z label=my%20laptop%20%c3%a9%25",
+              "20071127000000Z used=20061130120000Z hash=b2b256:" SALT ":" DIG
+              " notified=60,30,7 revoked=20061201000000Z"
+              " created=20061127000000Z label=my%20laptop%20%c3%a9%25",
               &r2, NULL),
         AK_OK);
     assert_memory_equal(&r, &r2, sizeof(r));
@@ -74,7 +74,7 @@ static void test_never(void **state)
     char out[AK_RECORD_MAX + 1];
     (void)state;
     assert_int_equal(parse("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG
-                           " created=20261127000000Z expires=never",
+                           " created=20061127000000Z expires=never",
                            &r, NULL),
                      AK_OK);
     assert_false(r.has_expires);
@@ -107,52 +107,52 @@ static void test_rejections(void **state)
     bad(BASE " label", "field without value");
     bad(BASE " label=", "empty value");
     bad(BASE " id=abcdefghijklmnop", "duplicate field");
-    bad("v1 hash=b2b256:" SALT ":" DIG " created=20261127000000Z expires=never",
+    bad("v1 hash=b2b256:" SALT ":" DIG " created=20061127000000Z expires=never",
         "missing id");
-    bad("v1 id=abcdefghijklmnop created=20261127000000Z expires=never",
+    bad("v1 id=abcdefghijklmnop created=20061127000000Z expires=never",
         "missing hash");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG " expires=never",
         "missing created");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG
-        " created=20261127000000Z",
+        " created=20061127000000Z",
         "missing expires");
     bad("v1 id=ABCDEFGHIJKLMNOP hash=b2b256:" SALT ":" DIG
-        " created=20261127000000Z expires=never",
+        " created=20061127000000Z expires=never",
         "bad id");
     /* hash: unknown algorithm, truncated argon2, wrong lengths, upper case */
     bad("v1 id=abcdefghijklmnop hash=$argon2id$v=19$m=65536"
-        " created=20261127000000Z expires=never",
+        " created=20061127000000Z expires=never",
         "unknown hash algorithm");
     bad("v1 id=abcdefghijklmnop hash=sha256:" SALT ":" DIG
-        " created=20261127000000Z expires=never",
+        " created=20061127000000Z expires=never",
         "unknown hash algorithm");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG "00"
-        " created=20261127000000Z expires=never",
+        " created=20061127000000Z expires=never",
         "bad hash");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT
-        " created=20261127000000Z expires=never",
+        " created=20061127000000Z expires=never",
         "bad hash");
     bad("v1 id=abcdefghijklmnop hash=b2b256:000102030405060708090A0B0C0D0E0F"
-        ":" DIG " created=20261127000000Z expires=never",
+        ":" DIG " created=20061127000000Z expires=never",
         "bad hash");
     /* times: only canonical UTC seconds in records */
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG
-        " created=20261127000000Z expires=9999",
+        " created=20061127000000Z expires=9999",
         "bad expires");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG
-        " created=20261127000000Z expires=19691231235959Z",
+        " created=20061127000000Z expires=19691231235959Z",
         "bad expires");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG
-        " created=20261127000000Z expires=20271127000000+0000",
+        " created=20061127000000Z expires=20071127000000+0000",
         "bad expires");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG
-        " created=20261127000000Z expires=20271127000000.5Z",
+        " created=20061127000000Z expires=20071127000000.5Z",
         "bad expires");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG
-        " created=20261127000000Z expires=20270231000000Z",
+        " created=20061127000000Z expires=20070231000000Z",
         "bad expires");
     bad("v1 id=abcdefghijklmnop hash=b2b256:" SALT ":" DIG
-        " created=2026112700000Z expires=never",
+        " created=2006112700000Z expires=never",
         "bad created");
     bad(BASE " revoked=yes", "bad revoked");
     bad(BASE " used=0", "bad used");

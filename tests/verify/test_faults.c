@@ -48,40 +48,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A TCP port on 127.0.0.1 where nothing listens. */
-static int closed_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t l = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    port = ntohs(a.sin_port);
-    close(fd);
-    return port;
-}
-
-/* A listener whose accept queue is full: further SYNs are dropped, so a
- * connect hangs as it would towards a black-holed host. */
-static int blackhole(int *port, int fds[4])
-{
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t l = sizeof(a);
-    int lfd = socket(AF_INET, SOCK_STREAM, 0);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(lfd, 0), 0);
-    getsockname(lfd, (struct sockaddr *)&a, &l);
-    *port = ntohs(a.sin_port);
-    for (int i = 0; i < 4; i++) {
-        fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        connect(fds[i], (struct sockaddr *)&a, sizeof(a));
-    }
-    usleep(100000);
-    return lfd;
-}
-
 static void test_all_refuse(void **state)
 {
     struct akt_verifier v;
@@ -89,7 +55,7 @@ static void test_all_refuse(void **state)
     double t0;
     (void)state;
     snprintf(uris, sizeof(uris), "ldap://127.0.0.1:%d ldap://127.0.0.1:%d",
-             closed_port(), closed_port());
+             akt_closed_port(), akt_closed_port());
     akt_verifier_open(&v, akt_config("refuse.conf", uris, "network_timeout 1"));
     akt_log_reset();
     t0 = akt_now();
@@ -106,7 +72,7 @@ static void test_first_down_second_answers(void **state)
     struct akt_verifier v;
     char uris[128];
     (void)state;
-    snprintf(uris, sizeof(uris), "ldap://127.0.0.1:%d %s", closed_port(),
+    snprintf(uris, sizeof(uris), "ldap://127.0.0.1:%d %s", akt_closed_port(),
              akt_env("AK_TEST_URI"));
     akt_verifier_open(&v, akt_config("second.conf", uris, NULL));
     akt_log_reset();
@@ -124,23 +90,24 @@ static void test_first_down_second_answers(void **state)
 static void test_blackholed_first(void **state)
 {
     struct akt_verifier v;
-    int port, fds[4], lfd;
+    struct akt_blackhole bh;
     char uris[128];
-    double t0;
+    double t0, took;
     (void)state;
-    lfd = blackhole(&port, fds);
-    snprintf(uris, sizeof(uris), "ldap://127.0.0.1:%d %s", port,
+    akt_blackhole_open(&bh);
+    snprintf(uris, sizeof(uris), "ldap://127.0.0.1:%d %s", bh.port,
              akt_env("AK_TEST_URI"));
     akt_verifier_open(&v, akt_config("bh.conf", uris, "network_timeout 1"));
     t0 = akt_now();
     assert_int_equal(akt_verify(&v, "alice", alice_key, "sshd", 0),
                      AK_VERIFY_OK);
-    /* F-03: within network_timeout + 2 s */
-    assert_true(akt_now() - t0 < 1 + 2);
+    /* F-03: within network_timeout + 2 s, after waiting it out (a first
+     * server that refused would cost no time) */
+    took = akt_now() - t0;
+    assert_true(took >= 1 - 0.1);
+    assert_true(took < 1 + 2);
     akt_verifier_close(&v);
-    for (int i = 0; i < 4; i++)
-        close(fds[i]);
-    close(lfd);
+    akt_blackhole_close(&bh);
 }
 
 static void test_hung_server(void **state)
@@ -644,7 +611,8 @@ static void test_no_fd_leaks(void **state)
                          AK_VERIFY_UNKNOWN_KEY);
         akt_verifier_close(&v);
         if (i % 10 == 0) {
-            snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d", closed_port());
+            snprintf(uri, sizeof(uri), "ldap://127.0.0.1:%d",
+                     akt_closed_port());
             akt_verifier_open(&v, akt_config("down.conf", uri, NULL));
             assert_int_equal(akt_verify(&v, "alice", alice_key, "sshd", 0),
                              AK_VERIFY_UNAVAILABLE);

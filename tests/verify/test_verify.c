@@ -151,9 +151,9 @@ static void test_case_of_user(void **state)
 
 static void test_expired(void **state)
 {
-    char key[AK_KEY_MAX_LEN + 1];
+    char key[AK_KEY_MAX_LEN + 1], exp[AK_TIME_LEN + 1];
     struct akt_key_opts o = {.created = time(NULL) - 10 * 86400,
-                             .expires = "20260101000000Z"};
+                             .expires = akt_time(exp, time(NULL) - 86400)};
     (void)state;
     akt_add_key(admin, AKT_DN("bob"), &o, key);
     assert_int_equal(OUTCOME("bob", key, "sshd"), AK_VERIFY_EXPIRED);
@@ -162,10 +162,10 @@ static void test_expired(void **state)
 static void test_boundary(void **state)
 {
     /* BI-16: the key is valid while now < expiry */
-    char key[AK_KEY_MAX_LEN + 1];
-    struct akt_key_opts o = {.created = 1795000000,
-                             .expires = "20261127130000Z"};
-    const time_t t = 1795784400; /* 20261127130000Z */
+    char key[AK_KEY_MAX_LEN + 1], exp[AK_TIME_LEN + 1];
+    const time_t t = time(NULL) + 7 * 86400; /* the expiry, a week ahead */
+    struct akt_key_opts o = {.created = t - 9 * 86400,
+                             .expires = akt_time(exp, t)};
     (void)state;
     akt_add_key(admin, AKT_DN("bob"), &o, key);
     assert_int_equal(akt_verify(&V, "bob", key, "sshd", t - 1), AK_VERIFY_OK);
@@ -445,25 +445,25 @@ static void test_full_length_compare(void **state)
 static void test_malformed_records(void **state)
 {
     static const char *const tails[] = {
-        " created=20261127000000Z expires=never",              /* no hash */
-        " hash=b2b256: created=20261127000000Z expires=never", /* empty */
-        " hash=$argon2id$v=19$m=65536,t=2 created=20261127000000Z "
+        " created=20061127000000Z expires=never",              /* no hash */
+        " hash=b2b256: created=20061127000000Z expires=never", /* empty */
+        " hash=$argon2id$v=19$m=65536,t=2 created=20061127000000Z "
         "expires=never",                                      /* truncated */
-        " hash=md5:00 created=20261127000000Z expires=never", /* unknown */
+        " hash=md5:00 created=20061127000000Z expires=never", /* unknown */
         " hash=b2b256:000102030405060708090a0b0c0d0e0f:"
-        "00 created=20261127000000Z expires=never", /* short */
-        " hash=b2b256:000102030405060708090a0b0c0d0e0f:"
-        "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b"
-        " created=20261127000000Z expires=9999",
+        "00 created=20061127000000Z expires=never", /* short */
         " hash=b2b256:000102030405060708090a0b0c0d0e0f:"
         "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b"
-        " created=20261127000000Z expires=19650101000000Z",
+        " created=20061127000000Z expires=9999",
         " hash=b2b256:000102030405060708090a0b0c0d0e0f:"
         "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b"
-        " created=20261127000000Z expires=20301127000000+0200",
+        " created=20061127000000Z expires=19650101000000Z",
         " hash=b2b256:000102030405060708090a0b0c0d0e0f:"
         "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b"
-        " created=20261127000000Z expires=20301127000000.5Z",
+        " created=20061127000000Z expires=20101127000000+0200",
+        " hash=b2b256:000102030405060708090a0b0c0d0e0f:"
+        "8209ae87f14d09c68d63b0a7b1f9ddc89215e8b29df33cb94abd433ffe24d50b"
+        " created=20061127000000Z expires=20101127000000.5Z",
     };
     char good[AK_KEY_MAX_LEN + 1];
     (void)state;
