@@ -10,6 +10,7 @@
 #
 # Optional inputs (environment):
 #   AK_TEST_FIXTURES       LDIF to load instead of fixtures.ldif
+#   AK_TEST_SCHEMA_LDIF    a schema entry (cn=config form) loaded after ours
 #   AK_TEST_ACL_LDIF       olcAccess lines appended to the database entry
 #   AK_TEST_CONFIG_LDIF    LDIF (changetype: modify) applied to cn=config
 #                          over ldapi as root after start (olcAuthzRegexp...)
@@ -83,6 +84,10 @@ LDIF
         echo
     done
     grep -v '^#' "$top/packaging/ldap/apikey.ldif"
+    if [ -n "${AK_TEST_SCHEMA_LDIF:-}" ]; then
+        echo
+        grep -v '^#' "$AK_TEST_SCHEMA_LDIF"
+    fi
     cat <<LDIF
 
 dn: olcDatabase={-1}frontend,cn=config
