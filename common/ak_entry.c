@@ -18,20 +18,14 @@ static bool bv_eq(const struct berval *bv, const char *s, bool nocase)
 static int slot_of(const struct ak_entry *en, const struct berval *name,
                    bool *tagged)
 {
-    for (unsigned i = 0; i < en->n_want; i++) {
-        size_t n = strlen(en->want[i]);
-        if (name->bv_len < n ||
-            !ak_text_equal(name->bv_val, n, en->want[i], n, true))
-            continue;
-        if (name->bv_len == n) {
-            *tagged = false;
+    const char *semi = memchr(name->bv_val, ';', name->bv_len);
+    size_t n = semi ? (size_t)(semi - name->bv_val) : name->bv_len;
+
+    *tagged = semi != NULL;
+    for (unsigned i = 0; i < en->n_want; i++)
+        if (en->want_len[i] == n &&
+            ak_text_equal(name->bv_val, n, en->want[i], n, true))
             return (int)i;
-        }
-        if (name->bv_val[n] == ';') {
-            *tagged = true;
-            return (int)i;
-        }
-    }
     return -1;
 }
 
@@ -40,12 +34,15 @@ int ak_entry_open(LDAP *ld, LDAPMessage *e, char *const *want,
 {
     memset(out, 0, sizeof(*out));
     out->want = want;
-    while (want[out->n_want] != NULL)
-        if (++out->n_want > AK_ENTRY_ATTRS_MAX) {
+    for (; want[out->n_want] != NULL; out->n_want++) {
+        size_t n = strlen(want[out->n_want]);
+        if (out->n_want == AK_ENTRY_ATTRS_MAX || n > 255) {
             memset(out, 0, sizeof(*out));
-            *why = "too many attributes requested";
+            *why = "too many or too long attribute names requested";
             return AK_ERR_INVALID;
         }
+        out->want_len[out->n_want] = (unsigned char)n;
+    }
     if (ldap_get_dn_ber(ld, e, &out->ber, &out->dn) != LDAP_SUCCESS) {
         ak_entry_close(out);
         *why = "its DN cannot be decoded";
@@ -110,42 +107,31 @@ void ak_entry_close(struct ak_entry *en)
     memset(en, 0, sizeof(*en));
 }
 
-static int index_of(const struct ak_entry *en, const char *attr)
+BerVarray ak_entry_at(const struct ak_entry *en, unsigned i)
 {
-    for (unsigned i = 0; i < en->n_want; i++)
-        if (ak_text_equal(en->want[i], strlen(en->want[i]), attr, strlen(attr),
-                          true))
-            return (int)i;
-    return -1;
+    return i < en->n_want ? en->vals[i] : NULL;
 }
 
-BerVarray ak_entry_get(const struct ak_entry *en, const char *attr)
+bool ak_entry_tagged_at(const struct ak_entry *en, unsigned i)
 {
-    int i = index_of(en, attr);
-    return i < 0 ? NULL : en->vals[i];
+    return i < en->n_want && en->tagged[i];
 }
 
-bool ak_entry_tagged(const struct ak_entry *en, const char *attr)
+unsigned ak_entry_count_at(const struct ak_entry *en, unsigned i)
 {
-    int i = index_of(en, attr);
-    return i >= 0 && en->tagged[i];
-}
-
-unsigned ak_entry_count(const struct ak_entry *en, const char *attr)
-{
-    BerVarray v = ak_entry_get(en, attr);
+    BerVarray v = ak_entry_at(en, i);
     unsigned n = 0;
     while (v != NULL && v[n].bv_val != NULL)
         n++;
     return n;
 }
 
-bool ak_entry_has(const struct ak_entry *en, const char *attr, const char *want,
-                  bool nocase)
+bool ak_entry_has_at(const struct ak_entry *en, unsigned i, const char *v,
+                     bool nocase)
 {
-    BerVarray v = ak_entry_get(en, attr);
-    for (unsigned i = 0; v != NULL && v[i].bv_val != NULL; i++)
-        if (bv_eq(&v[i], want, nocase))
+    BerVarray vals = ak_entry_at(en, i);
+    for (unsigned k = 0; vals != NULL && vals[k].bv_val != NULL; k++)
+        if (bv_eq(&vals[k], v, nocase))
             return true;
     return false;
 }

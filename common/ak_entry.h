@@ -36,8 +36,9 @@ struct ak_entry {
     bool parse_failed;
     char *const *want; /* the requested descriptions, NULL-terminated */
     unsigned n_want;
-    BerVarray vals[AK_ENTRY_ATTRS_MAX]; /* of want[i]; may be NULL */
-    bool tagged[AK_ENTRY_ATTRS_MAX];    /* want[i];options came back */
+    unsigned char want_len[AK_ENTRY_ATTRS_MAX]; /* strlen(want[i]) */
+    BerVarray vals[AK_ENTRY_ATTRS_MAX];         /* of want[i]; may be NULL */
+    bool tagged[AK_ENTRY_ATTRS_MAX];            /* want[i];options came back */
     BerElement *ber;
 };
 
@@ -53,18 +54,22 @@ int ak_entry_open(LDAP *ld, LDAPMessage *e, char *const *want,
                   struct ak_entry *out, const char **why);
 void ak_entry_close(struct ak_entry *en);
 
-/* Values of the requested attribute attr (case-insensitive), or NULL. */
-BerVarray ak_entry_get(const struct ak_entry *en, const char *attr);
+/*
+ * The values of want[i], the i-th attribute asked for (NULL when absent).
+ * By position, not by name: the caller built the list, and a name lookup
+ * per question was a good part of a verification's client-side cost.
+ */
+BerVarray ak_entry_at(const struct ak_entry *en, unsigned i);
 
-/* True when a subtype of attr with options (attr;...) came back. */
-bool ak_entry_tagged(const struct ak_entry *en, const char *attr);
+/* True when a subtype of want[i] with options (want[i];...) came back. */
+bool ak_entry_tagged_at(const struct ak_entry *en, unsigned i);
 
-/* Number of values of attr. */
-unsigned ak_entry_count(const struct ak_entry *en, const char *attr);
+/* Number of values of want[i]. */
+unsigned ak_entry_count_at(const struct ak_entry *en, unsigned i);
 
-/* True when attr has a value equal to want (nocase: ASCII case-insensitive). */
-bool ak_entry_has(const struct ak_entry *en, const char *attr, const char *want,
-                  bool nocase);
+/* True when want[i] has a value equal to v (nocase: ASCII case-insensitive). */
+bool ak_entry_has_at(const struct ak_entry *en, unsigned i, const char *v,
+                     bool nocase);
 
 /* The parsed DN, parsed at the first call; NULL if it does not parse. */
 const struct ak_dn *ak_entry_dnp(struct ak_entry *en);

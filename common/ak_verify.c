@@ -19,12 +19,32 @@
 #include "ak_schema.h"
 #include "ak_text.h"
 
+/*
+ * The attributes of the one search, by position: the entry reader answers
+ * by slot, so each question costs no name lookup. The policy entry, in the
+ * same answer or from the pipelined base search, is read with the same
+ * list. Owner-state attributes follow from AT_OWNER, apiKeyLastUsed after
+ * them when last use is tracked.
+ */
+enum {
+    AT_USER,
+    AT_OC,
+    AT_ID,
+    AT_RECORD,
+    AT_REVOKED,
+    AT_REQUIRE_EXPIRY,
+    AT_MAX_LIFETIME,
+    AT_NOTICE_DAYS,
+    AT_OWNER,
+};
+
 /* What one search told us, before any secret is looked at. */
 struct found {
     struct ak_entry holder; /* the entry owning the key id (if n_holders) */
     char *holder_dn;
     unsigned n_holders;
-    bool unreadable; /* an entry of the answer could not be read whole */
+    unsigned at_last_used; /* slot of apiKeyLastUsed, 0: not requested */
+    bool unreadable;       /* an entry of the answer could not be read whole */
     bool policy_found;
     bool policy_bad;
     const char *policy_bad_attr;
@@ -51,22 +71,23 @@ static void dummy_verify(const struct ak_verify_request *req)
 
 static void read_policy(const struct ak_entry *en, struct found *f)
 {
-    static const char *const attrs[] = {AK_AT_REQUIRE_EXPIRY,
+    static const char *const names[] = {AK_AT_REQUIRE_EXPIRY,
                                         AK_AT_MAX_LIFETIME, AK_AT_NOTICE_DAYS};
     memset(&f->policy, 0, sizeof(f->policy));
     f->policy_found = true;
-    for (size_t a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
-        BerVarray v = ak_entry_get(en, attrs[a]);
+    for (unsigned a = 0; a < 3; a++) {
+        unsigned at = AT_REQUIRE_EXPIRY + a;
+        BerVarray v = ak_entry_at(en, at);
         /* Single-valued by schema (be sure); and a value with options is
          * not the policy's value: an admin's entry we cannot read as
          * meant fails closed. */
-        if ((ak_entry_count(en, attrs[a]) > 1 && a < 2) ||
-            ak_entry_tagged(en, attrs[a])) {
+        if ((ak_entry_count_at(en, at) > 1 && a < 2) ||
+            ak_entry_tagged_at(en, at)) {
             f->policy_bad = true;
-            f->policy_bad_attr = attrs[a];
+            f->policy_bad_attr = names[a];
         }
         for (int i = 0; v != NULL && v[i].bv_val != NULL; i++)
-            if (ak_policy_set(&f->policy, attrs[a], v[i].bv_val, v[i].bv_len,
+            if (ak_policy_set(&f->policy, names[a], v[i].bv_val, v[i].bv_len,
                               &f->policy_bad_attr) != AK_OK)
                 f->policy_bad = true;
     }
@@ -119,7 +140,7 @@ static void classify(LDAP *ld, LDAPMessage *res, char *const *want,
         }
         if (is_policy(&en, cfg)) {
             read_policy(&en, f);
-        } else if (ak_entry_has(&en, AK_AT_ID, kid, false)) {
+        } else if (ak_entry_has_at(&en, AT_ID, kid, false)) {
             if (!in_bases(&en, cfg)) {
                 ak_log(log, LOG_WARNING,
                        "entry %s holds key id %s but lies outside user_base "
@@ -132,7 +153,7 @@ static void classify(LDAP *ld, LDAPMessage *res, char *const *want,
                 f->holder = en;
                 keep = true;
             }
-        } else if (ak_entry_tagged(&en, AK_AT_ID)) {
+        } else if (ak_entry_tagged_at(&en, AT_ID)) {
             /* Matched (apiKeyId=K) through apiKeyId;<option> only: that is
              * not a key id (someone copied one into a subtype). */
             ak_log(log, LOG_WARNING,
@@ -146,11 +167,6 @@ static void classify(LDAP *ld, LDAPMessage *res, char *const *want,
             ak_entry_close(&en);
     }
 }
-
-/* What the pipelined search of a policy entry outside the base asks for. */
-static char *policy_attrs[] = {AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY),
-                               AK_LDAP_STR(AK_AT_MAX_LIFETIME),
-                               AK_LDAP_STR(AK_AT_NOTICE_DAYS), NULL};
 
 /* One search (plus the policy entry), retried once on a fresh connection
  * when a pooled one had been dropped by the server. */
@@ -175,8 +191,8 @@ static int search(struct ak_dir *dir, const char *filter, char **attrs,
         /* Pipelined: both requests are on the wire before we wait. */
         if (rc == AK_OK && policy_apart)
             rc = ak_conn_search_send(c, cfg->policy_dn, LDAP_SCOPE_BASE,
-                                     "(objectClass=" AK_OC_POLICY ")",
-                                     policy_attrs, 1, log, &m2);
+                                     "(objectClass=" AK_OC_POLICY ")", attrs, 1,
+                                     log, &m2);
         if (rc == AK_OK)
             rc = ak_conn_search_recv(c, m1, log, res);
         if (rc == AK_OK && policy_apart) {
@@ -239,11 +255,11 @@ out:
 
 /* The entry's own user name: its single, valid user_attr value (NULL
  * when it has none or several), as a copy. */
-static char *entry_name(const struct ak_entry *en, const struct ak_config *cfg)
+static char *entry_name(const struct ak_entry *en)
 {
-    BerVarray v = ak_entry_get(en, cfg->user_attr);
+    BerVarray v = ak_entry_at(en, AT_USER);
 
-    if (ak_entry_count(en, cfg->user_attr) == 1 &&
+    if (ak_entry_count_at(en, AT_USER) == 1 &&
         ak_user_name_valid(v[0].bv_val, v[0].bv_len))
         return strndup(v[0].bv_val, v[0].bv_len);
     return NULL;
@@ -265,7 +281,7 @@ static bool name_matches(const struct ak_verify_request *req,
 static int find_record(const struct ak_entry *en, const char *kid,
                        struct ak_record *rec, const char **detail)
 {
-    BerVarray v = ak_entry_get(en, AK_AT_RECORD);
+    BerVarray v = ak_entry_at(en, AT_RECORD);
     struct berval *match = NULL;
     unsigned n = 0;
 
@@ -294,8 +310,8 @@ static const char *owner_lock(const struct ak_entry *en,
     int n = ak_owner_n_attrs(cfg->user_attr);
 
     for (int a = 0; a < n; a++) {
-        BerVarray v = ak_entry_get(en, ak_owner_attr_names[a]);
-        if (ak_entry_tagged(en, ak_owner_attr_names[a]))
+        BerVarray v = ak_entry_at(en, AT_OWNER + (unsigned)a);
+        if (ak_entry_tagged_at(en, AT_OWNER + (unsigned)a))
             return ak_owner_tagged_locks((enum ak_owner_attr)a);
         for (int i = 0; v != NULL && v[i].bv_val != NULL; i++) {
             const char *why = ak_owner_value_locks(
@@ -311,7 +327,7 @@ static const char *owner_lock(const struct ak_entry *en,
  * rotation). Values with options are not the attribute: ignored. */
 static void apply_revocations(const struct ak_entry *en, struct ak_record *rec)
 {
-    BerVarray v = ak_entry_get(en, AK_AT_REVOKED);
+    BerVarray v = ak_entry_at(en, AT_REVOKED);
     for (int i = 0; v != NULL && v[i].bv_val != NULL; i++)
         (void)ak_revocation_apply(rec, v[i].bv_val, v[i].bv_len);
 }
@@ -330,9 +346,8 @@ static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
     char q[256];
 
     res->owner_dn = f->holder_dn ? strdup(f->holder_dn) : NULL;
-    res->owner_name = entry_name(en, cfg);
-    res->service_user =
-        ak_entry_has(en, "objectClass", AK_OC_SERVICE_USER, true);
+    res->owner_name = entry_name(en);
+    res->service_user = ak_entry_has_at(en, AT_OC, AK_OC_SERVICE_USER, true);
     if (res->owner_dn == NULL) {
         dummy_verify(req);
         return AK_VERIFY_INTERNAL;
@@ -496,18 +511,21 @@ static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
     filter = build_filter(cfg, req, kid);
     if (filter == NULL)
         goto out;
+    /* in the order of the AT_ slots */
     attrs[na++] = cfg->user_attr;
     attrs[na++] = AK_LDAP_STR("objectClass");
     attrs[na++] = AK_LDAP_STR(AK_AT_ID);
     attrs[na++] = AK_LDAP_STR(AK_AT_RECORD);
     attrs[na++] = AK_LDAP_STR(AK_AT_REVOKED);
-    for (int a = 0; a < ak_owner_n_attrs(cfg->user_attr); a++)
-        attrs[na++] = AK_LDAP_STR(ak_owner_attr_names[a]);
     attrs[na++] = AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY);
     attrs[na++] = AK_LDAP_STR(AK_AT_MAX_LIFETIME);
     attrs[na++] = AK_LDAP_STR(AK_AT_NOTICE_DAYS);
-    if (track_use)
+    for (int a = 0; a < ak_owner_n_attrs(cfg->user_attr); a++)
+        attrs[na++] = AK_LDAP_STR(ak_owner_attr_names[a]);
+    if (track_use) {
+        f.at_last_used = (unsigned)na;
         attrs[na++] = AK_LDAP_STR(AK_AT_LAST_USED);
+    }
     attrs[na] = NULL;
 
     rc = search(dir, filter, attrs, log, &conn, &sres, &pres);
@@ -518,7 +536,7 @@ static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
     }
     classify(ak_conn_ld(conn), sres, attrs, cfg, kid, log, &f);
     if (pres != NULL)
-        classify(ak_conn_ld(conn), pres, policy_attrs, cfg, kid, log, &f);
+        classify(ak_conn_ld(conn), pres, attrs, cfg, kid, log, &f);
 
     if (f.unreadable) {
         dummy_verify(req);
@@ -545,7 +563,7 @@ static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
         /* After the decision, never changing it; rate-limited per key. */
         if (res->outcome == AK_VERIFY_OK && track_use)
             ak_lastuse_note(conn, f.holder_dn,
-                            ak_entry_get(&f.holder, AK_AT_LAST_USED), kid, now,
+                            ak_entry_at(&f.holder, f.at_last_used), kid, now,
                             cfg->last_use_interval, log);
     }
 out:
