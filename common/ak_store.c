@@ -300,12 +300,6 @@ int ak_holder_record_index(const struct ak_holder *h, const char *kid)
     return n == 1 ? hit : -1;
 }
 
-const char *ak_holder_record(const struct ak_holder *h, const char *kid)
-{
-    int i = ak_holder_record_index(h, kid);
-    return i < 0 ? NULL : h->records[i];
-}
-
 int ak_holder_key(const struct ak_holder *h, unsigned i, struct ak_record *out,
                   const char **why)
 {

@@ -136,9 +136,6 @@ int ak_holder_key(const struct ak_holder *h, unsigned i, struct ak_record *out,
 /* The index of kid's record on h, or -1 when absent or not unique. */
 int ak_holder_record_index(const struct ak_holder *h, const char *kid);
 
-/* The raw record of kid on h (NULL when absent or not unique). */
-const char *ak_holder_record(const struct ak_holder *h, const char *kid);
-
 /* When kid was last used, as recorded in apiKeyLastUsed. */
 bool ak_holder_last_used(const struct ak_holder *h, const char *kid, time_t *t);
 
