@@ -425,7 +425,7 @@ static void check_canon_configerr(const char *dir)
     int rc;
 
     assert_int_equal(sasl_server_new("smtp", "localhost", NULL, "127.0.0.1;25",
-                                     "192.0.2.7;40000", cbs, 0, &s),
+                                     "127.0.0.2;40000", cbs, 0, &s),
                      SASL_OK);
     rc = sasl_server_start(s, "APIKEY", msg, (unsigned)n, &out, &outlen);
     EXPECT(rc, SASL_UNAVAIL, "the host's canon_user fails with CONFIGERR");
