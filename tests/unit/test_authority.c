@@ -145,8 +145,7 @@ static void test_apply_fail_closed(void **state)
     {
         static const char *const none[] = {
             "", "x", "abcdefghijklmno",
-            "abcdefghijklmnopq 20300101000000Z "
-            "revoked",
+            "abcdefghijklmnopq 20300101000000Z revoked", /* 17 letters */
             "ABCDEFGHIJKLMNOP 20300101000000Z revoked"};
         for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
             struct ak_record r = key(now - DAY, now + DAY);
