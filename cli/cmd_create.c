@@ -176,14 +176,8 @@ int cmd_create(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "apikey: created key %s for %s (%s), expires %s.\n",
                 r.id, h.name ? h.name : h.dn, h.dn,
                 when_text(date, sizeof(date), r.has_expires, r.expires, now));
-    if (!json && out.path == NULL)
-        fprintf(stderr, "apikey: this is the only time the key is shown; "
-                        "store it now.\n");
-    else if (!json)
-        fprintf(stderr,
-                "apikey: the key is in %s (mode 0600), its only copy; it is "
-                "not shown again.\n",
-                out.path);
+    if (!json)
+        newkey_say_where(&out, "key");
     rc = EXIT_OK;
 out:
     newkey_out_discard(&out); /* unless the key is in it */

@@ -206,7 +206,7 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
      * The write happens only while nobody else ended it meanwhile. */
     if (ak_revocation_format(kid, now + (time_t)grace * 86400, AK_END_ROTATED,
                              ended) != AK_OK ||
-        ak_revocation_apply(&old_r, ended, strlen(ended)) != true ||
+        !ak_revocation_apply(&old_r, ended, strlen(ended)) ||
         !ak_policy_effective_expiry(&pol, &old_r, &old_end) ||
         ak_store_end_unchanged(&h, kid, AK_END_ROTATED, &assertion) != AK_OK) {
         rc = EXIT_INTERNAL;
@@ -266,14 +266,8 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
                 kid, h.name ? h.name : h.dn, r.id,
                 when_text(d2, sizeof(d2), r.has_expires, r.expires, now),
                 when_text(d1, sizeof(d1), true, old_end, now));
-    if (!json && out.path == NULL)
-        fprintf(stderr, "apikey: this is the only time the new key is "
-                        "shown; store it now.\n");
-    else if (!json)
-        fprintf(stderr,
-                "apikey: the new key is in %s (mode 0600), its only copy; "
-                "it is not shown again.\n",
-                out.path);
+    if (!json)
+        newkey_say_where(&out, "new key");
     rc = EXIT_OK;
 out:
     newkey_out_discard(&out); /* unless the key is in it */

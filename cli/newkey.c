@@ -273,6 +273,20 @@ const char *newkey_out_name(const struct newkey_out *out)
     return out->path != NULL ? out->path : "standard output";
 }
 
+void newkey_say_where(const struct newkey_out *out, const char *what)
+{
+    if (out->path == NULL)
+        fprintf(stderr,
+                "apikey: this is the only time the %s is shown; store it "
+                "now.\n",
+                what);
+    else
+        fprintf(stderr,
+                "apikey: the %s is in %s (mode 0600), its only copy; it is "
+                "not shown again.\n",
+                what, out->path);
+}
+
 void newkey_out_discard(struct newkey_out *out)
 {
     struct stat st;

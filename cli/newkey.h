@@ -118,6 +118,10 @@ bool newkey_show(struct newkey_out *out, const char *key,
                  const struct ak_holder *h, const struct ak_record *r,
                  bool json, const char *replaces);
 
+/* The closing line on stderr after a key was shown: that this is its only
+ * showing, or which 0600 file holds it. what: "key", "new key". */
+void newkey_say_where(const struct newkey_out *out, const char *what);
+
 /* Block SIGINT, SIGTERM, SIGHUP, SIGQUIT between storing a key and
  * showing it, so an interrupt cannot split the two. */
 void newkey_block_signals(bool block);

@@ -8,11 +8,15 @@
 #include "ak_status.h"
 #include "ak_time.h"
 
-static const char *const reason_names[] = {"revoked", "rotated"};
+static const char *const reason_names[] = {
+    [AK_END_REVOKED] = "revoked",
+    [AK_END_ROTATED] = "rotated",
+};
 
 const char *ak_end_reason_name(enum ak_end_reason why)
 {
-    return why == AK_END_ROTATED ? reason_names[1] : reason_names[0];
+    return reason_names[why == AK_END_ROTATED ? AK_END_ROTATED
+                                              : AK_END_REVOKED];
 }
 
 int ak_revocation_format(const char *kid, time_t t, enum ak_end_reason why,
@@ -53,11 +57,13 @@ bool ak_revocation_apply(struct ak_record *r, const char *v, size_t len)
         ak_time_parse(v + t_off, AK_TIME_LEN, true, &t) == AK_OK) {
         const char *why = v + r_off;
         size_t wl = len - r_off;
-        if (wl == 7 && memcmp(why, "rotated", 7) == 0) {
+        if (wl == strlen(reason_names[AK_END_ROTATED]) &&
+            memcmp(why, reason_names[AK_END_ROTATED], wl) == 0) {
             earliest(&r->has_end, &r->end, t);
             return true;
         }
-        if (wl == 7 && memcmp(why, "revoked", 7) == 0) {
+        if (wl == strlen(reason_names[AK_END_REVOKED]) &&
+            memcmp(why, reason_names[AK_END_REVOKED], wl) == 0) {
             earliest(&r->is_revoked, &r->revoked, t);
             return true;
         }
