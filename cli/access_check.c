@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ak_holder.h"
 #include "ak_manage.h"
-#include "ak_policy.h"
 #include "ak_schema.h"
 #include "ak_status.h"
 
@@ -99,26 +99,24 @@ int access_check(struct ak_conn *ac, struct ak_dir *verifier,
                  const struct ak_config *cfg, const struct ak_log *log,
                  bool *problem)
 {
-    const char *attrs[8 + AK_OWNER_N_ATTRS];
+    struct ak_holder_attrs a;
     struct ak_conn *vc = NULL;
-    size_t n = 0;
     int rc;
 
     *problem = false;
-    attrs[n++] = cfg->user_attr;
-    attrs[n++] = AK_AT_ID;
-    attrs[n++] = AK_AT_RECORD;
-    attrs[n++] = AK_AT_REVOKED;
-    for (int a = 0; a < ak_owner_n_attrs(cfg->user_attr); a++)
-        attrs[n++] = ak_owner_attr_names[a];
+    /* The verifier's own list (ak_holder.h), so a new lock attribute is
+     * checked here too; objectClass every reader may read. */
+    ak_holder_attrs_init(&a, cfg, 0);
     rc = ak_dir_acquire(verifier, false, log, &vc);
     printf("what the verifier reads (compared with your view):\n");
-    for (size_t i = 0; rc == AK_OK && i < n; i++) {
+    for (size_t i = 0; rc == AK_OK && a.list[i] != NULL; i++) {
+        if ((int)i == a.slot[AK_HF_OC])
+            continue;
         rc = check_one(ac, vc, cfg, "people", cfg->user_base, cfg->user_filter,
-                       attrs[i], log, problem);
+                       a.list[i], log, problem);
         if (rc == AK_OK)
             rc = check_one(ac, vc, cfg, "service users", cfg->service_base,
-                           cfg->service_filter, attrs[i], log, problem);
+                           cfg->service_filter, a.list[i], log, problem);
     }
     if (vc != NULL)
         ak_dir_release(verifier, vc);

@@ -66,7 +66,7 @@ static int scan_entry(void *ctx, LDAP *ld, LDAPMessage *e)
     struct scan *s = ctx;
     const struct ak_config *cfg = s->cli->cfg;
     struct ak_holder h;
-    int rc = ak_holder_fill(ld, e, cfg, &h);
+    int rc = ak_holder_fill(ld, e, cfg, time(NULL), &h);
 
     if (rc != AK_OK)
         return rc;

@@ -211,7 +211,7 @@ static int impact_entry(void *ctx, LDAP *ld, LDAPMessage *e)
     struct impact *im = ctx;
     struct ak_holder h;
 
-    if (ak_holder_fill(ld, e, im->cli->cfg, &h) != AK_OK)
+    if (ak_holder_fill(ld, e, im->cli->cfg, time(NULL), &h) != AK_OK)
         return AK_ERR_NOMEM;
     for (unsigned i = 0; i < h.n_records; i++) {
         struct ak_record r;

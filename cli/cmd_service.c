@@ -97,17 +97,17 @@ static char *first_value(LDAP *ld, LDAPMessage *e, const char *attr)
 
 static void svc_attrs(const struct ak_config *cfg, char *attrs[])
 {
-    ak_holder_attrs(cfg, attrs);
-    attrs[AK_HOLDER_N_ATTRS] = AK_LDAP_STR("cn");
-    attrs[AK_HOLDER_N_ATTRS + 1] = AK_LDAP_STR("description");
-    attrs[AK_HOLDER_N_ATTRS + 2] = AK_LDAP_STR("mail");
-    attrs[AK_HOLDER_N_ATTRS + 3] = NULL;
+    unsigned n = ak_holder_attrs(cfg, attrs);
+    attrs[n++] = AK_LDAP_STR("cn");
+    attrs[n++] = AK_LDAP_STR("description");
+    attrs[n++] = AK_LDAP_STR("mail");
+    attrs[n] = NULL;
 }
 
 static int svc_fill(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
                     struct svc *s)
 {
-    int rc = ak_holder_fill(ld, e, cfg, &s->h);
+    int rc = ak_holder_fill(ld, e, cfg, time(NULL), &s->h);
     if (rc != AK_OK)
         return rc;
     s->display = first_value(ld, e, "cn");

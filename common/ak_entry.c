@@ -29,6 +29,31 @@ static int slot_of(const struct ak_entry *en, const struct berval *name,
     return -1;
 }
 
+/* Point a plain view at every value read (ak_entry_values). */
+static int make_views(struct ak_entry *en)
+{
+    unsigned total = 0, k = 0;
+
+    for (unsigned i = 0; i < en->n_want; i++)
+        total += ak_entry_count_at(en, i);
+    if (total > 0) {
+        en->bytes = calloc(total, sizeof(*en->bytes));
+        if (en->bytes == NULL)
+            return AK_ERR_NOMEM;
+    }
+    for (unsigned i = 0; i < en->n_want; i++) {
+        BerVarray v = en->vals[i];
+        en->values[i].v = en->bytes + k;
+        en->values[i].tagged = en->tagged[i];
+        for (unsigned j = 0; v != NULL && v[j].bv_val != NULL; j++) {
+            en->bytes[k].p = v[j].bv_val;
+            en->bytes[k++].n = v[j].bv_len;
+            en->values[i].n++;
+        }
+    }
+    return AK_OK;
+}
+
 int ak_entry_open(LDAP *ld, LDAPMessage *e, char *const *want,
                   struct ak_entry *out, const char **why)
 {
@@ -78,6 +103,11 @@ int ak_entry_open(LDAP *ld, LDAPMessage *e, char *const *want,
         }
         ber_memfree(vals); /* not asked for, or a tagged subtype */
     }
+    if (make_views(out) != AK_OK) {
+        ak_entry_close(out);
+        *why = "out of memory";
+        return AK_ERR_NOMEM;
+    }
     return AK_OK;
 }
 
@@ -104,12 +134,19 @@ void ak_entry_close(struct ak_entry *en)
     if (en->ber != NULL)
         ber_free(en->ber, 0);
     ak_dn_free(en->parsed);
+    free(en->bytes);
     memset(en, 0, sizeof(*en));
 }
 
 BerVarray ak_entry_at(const struct ak_entry *en, unsigned i)
 {
     return i < en->n_want ? en->vals[i] : NULL;
+}
+
+const struct ak_values *ak_entry_values(const struct ak_entry *en, unsigned i)
+{
+    static const struct ak_values none;
+    return i < en->n_want ? &en->values[i] : &none;
 }
 
 bool ak_entry_tagged_at(const struct ak_entry *en, unsigned i)

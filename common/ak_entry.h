@@ -8,6 +8,7 @@
 #include <ldap.h>
 
 #include "ak_dn.h"
+#include "ak_view.h"
 
 /*
  * ldap_get_values_len() rescans the entry for every attribute asked for;
@@ -40,6 +41,10 @@ struct ak_entry {
     BerVarray vals[AK_ENTRY_ATTRS_MAX];         /* of want[i]; may be NULL */
     bool tagged[AK_ENTRY_ATTRS_MAX];            /* want[i];options came back */
     BerElement *ber;
+    /* The same values as plain bytes for the pure core (ak_view.h), one
+     * array for the whole entry. */
+    struct ak_values values[AK_ENTRY_ATTRS_MAX];
+    struct ak_bytes *bytes;
 };
 
 /*
@@ -60,6 +65,9 @@ void ak_entry_close(struct ak_entry *en);
  * per question was a good part of a verification's client-side cost.
  */
 BerVarray ak_entry_at(const struct ak_entry *en, unsigned i);
+
+/* The values of want[i] as the pure core reads them (never NULL). */
+const struct ak_values *ak_entry_values(const struct ak_entry *en, unsigned i);
 
 /* True when a subtype of want[i] with options (want[i];...) came back. */
 bool ak_entry_tagged_at(const struct ak_entry *en, unsigned i);

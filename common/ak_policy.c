@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ak_policy.c - effective expiry, creation limits and owner state */
+/* ak_policy.c - the policy entry, effective expiry and creation limits */
 #include "ak_policy.h"
 
 #include <stdint.h>
@@ -7,57 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ak_schema.h"
 #include "ak_status.h"
+#include "ak_text.h"
 #include "ak_time.h"
-
-const char *const ak_owner_attr_names[AK_OWNER_N_ATTRS] = {
-    "pwdAccountLockedTime", "pwdStartTime",   "pwdEndTime",
-    "shadowExpire",         "apiKeyDisabled", "nsAccountLock",
-    "userAccountControl",   "accountExpires", "lockoutTime",
-};
-
-int ak_owner_n_attrs(const char *user_attr)
-{
-    if (user_attr != NULL && (strcasecmp(user_attr, "sAMAccountName") == 0 ||
-                              strcasecmp(user_attr, "userPrincipalName") == 0))
-        return AK_OWNER_N_ATTRS;
-    return AK_OWNER_N_COMMON;
-}
-
-/* Parse a decimal integer (optional leading '-') with no junk, into
- * [min, max]; up to 19 digits (AD's accountExpires "never" is 2^63-1). */
-static bool parse_int(const char *s, size_t len, long long min, long long max,
-                      long long *out)
-{
-    unsigned long long v = 0;
-    long long r;
-    bool neg = false;
-    size_t i = 0;
-
-    if (len > 0 && s[0] == '-') {
-        neg = true;
-        i = 1;
-    }
-    if (i == len || len - i > 19)
-        return false;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (unsigned)(s[i] - '0'); /* 19 digits fit in 64 bits */
-    }
-    if (v > (unsigned long long)INT64_MAX)
-        return false;
-    r = neg ? -(long long)v : (long long)v;
-    if (r < min || r > max)
-        return false;
-    *out = r;
-    return true;
-}
-
-static bool eq(const char *s, size_t len, const char *lit)
-{
-    return strlen(lit) == len && strncasecmp(s, lit, len) == 0;
-}
+#include "ak_view.h"
 
 int ak_policy_set(struct ak_policy *p, const char *attr, const char *value,
                   size_t len, const char **why)
@@ -73,11 +27,11 @@ int ak_policy_set(struct ak_policy *p, const char *attr, const char *value,
         else
             goto bad;
     } else if (strcasecmp(attr, "apiKeyMaxLifetime") == 0) {
-        if (!parse_int(value, len, 0, AK_MAX_LIFETIME_DAYS, &n))
+        if (!ak_parse_int(value, len, 0, AK_MAX_LIFETIME_DAYS, &n))
             goto bad;
         p->max_lifetime_days = (unsigned)n;
     } else if (strcasecmp(attr, "apiKeyNoticeDays") == 0) {
-        if (!parse_int(value, len, 0, AK_NOTICE_DAYS_MAX, &n) ||
+        if (!ak_parse_int(value, len, 0, AK_NOTICE_DAYS_MAX, &n) ||
             p->n_notice_days >= AK_NOTIFIED_MAX)
             goto bad;
         p->notice_days[p->n_notice_days++] = (unsigned)n;
@@ -167,81 +121,36 @@ int ak_policy_check_new(const struct ak_policy *p, time_t now, bool has_expires,
     return AK_OK;
 }
 
-/* Seconds from 1601-01-01 (the AD FILETIME epoch) to 1970-01-01. */
-#define AD_EPOCH_OFFSET 11644473600LL
-
-const char *ak_owner_value_locks(enum ak_owner_attr which, const char *value,
-                                 size_t len, time_t now)
+/* One attribute of the policy entry: single-valued unless multi, and a
+ * subtype with options is not the policy's value (an admin's entry we
+ * cannot read as meant fails closed). */
+static int policy_attr(struct ak_policy *p, const char *name,
+                       const struct ak_values *vs, bool multi,
+                       const char **bad_attr)
 {
-    long long n;
-    time_t t;
-
-    switch (which) {
-    case AK_OWNER_PWD_LOCKED:
-        /* Any value: ppolicy clears it when the lock ends. */
-        return "account locked (pwdAccountLockedTime)";
-    case AK_OWNER_PWD_START:
-        /* ppolicy 2.5: no authentication before this time */
-        if (ak_time_parse(value, len, false, &t) != AK_OK)
-            return "unreadable pwdStartTime";
-        return now < t ? "account not yet valid (pwdStartTime)" : NULL;
-    case AK_OWNER_PWD_END:
-        /* ppolicy 2.5: no authentication from this time on */
-        if (ak_time_parse(value, len, false, &t) != AK_OK)
-            return "unreadable pwdEndTime";
-        return now >= t ? "account no longer valid (pwdEndTime)" : NULL;
-    case AK_OWNER_SHADOW_EXPIRE:
-        if (!parse_int(value, len, -1, 10000000, &n))
-            return "unreadable shadowExpire";
-        /* As pam_unix: expired once today >= shadowExpire; -1 = never. */
-        if (n >= 0 && (long long)(now / 86400) >= n)
-            return "account expired (shadowExpire)";
-        return NULL;
-    case AK_OWNER_DISABLED:
-        if (len == 5 && memcmp(value, "FALSE", 5) == 0)
-            return NULL;
-        return "account disabled (apiKeyDisabled)";
-    case AK_OWNER_NS_LOCK:
-        if (eq(value, len, "false"))
-            return NULL;
-        return "account locked (nsAccountLock)";
-    case AK_OWNER_AD_UAC:
-        if (!parse_int(value, len, INT32_MIN, UINT32_MAX, &n))
-            return "unreadable userAccountControl";
-        if ((unsigned long long)n & 0x2u)
-            return "account disabled (userAccountControl)";
-        return NULL;
-    case AK_OWNER_AD_EXPIRES:
-        /* 100 ns intervals since 1601-01-01 UTC; 0 and 2^63-1 = never */
-        if (!parse_int(value, len, 0, INT64_MAX, &n))
-            return "unreadable accountExpires";
-        if (n == 0 || n == INT64_MAX)
-            return NULL;
-        if (n / 10000000 - AD_EPOCH_OFFSET <= (long long)now)
-            return "account expired (accountExpires)";
-        return NULL;
-    case AK_OWNER_AD_LOCKOUT:
-        /* Non-zero while locked out. AD leaves it set after an automatic
-         * unlock until the next password logon or an admin's unlock, so
-         * keys may stay locked longer than passwords (documented). */
-        if (!parse_int(value, len, 0, INT64_MAX, &n))
-            return "unreadable lockoutTime";
-        return n != 0 ? "account locked out (lockoutTime)" : NULL;
-    case AK_OWNER_N_ATTRS:
-        break;
+    if (vs->tagged || (vs->n > 1 && !multi)) {
+        *bad_attr = name;
+        return AK_ERR_MALFORMED;
     }
-    return "unknown owner attribute";
+    for (unsigned i = 0; i < vs->n; i++)
+        if (ak_policy_set(p, name, vs->v[i].p, vs->v[i].n, bad_attr) != AK_OK)
+            return AK_ERR_MALFORMED;
+    return AK_OK;
 }
 
-const char *ak_owner_tagged_locks(enum ak_owner_attr which)
+int ak_policy_from_view(const struct ak_policy_view *pv, struct ak_policy *out,
+                        const char **bad_attr)
 {
-    static const char *const why[AK_OWNER_N_ATTRS] = {
-        "tagged pwdAccountLockedTime", "tagged pwdStartTime",
-        "tagged pwdEndTime",           "tagged shadowExpire",
-        "tagged apiKeyDisabled",       "tagged nsAccountLock",
-        "tagged userAccountControl",   "tagged accountExpires",
-        "tagged lockoutTime",
-    };
-    return (unsigned)which < AK_OWNER_N_ATTRS ? why[which]
-                                              : "unknown owner attribute";
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = policy_attr(out, AK_AT_REQUIRE_EXPIRY, &pv->require_expiry, false,
+                     bad_attr);
+    if (rc == AK_OK)
+        rc = policy_attr(out, AK_AT_MAX_LIFETIME, &pv->max_lifetime, false,
+                         bad_attr);
+    if (rc == AK_OK)
+        rc = policy_attr(out, AK_AT_NOTICE_DAYS, &pv->notice_days, true,
+                         bad_attr);
+    return rc;
 }

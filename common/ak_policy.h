@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ak_policy.h - expiry policy and owner account state (pure: takes "now") */
+/* ak_policy.h - the expiry policy: effective expiry and creation limits (pure)
+ */
 #ifndef AK_POLICY_H
 #define AK_POLICY_H
 
@@ -31,6 +32,17 @@ struct ak_policy {
  */
 int ak_policy_set(struct ak_policy *p, const char *attr, const char *value,
                   size_t len, const char **why);
+
+/*
+ * The policy from its entry's values: the one reading of a policy entry
+ * (verifier, management, daemon). apiKeyRequireExpiry and
+ * apiKeyMaxLifetime hold at most one value; no attribute may come with
+ * options. AK_OK, or AK_ERR_MALFORMED with *bad_attr naming the attribute:
+ * the caller fails closed.
+ */
+struct ak_policy_view;
+int ak_policy_from_view(const struct ak_policy_view *pv, struct ak_policy *out,
+                        const char **bad_attr);
 
 enum ak_key_verdict {
     AK_KEY_VALID,
@@ -65,46 +77,5 @@ enum ak_key_verdict ak_policy_judge(const struct ak_policy *p,
  */
 int ak_policy_check_new(const struct ak_policy *p, time_t now, bool has_expires,
                         time_t expires, char *why, size_t whylen);
-
-/*
- * Owner-state attributes the verifier reads from the key holder's entry.
- * The first AK_OWNER_N_COMMON are read from every directory; the Active
- * Directory ones after them only where user_attr says the directory is AD
- * (ak_owner_n_attrs): elsewhere an attribute of that name could mean
- * something else, and an unreadable value locks.
- */
-enum ak_owner_attr {
-    AK_OWNER_PWD_LOCKED,    /* pwdAccountLockedTime (ppolicy) */
-    AK_OWNER_PWD_START,     /* pwdStartTime (ppolicy, OpenLDAP 2.5) */
-    AK_OWNER_PWD_END,       /* pwdEndTime (ppolicy, OpenLDAP 2.5) */
-    AK_OWNER_SHADOW_EXPIRE, /* shadowExpire (days since epoch; -1 = never) */
-    AK_OWNER_DISABLED,      /* apiKeyDisabled (our schema) */
-    AK_OWNER_NS_LOCK,       /* nsAccountLock (389-ds) */
-    AK_OWNER_AD_UAC,        /* userAccountControl (AD, Samba), bit 0x2 */
-    AK_OWNER_N_COMMON,
-    AK_OWNER_AD_EXPIRES = AK_OWNER_N_COMMON, /* accountExpires (AD) */
-    AK_OWNER_AD_LOCKOUT,                     /* lockoutTime (AD) */
-    AK_OWNER_N_ATTRS
-};
-
-/* LDAP attribute name of each owner-state attribute. */
-extern const char *const ak_owner_attr_names[AK_OWNER_N_ATTRS];
-
-/* How many of ak_owner_attr_names apply for this user_attr: all of them
- * for sAMAccountName or userPrincipalName (AD), else AK_OWNER_N_COMMON. */
-int ak_owner_n_attrs(const char *user_attr);
-
-/*
- * NULL when this value leaves the owner active, otherwise a static reason
- * ("account locked (pwdAccountLockedTime)"). Unparsable values lock: fail
- * closed.
- */
-const char *ak_owner_value_locks(enum ak_owner_attr which, const char *value,
-                                 size_t len, time_t now);
-
-/* The reason a tagged value (attr;option) of a lock attribute gives: it
- * is not the attribute, but only who may write the attribute can write
- * it, so it locks (fail closed). */
-const char *ak_owner_tagged_locks(enum ak_owner_attr which);
 
 #endif

@@ -8,176 +8,88 @@
 #include <strings.h>
 
 #include "ak_dn.h"
+#include "ak_judge.h"
 #include "ak_lastuse.h"
 #include "ak_schema.h"
 #include "ak_status.h"
 #include "ak_text.h"
 #include "ak_time.h"
 
-static void free_strv(char **v, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-void ak_holder_free(struct ak_holder *h)
-{
-    if (h == NULL)
-        return;
-    free_strv(h->records, h->n_records);
-    free_strv(h->revoked, h->n_revoked);
-    free_strv(h->expires, h->n_expires);
-    free_strv(h->last_used, h->n_last_used);
-    free_strv(h->owners, h->n_owners);
-    free(h->dn);
-    free(h->name);
-    memset(h, 0, sizeof(*h));
-}
-
-void ak_holder_attrs(const struct ak_config *cfg,
-                     char *attrs[AK_HOLDER_N_ATTRS + 1])
-{
-    attrs[0] = cfg->user_attr;
-    attrs[1] = AK_LDAP_STR("objectClass");
-    attrs[2] = AK_LDAP_STR(AK_AT_RECORD);
-    attrs[3] = AK_LDAP_STR(AK_AT_EXPIRES);
-    attrs[4] = AK_LDAP_STR(AK_AT_LAST_USED);
-    attrs[5] = AK_LDAP_STR(AK_AT_DISABLED);
-    attrs[6] = AK_LDAP_STR(AK_AT_OWNER);
-    attrs[7] = AK_LDAP_STR(AK_AT_REVOKED);
-    attrs[8] = NULL;
-}
-
-static bool bv_is(const struct berval *v, const char *s)
-{
-    return v->bv_len == strlen(s) && strncasecmp(v->bv_val, s, v->bv_len) == 0;
-}
-
-/* Copy every value of attr into *out (NUL-terminated strings). */
-static int copy_values(LDAP *ld, LDAPMessage *e, const char *attr, char ***out,
-                       unsigned *n_out)
-{
-    struct berval **v = ldap_get_values_len(ld, e, attr);
-    int n = ldap_count_values_len(v);
-    int rc = AK_OK;
-
-    *out = NULL;
-    *n_out = 0;
-    if (n > 0) {
-        *out = calloc((size_t)n, sizeof(char *));
-        if (*out == NULL)
-            rc = AK_ERR_NOMEM;
-        for (int i = 0; i < n && rc == AK_OK; i++) {
-            (*out)[i] = strndup(v[i]->bv_val, v[i]->bv_len);
-            if ((*out)[i] == NULL)
-                rc = AK_ERR_NOMEM;
-            else
-                (*n_out)++;
-        }
-    }
-    ldap_value_free_len(v);
-    return rc;
-}
-
-int ak_holder_fill(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
-                   struct ak_holder *h)
-{
-    struct berval **v;
-    char *dn = ldap_get_dn(ld, e);
-    int rc;
-
-    memset(h, 0, sizeof(*h));
-    h->dn = dn ? strdup(dn) : NULL;
-    ldap_memfree(dn);
-    if (h->dn == NULL)
-        return AK_ERR_NOMEM;
-    v = ldap_get_values_len(ld, e, cfg->user_attr);
-    if (ldap_count_values_len(v) == 1)
-        h->name = strndup(v[0]->bv_val, v[0]->bv_len);
-    ldap_value_free_len(v);
-    v = ldap_get_values_len(ld, e, "objectClass");
-    for (int i = 0; v != NULL && v[i] != NULL; i++) {
-        if (bv_is(v[i], AK_OC_SERVICE_USER))
-            h->service_user = true;
-        if (bv_is(v[i], AK_OC_HOLDER))
-            h->has_holder_class = true;
-    }
-    ldap_value_free_len(v);
-    v = ldap_get_values_len(ld, e, AK_AT_DISABLED);
-    /* as the verifier judges it: anything but FALSE disables */
-    for (int i = 0; v != NULL && v[i] != NULL; i++)
-        if (!(v[i]->bv_len == 5 && memcmp(v[i]->bv_val, "FALSE", 5) == 0))
-            h->disabled = true;
-    ldap_value_free_len(v);
-    rc = copy_values(ld, e, AK_AT_RECORD, &h->records, &h->n_records);
-    if (rc == AK_OK)
-        rc = copy_values(ld, e, AK_AT_REVOKED, &h->revoked, &h->n_revoked);
-    if (rc == AK_OK)
-        rc = copy_values(ld, e, AK_AT_EXPIRES, &h->expires, &h->n_expires);
-    if (rc == AK_OK)
-        rc =
-            copy_values(ld, e, AK_AT_LAST_USED, &h->last_used, &h->n_last_used);
-    if (rc == AK_OK)
-        rc = copy_values(ld, e, AK_AT_OWNER, &h->owners, &h->n_owners);
-    if (rc != AK_OK)
-        ak_holder_free(h);
-    return rc;
-}
-
-static bool under_bases(const struct ak_config *cfg, const char *dn)
-{
-    return ak_dn_is_under(dn, cfg->user_base) ||
-           ak_dn_is_under(dn, cfg->service_base);
-}
-
-/* True when entry e's single user_attr value is name (the config's rule). */
-static bool named(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
+/* True when the entry's own name is name (the config's rule). */
+static bool named(const struct ak_holder_view *v, const struct ak_config *cfg,
                   const char *name)
 {
-    struct berval **v = ldap_get_values_len(ld, e, cfg->user_attr);
-    bool ok = ldap_count_values_len(v) == 1 &&
-              ak_text_equal(v[0]->bv_val, v[0]->bv_len, name, strlen(name),
-                            cfg->user_name_ascii_case);
-    ldap_value_free_len(v);
-    return ok;
+    struct ak_bytes own;
+    return ak_view_name(v, &own) &&
+           ak_text_equal(own.p, own.n, name, strlen(name),
+                         cfg->user_name_ascii_case);
+}
+
+/* Is entry e a holder we may answer with? 1 yes, 0 no, <0 an error. */
+static int candidate(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
+                     const struct ak_holder_attrs *a, const char *name,
+                     const struct ak_log *log, struct ak_entry *en)
+{
+    struct ak_holder_view v;
+    const char *why = NULL;
+    char q[256];
+    int rc = ak_entry_open(ld, e, a->list, en, &why);
+
+    if (rc == AK_ERR_NOMEM)
+        return rc;
+    if (rc != AK_OK) {
+        char *dn = ldap_get_dn(ld, e);
+        ak_log(log, LOG_ERR, "entry %s cannot be read whole (%s)",
+               dn ? ak_log_quote(q, sizeof(q), dn, (unsigned)strlen(dn))
+                  : "(unreadable DN)",
+               why ? why : "unknown reason");
+        ldap_memfree(dn);
+        return AK_ERR_MALFORMED;
+    }
+    ak_holder_view_of(en, a, &v);
+    if (ak_holder_in_bases(en, cfg) && (name == NULL || named(&v, cfg, name)))
+        return 1;
+    ak_entry_close(en);
+    return 0;
 }
 
 /* Search for exactly one holder under the user or service base (named
- * name, when not NULL). */
+ * name, when not NULL). An entry that cannot be read whole makes the
+ * answer unusable: it may be the one. */
 static int find_one(struct ak_conn *c, const struct ak_config *cfg,
                     const char *base, int scope, const char *filter,
                     const char *name, const struct ak_log *log,
                     struct ak_holder *out)
 {
-    char *attrs[AK_HOLDER_N_ATTRS + 1];
+    struct ak_holder_attrs a;
+    struct ak_entry hit;
     LDAPMessage *res = NULL;
     LDAP *ld = ak_conn_ld(c);
-    LDAPMessage *hit = NULL;
     unsigned n = 0;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    ak_holder_attrs(cfg, attrs);
-    rc = ak_conn_search(c, base, scope, filter, attrs, 0, log, &res);
+    ak_holder_attrs_init(&a, cfg, AK_READ_MANAGE);
+    rc = ak_conn_search(c, base, scope, filter, a.list, 0, log, &res);
     if (rc != AK_OK)
         return rc;
-    for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL;
+    for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL && rc == AK_OK;
          e = ldap_next_entry(ld, e)) {
-        char *dn = ldap_get_dn(ld, e);
-        if (dn != NULL && under_bases(cfg, dn) &&
-            (name == NULL || named(ld, e, cfg, name))) {
-            n++;
-            hit = e;
-        }
-        ldap_memfree(dn);
+        struct ak_entry en;
+        int k = candidate(ld, e, cfg, &a, name, log, &en);
+        if (k < 0)
+            rc = k;
+        else if (k > 0 && n++ == 0)
+            hit = en;
+        else if (k > 0)
+            ak_entry_close(&en);
     }
-    if (n == 0)
-        rc = AK_ERR_NOT_FOUND;
-    else if (n > 1)
-        rc = AK_ERR_CONFLICT;
-    else
-        rc = ak_holder_fill(ld, hit, cfg, out);
+    if (rc == AK_OK && n == 1)
+        rc = ak_holder_copy(&hit, &a, time(NULL), out);
+    else if (rc == AK_OK)
+        rc = n == 0 ? AK_ERR_NOT_FOUND : AK_ERR_CONFLICT;
+    if (n > 0)
+        ak_entry_close(&hit);
     ldap_msgfree(res);
     return rc;
 }
@@ -233,7 +145,7 @@ int ak_store_read_holder(struct ak_conn *c, const struct ak_config *cfg,
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (!under_bases(cfg, dn))
+    if (!ak_holder_dn_in_bases(cfg, dn))
         return AK_ERR_NOT_FOUND;
     if (asprintf(&filter, "(|%s%s)", cfg->user_filter, cfg->service_filter) < 0)
         return AK_ERR_NOMEM;
@@ -245,83 +157,41 @@ int ak_store_read_holder(struct ak_conn *c, const struct ak_config *cfg,
 int ak_store_read_policy(struct ak_conn *c, const struct ak_config *cfg,
                          const struct ak_log *log, struct ak_policy *out)
 {
-    static const char *const names[] = {AK_AT_REQUIRE_EXPIRY,
-                                        AK_AT_MAX_LIFETIME, AK_AT_NOTICE_DAYS};
-    char *attrs[] = {AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY),
-                     AK_LDAP_STR(AK_AT_MAX_LIFETIME),
-                     AK_LDAP_STR(AK_AT_NOTICE_DAYS), NULL};
+    struct ak_holder_attrs a;
+    struct ak_policy_view pv;
+    struct ak_entry en;
     LDAPMessage *res = NULL, *e;
-    LDAP *ld = ak_conn_ld(c);
+    const char *why = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
     if (cfg->policy_dn == NULL)
         return AK_OK;
+    ak_holder_attrs_init(&a, cfg, AK_READ_POLICY);
     rc = ak_conn_search(c, cfg->policy_dn, LDAP_SCOPE_BASE,
-                        "(objectClass=" AK_OC_POLICY ")", attrs, 1, log, &res);
+                        "(objectClass=" AK_OC_POLICY ")", a.list, 1, log, &res);
     if (rc != AK_OK)
         return rc;
-    e = ldap_first_entry(ld, res);
+    e = ldap_first_entry(ak_conn_ld(c), res);
     if (e == NULL) {
         ak_log(log, LOG_ERR, "policy %s: not found or not readable",
                cfg->policy_dn);
         rc = AK_ERR_NOT_FOUND;
-    }
-    for (size_t a = 0; e != NULL && a < 3 && rc == AK_OK; a++) {
-        struct berval **v = ldap_get_values_len(ld, e, names[a]);
-        for (int i = 0; v != NULL && v[i] != NULL && rc == AK_OK; i++) {
-            const char *why = NULL;
-            if (ak_policy_set(out, names[a], v[i]->bv_val, v[i]->bv_len,
-                              &why) != AK_OK) {
-                ak_log(log, LOG_ERR, "policy %s: bad value of %s",
-                       cfg->policy_dn, names[a]);
-                rc = AK_ERR_MALFORMED;
-            }
+    } else if (ak_entry_open(ak_conn_ld(c), e, a.list, &en, &why) != AK_OK) {
+        ak_log(log, LOG_ERR, "policy %s: cannot be read whole (%s)",
+               cfg->policy_dn, why);
+        rc = AK_ERR_MALFORMED;
+    } else {
+        ak_policy_view_of(&en, &a, &pv);
+        if (ak_policy_from_view(&pv, out, &why) != AK_OK) {
+            ak_log(log, LOG_ERR, "policy %s: bad value of %s", cfg->policy_dn,
+                   why);
+            rc = AK_ERR_MALFORMED;
         }
-        ldap_value_free_len(v);
+        ak_entry_close(&en);
     }
     ldap_msgfree(res);
     return rc;
-}
-
-int ak_holder_record_index(const struct ak_holder *h, const char *kid)
-{
-    int hit = -1;
-    unsigned n = 0;
-
-    for (unsigned i = 0; i < h->n_records; i++) {
-        char id[AK_KEY_ID_LEN + 1];
-        if (ak_record_peek_id(h->records[i], strlen(h->records[i]), id) &&
-            strcmp(id, kid) == 0) {
-            hit = (int)i;
-            n++;
-        }
-    }
-    return n == 1 ? hit : -1;
-}
-
-int ak_holder_key(const struct ak_holder *h, unsigned i, struct ak_record *out,
-                  const char **why)
-{
-    const char *w = NULL;
-    int rc;
-
-    if (i >= h->n_records)
-        return AK_ERR_INVALID;
-    rc = ak_record_parse(h->records[i], strlen(h->records[i]), out, &w);
-    if (rc != AK_OK) {
-        if (why != NULL)
-            *why = w;
-        return rc;
-    }
-    for (unsigned k = 0; k < h->n_revoked; k++)
-        (void)ak_revocation_apply(out, h->revoked[k], strlen(h->revoked[k]));
-    return AK_OK;
-}
-
-bool ak_holder_last_used(const struct ak_holder *h, const char *kid, time_t *t)
-{
-    return ak_lastuse_latest(h->last_used, h->n_last_used, kid, t);
 }
 
 static unsigned count_strv(const char *const *v)

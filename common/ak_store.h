@@ -7,42 +7,12 @@
 #include <time.h>
 
 #include "ak_config.h"
+#include "ak_holder.h"
 #include "ak_ldap.h"
 #include "ak_log.h"
 #include "ak_policy.h"
 #include "ak_record.h"
 #include "ak_revocation.h"
-
-/* An entry that holds (or may hold) keys, as read from the directory. */
-struct ak_holder {
-    char *dn;
-    char *name; /* its user_attr value; NULL if not exactly one */
-    bool service_user;
-    bool has_holder_class; /* objectClass apiKeyHolder present */
-    bool disabled;         /* apiKeyDisabled present and not FALSE */
-    unsigned n_records;
-    char **records; /* raw apiKeyRecord values, NUL-terminated */
-    unsigned n_revoked;
-    char **revoked; /* raw apiKeyRevoked values (ends of keys) */
-    unsigned n_expires;
-    char **expires; /* apiKeyExpires values as read (for exact deletes) */
-    unsigned n_last_used;
-    char **last_used; /* apiKeyLastUsed values */
-    unsigned n_owners;
-    char **owners; /* apiKeyOwner DNs (service users) */
-};
-
-void ak_holder_free(struct ak_holder *h);
-
-/* The attributes a holder is filled from, NULL-terminated, into attrs. */
-#define AK_HOLDER_N_ATTRS 8
-void ak_holder_attrs(const struct ak_config *cfg,
-                     char *attrs[AK_HOLDER_N_ATTRS + 1]);
-
-/* Fill h from a search entry that carried ak_holder_attrs(). AK_OK or
- * AK_ERR_NOMEM (h is then freed). */
-int ak_holder_fill(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
-                   struct ak_holder *h);
 
 /*
  * Find the user or service user named user (user_attr) under user_base or
@@ -124,19 +94,5 @@ int ak_store_end_unchanged(const struct ak_holder *h, const char *kid,
  * ak_store_end_unchanged holds (AK_ERR_CONFLICT otherwise). */
 int ak_store_revoke(struct ak_conn *c, const struct ak_holder *h,
                     const char *kid, time_t now, const struct ak_log *log);
-
-/*
- * Parse record i of h and fold in what h's apiKeyRevoked values say about
- * its key (ak_revocation_apply): the key as the verifier judges it. AK_OK
- * or AK_ERR_MALFORMED with *why (may be NULL).
- */
-int ak_holder_key(const struct ak_holder *h, unsigned i, struct ak_record *out,
-                  const char **why);
-
-/* The index of kid's record on h, or -1 when absent or not unique. */
-int ak_holder_record_index(const struct ak_holder *h, const char *kid);
-
-/* When kid was last used, as recorded in apiKeyLastUsed. */
-bool ak_holder_last_used(const struct ak_holder *h, const char *kid, time_t *t);
 
 #endif

@@ -2,6 +2,8 @@
 /* ak_text.c - UTF-8 validation and character classes */
 #include "ak_text.h"
 
+#include <stdint.h>
+
 bool ak_utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -79,5 +81,35 @@ bool ak_text_equal(const char *a, size_t alen, const char *b, size_t blen,
         if (x != y)
             return false;
     }
+    return true;
+}
+
+/* Parse a decimal integer (optional leading '-') with no junk, into
+ * [min, max]; up to 19 digits (AD's accountExpires "never" is 2^63-1). */
+bool ak_parse_int(const char *s, size_t len, long long min, long long max,
+                  long long *out)
+{
+    unsigned long long v = 0;
+    long long r;
+    bool neg = false;
+    size_t i = 0;
+
+    if (len > 0 && s[0] == '-') {
+        neg = true;
+        i = 1;
+    }
+    if (i == len || len - i > 19)
+        return false;
+    for (; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (unsigned)(s[i] - '0'); /* 19 digits fit in 64 bits */
+    }
+    if (v > (unsigned long long)INT64_MAX)
+        return false;
+    r = neg ? -(long long)v : (long long)v;
+    if (r < min || r > max)
+        return false;
+    *out = r;
     return true;
 }

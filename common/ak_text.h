@@ -32,4 +32,12 @@ bool ak_user_name_valid(const char *s, size_t len);
 bool ak_text_equal(const char *a, size_t alen, const char *b, size_t blen,
                    bool ascii_case);
 
+/*
+ * A decimal integer s[0..len) (optional leading '-', no sign '+', no
+ * spaces, no junk) within [min, max]; up to 19 digits (AD's accountExpires
+ * "never" is 2^63-1). False otherwise; *out untouched then.
+ */
+bool ak_parse_int(const char *s, size_t len, long long min, long long max,
+                  long long *out);
+
 #endif

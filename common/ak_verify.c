@@ -12,6 +12,8 @@
 #include "ak_dn.h"
 #include "ak_entry.h"
 #include "ak_hash.h"
+#include "ak_holder.h"
+#include "ak_judge.h"
 #include "ak_lastuse.h"
 #include "ak_policy.h"
 #include "ak_record.h"
@@ -19,36 +21,26 @@
 #include "ak_schema.h"
 #include "ak_text.h"
 
-/*
- * The attributes of the one search, by position: the entry reader answers
- * by slot, so each question costs no name lookup. The policy entry, in the
- * same answer or from the pipelined base search, is read with the same
- * list. Owner-state attributes follow from AT_OWNER, apiKeyLastUsed after
- * them when last use is tracked.
- */
-enum {
-    AT_USER,
-    AT_OC,
-    AT_ID,
-    AT_RECORD,
-    AT_REVOKED,
-    AT_REQUIRE_EXPIRY,
-    AT_MAX_LIFETIME,
-    AT_NOTICE_DAYS,
-    AT_OWNER,
-};
-
 /* What one search told us, before any secret is looked at. */
 struct found {
+    struct ak_holder_attrs attrs; /* the search's list, by field */
     struct ak_entry holder; /* the entry owning the key id (if n_holders) */
-    char *holder_dn;
     unsigned n_holders;
-    unsigned at_last_used; /* slot of apiKeyLastUsed, 0: not requested */
-    bool unreadable;       /* an entry of the answer could not be read whole */
+    bool unreadable; /* an entry of the answer could not be read whole */
     bool policy_found;
     bool policy_bad;
     const char *policy_bad_attr;
     struct ak_policy policy;
+};
+
+/* How one call checks: the secret or the account, at which moment, and
+ * whether a success is a real login whose last use is recorded. */
+struct check {
+    const struct ak_verify_request *req;
+    enum ak_check mode;
+    const char *kid;
+    time_t now;
+    bool record_use;
 };
 
 void ak_verify_result_clear(struct ak_verify_result *res)
@@ -60,37 +52,14 @@ void ak_verify_result_clear(struct ak_verify_result *res)
     memset(res, 0, sizeof(*res));
 }
 
-/* Same hashing work as a real comparison, for unknown users and keys. */
-static void dummy_verify(const struct ak_verify_request *req)
-{
-    static const uint8_t salt[AK_HASH_SALT_LEN];
-    static const uint8_t digest[AK_HASH_DIGEST_LEN];
-    if (req->key != NULL) /* ak_verify_state() has no secret to hide */
-        (void)ak_hash_verify(digest, req->key, req->key_len, salt);
-}
-
 static void read_policy(const struct ak_entry *en, struct found *f)
 {
-    static const char *const names[] = {AK_AT_REQUIRE_EXPIRY,
-                                        AK_AT_MAX_LIFETIME, AK_AT_NOTICE_DAYS};
-    memset(&f->policy, 0, sizeof(f->policy));
+    struct ak_policy_view pv;
+
     f->policy_found = true;
-    for (unsigned a = 0; a < 3; a++) {
-        unsigned at = AT_REQUIRE_EXPIRY + a;
-        BerVarray v = ak_entry_at(en, at);
-        /* Single-valued by schema (be sure); and a value with options is
-         * not the policy's value: an admin's entry we cannot read as
-         * meant fails closed. */
-        if ((ak_entry_count_at(en, at) > 1 && a < 2) ||
-            ak_entry_tagged_at(en, at)) {
-            f->policy_bad = true;
-            f->policy_bad_attr = names[a];
-        }
-        for (int i = 0; v != NULL && v[i].bv_val != NULL; i++)
-            if (ak_policy_set(&f->policy, names[a], v[i].bv_val, v[i].bv_len,
-                              &f->policy_bad_attr) != AK_OK)
-                f->policy_bad = true;
-    }
+    ak_policy_view_of(en, &f->attrs, &pv);
+    f->policy_bad =
+        ak_policy_from_view(&pv, &f->policy, &f->policy_bad_attr) != AK_OK;
 }
 
 /* DN tests: the textual fast path where it is certain, else parsed. An
@@ -104,18 +73,8 @@ static bool is_policy(struct ak_entry *en, const struct ak_config *cfg)
     return ak_dnp_equal(ak_entry_dnp(en), cfg->policy_dnp);
 }
 
-static bool in_bases(struct ak_entry *en, const struct ak_config *cfg)
-{
-    if (ak_dn_text_under(en->dn.bv_val, en->dn.bv_len, cfg->user_base) ||
-        ak_dn_text_under(en->dn.bv_val, en->dn.bv_len, cfg->service_base))
-        return true;
-    return ak_dnp_is_under(ak_entry_dnp(en), cfg->user_base_dn) ||
-           ak_dnp_is_under(ak_entry_dnp(en), cfg->service_base_dn);
-}
-
-static void classify(LDAP *ld, LDAPMessage *res, char *const *want,
-                     const struct ak_config *cfg, const char *kid,
-                     const struct ak_log *log, struct found *f)
+static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
+                     const char *kid, const struct ak_log *log, struct found *f)
 {
     char q[256];
 
@@ -125,7 +84,7 @@ static void classify(LDAP *ld, LDAPMessage *res, char *const *want,
         const char *why = NULL;
         bool keep = false;
 
-        if (ak_entry_open(ld, e, want, &en, &why) != AK_OK) {
+        if (ak_entry_open(ld, e, f->attrs.list, &en, &why) != AK_OK) {
             /* It may be the holder, or a second one: judge nothing. */
             char *dn = ldap_get_dn(ld, e);
             ak_log(log, LOG_ERR,
@@ -140,8 +99,9 @@ static void classify(LDAP *ld, LDAPMessage *res, char *const *want,
         }
         if (is_policy(&en, cfg)) {
             read_policy(&en, f);
-        } else if (ak_entry_has_at(&en, AT_ID, kid, false)) {
-            if (!in_bases(&en, cfg)) {
+        } else if (ak_values_has(ak_holder_field(&en, &f->attrs, AK_HF_ID), kid,
+                                 false)) {
+            if (!ak_holder_in_bases(&en, cfg)) {
                 ak_log(log, LOG_WARNING,
                        "entry %s holds key id %s but lies outside user_base "
                        "and service_base; ignored",
@@ -149,11 +109,10 @@ static void classify(LDAP *ld, LDAPMessage *res, char *const *want,
                                     (unsigned)en.dn.bv_len),
                        kid);
             } else if (f->n_holders++ == 0) {
-                f->holder_dn = ak_entry_dn(&en);
                 f->holder = en;
                 keep = true;
             }
-        } else if (ak_entry_tagged_at(&en, AT_ID)) {
+        } else if (ak_holder_field(&en, &f->attrs, AK_HF_ID)->tagged) {
             /* Matched (apiKeyId=K) through apiKeyId;<option> only: that is
              * not a key id (someone copied one into a subtype). */
             ak_log(log, LOG_WARNING,
@@ -253,175 +212,13 @@ out:
     return filter;
 }
 
-/* The entry's own user name: its single, valid user_attr value (NULL
- * when it has none or several), as a copy. */
-static char *entry_name(const struct ak_entry *en)
-{
-    BerVarray v = ak_entry_at(en, AT_USER);
-
-    if (ak_entry_count_at(en, AT_USER) == 1 &&
-        ak_user_name_valid(v[0].bv_val, v[0].bv_len))
-        return strndup(v[0].bv_val, v[0].bv_len);
-    return NULL;
-}
-
-/* Does the name the client gave name this entry? The directory found the
- * entry with its own matching rule (uid: caseIgnoreMatch, which folds
- * case, width and surrounding spaces); identity is decided here. */
-static bool name_matches(const struct ak_verify_request *req,
-                         const struct ak_config *cfg, const char *name)
-{
-    if (req->user == NULL)
-        return true;
-    return ak_text_equal(req->user, req->user_len, name, strlen(name),
-                         cfg->user_name_ascii_case && !req->exact_name);
-}
-
-/* Find and parse the one record of kid. AK_OK, or detail set. */
-static int find_record(const struct ak_entry *en, const char *kid,
-                       struct ak_record *rec, const char **detail)
-{
-    BerVarray v = ak_entry_at(en, AT_RECORD);
-    struct berval *match = NULL;
-    unsigned n = 0;
-
-    for (int i = 0; v != NULL && v[i].bv_val != NULL; i++) {
-        char id[AK_KEY_ID_LEN + 1];
-        if (ak_record_peek_id(v[i].bv_val, v[i].bv_len, id) &&
-            strcmp(id, kid) == 0) {
-            n++;
-            match = &v[i];
-        }
-    }
-    if (n == 0) {
-        *detail = "no record for this key id";
-        return AK_ERR_MALFORMED;
-    }
-    if (n > 1) {
-        *detail = "several records for this key id";
-        return AK_ERR_MALFORMED;
-    }
-    return ak_record_parse(match->bv_val, match->bv_len, rec, detail);
-}
-
-static const char *owner_lock(const struct ak_entry *en,
-                              const struct ak_config *cfg, time_t now)
-{
-    int n = ak_owner_n_attrs(cfg->user_attr);
-
-    for (int a = 0; a < n; a++) {
-        BerVarray v = ak_entry_at(en, AT_OWNER + (unsigned)a);
-        if (ak_entry_tagged_at(en, AT_OWNER + (unsigned)a))
-            return ak_owner_tagged_locks((enum ak_owner_attr)a);
-        for (int i = 0; v != NULL && v[i].bv_val != NULL; i++) {
-            const char *why = ak_owner_value_locks(
-                (enum ak_owner_attr)a, v[i].bv_val, v[i].bv_len, now);
-            if (why != NULL)
-                return why;
-        }
-    }
-    return NULL;
-}
-
-/* What apiKeyRevoked says about the key of rec (revoked, or ended by a
- * rotation). Values with options are not the attribute: ignored. */
-static void apply_revocations(const struct ak_entry *en, struct ak_record *rec)
-{
-    BerVarray v = ak_entry_at(en, AT_REVOKED);
-    for (int i = 0; v != NULL && v[i].bv_val != NULL; i++)
-        (void)ak_revocation_apply(rec, v[i].bv_val, v[i].bv_len);
-}
-
-/* Judge the holder entry once the search is in. */
-static enum ak_outcome judge(struct found *f, const struct ak_config *cfg,
-                             const struct ak_verify_request *req,
-                             const char *kid, time_t now,
-                             const struct ak_log *log,
-                             struct ak_verify_result *res)
-{
-    const struct ak_entry *en = &f->holder;
-    const struct ak_policy *pol = cfg->policy_dn ? &f->policy : NULL;
-    struct ak_record rec;
-    const char *why = NULL;
-    char q[256];
-
-    res->owner_dn = f->holder_dn ? strdup(f->holder_dn) : NULL;
-    res->owner_name = entry_name(en);
-    res->service_user = ak_entry_has_at(en, AT_OC, AK_OC_SERVICE_USER, true);
-    if (res->owner_dn == NULL) {
-        dummy_verify(req);
-        return AK_VERIFY_INTERNAL;
-    }
-    if (res->owner_name == NULL) {
-        dummy_verify(req);
-        res->detail = "owner entry has no single valid user name";
-        return AK_VERIFY_UNKNOWN_KEY;
-    }
-    if (!name_matches(req, cfg, res->owner_name)) {
-        dummy_verify(req);
-        res->detail = req->exact_name || !cfg->user_name_ascii_case
-                          ? "the name given is not the entry's user name "
-                            "exactly"
-                          : "the name given is not the entry's user name "
-                            "(ASCII case aside)";
-        return AK_VERIFY_UNKNOWN_KEY;
-    }
-    if (find_record(en, kid, &rec, &why) != AK_OK) {
-        dummy_verify(req);
-        ak_log(log, LOG_WARNING, "entry %s: key %s: %s; record skipped",
-               ak_log_quote(q, sizeof(q), f->holder_dn,
-                            (unsigned)strlen(f->holder_dn)),
-               kid, why);
-        res->detail = "no usable record";
-        return AK_VERIFY_UNKNOWN_KEY;
-    }
-    /* ak_verify_state() judges a key whose secret was checked earlier. */
-    if (req->key != NULL &&
-        !ak_hash_verify(rec.digest, req->key, req->key_len, rec.salt))
-        return AK_VERIFY_WRONG_KEY;
-    apply_revocations(en, &rec);
-    switch (ak_policy_judge(pol, &rec, now, &res->expires, &res->has_expiry)) {
-    case AK_KEY_VALID:
-        break;
-    case AK_KEY_REVOKED:
-        return AK_VERIFY_REVOKED;
-    case AK_KEY_EXPIRED:
-        res->detail = rec.has_expires && rec.expires == res->expires
-                          ? "past its expiry"
-                          : "past the policy's maximum lifetime";
-        return AK_VERIFY_EXPIRED;
-    case AK_KEY_EXPIRY_REQUIRED:
-        res->detail = "no expiry, and the policy requires one";
-        return AK_VERIFY_EXPIRED;
-    case AK_KEY_REPLACED:
-        res->detail = "replaced by a rotation; its grace period is over";
-        return AK_VERIFY_EXPIRED;
-    case AK_KEY_CREATED_IN_FUTURE:
-        ak_log(log, LOG_WARNING,
-               "entry %s: key %s: record created in the future; skipped",
-               ak_log_quote(q, sizeof(q), f->holder_dn,
-                            (unsigned)strlen(f->holder_dn)),
-               kid);
-        res->detail = "record created in the future";
-        return AK_VERIFY_UNKNOWN_KEY;
-    }
-    res->detail = owner_lock(en, cfg, now);
-    if (res->detail != NULL)
-        return AK_VERIFY_OWNER_LOCKED;
-    if (!ak_record_allows_service(&rec, req->service)) {
-        res->detail = "service outside the key's scope";
-        return AK_VERIFY_SCOPE_DENIED;
-    }
-    return AK_VERIFY_OK;
-}
-
-static void log_outcome(const struct ak_verify_request *req,
+static void log_outcome(const struct ak_verify_request *req, enum ak_check mode,
                         const struct ak_verify_result *res,
                         const struct ak_log *log)
 {
     /* ak_verify_state(): a re-check of a key that logged in earlier. */
-    const char *refused =
-        req->key ? "refused key" : "account check refused key";
+    bool secret = mode == AK_CHECK_SECRET;
+    const char *refused = secret ? "refused key" : "account check refused key";
     const char *svc = req->service ? req->service : "-";
     const char *ctx = req->log_context ? req->log_context : "";
     const char *sep = req->log_context ? " " : "";
@@ -438,7 +235,7 @@ static void log_outcome(const struct ak_verify_request *req,
     }
     switch (res->outcome) {
     case AK_VERIFY_OK:
-        if (req->key != NULL)
+        if (secret)
             ak_log(log, LOG_INFO,
                    "accepted key %s of user=%s (%s) service=%s%s%s",
                    res->key_id, name, dn, svc, sep, ctx);
@@ -468,113 +265,148 @@ static void log_outcome(const struct ak_verify_request *req,
     }
 }
 
-/*
- * The one search and the one judgement behind both entry points: with
- * req->key set (ak_verify) the secret must match; without (ak_verify_state)
- * the key with id kid is judged as if it had. res->key_id is already set.
- */
-static void verify_kid(struct ak_dir *dir, const struct ak_verify_request *req,
-                       const char *kid, time_t now, const struct ak_log *log,
-                       struct ak_verify_result *res)
+/* Refusals decided from the answer as a whole, before any entry is
+ * judged; NULL when the holder (or its absence) can be judged. */
+static const char *answer_unusable(const struct found *f,
+                                   const struct ak_config *cfg,
+                                   const struct ak_log *log)
+{
+    const char *why = NULL;
+
+    if (f->unreadable)
+        return "an entry of the answer could not be read whole";
+    if (f->n_holders > 1)
+        return "key id held by more than one entry";
+    if (cfg->policy_dn == NULL || (f->policy_found && !f->policy_bad))
+        return NULL;
+    why = f->policy_bad ? "policy entry has a bad value"
+                        : "policy entry not found or not readable";
+    ak_log(log, LOG_ERR, "policy %s: %s%s%s", cfg->policy_dn, why,
+           f->policy_bad_attr ? " in " : "",
+           f->policy_bad_attr ? f->policy_bad_attr : "");
+    return why;
+}
+
+/* Judge the holder (or its absence) and fill res from the judgement. */
+static void decide(const struct check *ck, const struct ak_config *cfg,
+                   struct found *f, const struct ak_log *log,
+                   struct ak_verify_result *res, bool *hashed)
+{
+    const struct ak_verify_request *req = ck->req;
+    struct ak_holder_view view;
+    struct ak_judgement j;
+    struct ak_claim claim = {
+        .check = ck->mode,
+        .key = req->key,
+        .key_len = req->key_len,
+        .kid = ck->kid,
+        .user = req->user,
+        .user_len = req->user_len,
+        .name_ascii_case = cfg->user_name_ascii_case && !req->exact_name,
+        .service = req->service,
+    };
+
+    if (f->n_holders > 0)
+        ak_holder_view_of(&f->holder, &f->attrs, &view);
+    res->outcome =
+        ak_judge(f->n_holders > 0 ? &view : NULL,
+                 cfg->policy_dn ? &f->policy : NULL, &claim, ck->now, log, &j);
+    *hashed = j.hashed;
+    res->detail = j.detail;
+    res->service_user = j.service_user;
+    res->has_expiry = j.has_expiry;
+    res->expires = j.expires;
+    if (f->n_holders == 0)
+        return;
+    res->owner_dn = ak_entry_dn(&f->holder);
+    if (j.owner_name.p != NULL)
+        res->owner_name = strndup(j.owner_name.p, j.owner_name.n);
+    if (res->owner_dn == NULL ||
+        (j.owner_name.p != NULL && res->owner_name == NULL)) {
+        res->outcome = AK_VERIFY_INTERNAL;
+        res->detail = "out of memory";
+    }
+}
+
+/* The search for kid's holder (and the policy) and its classification. */
+static int query(struct ak_dir *dir, const struct check *ck, struct found *f,
+                 const struct ak_log *log, struct ak_conn **conn,
+                 LDAPMessage **sres, LDAPMessage **pres)
 {
     const struct ak_config *cfg = ak_dir_config(dir);
+    char *filter = build_filter(cfg, ck->req, ck->kid);
+    int rc;
+
+    if (filter == NULL)
+        return AK_ERR_NOMEM;
+    rc = search(dir, filter, f->attrs.list, log, conn, sres, pres);
+    free(filter);
+    if (rc != AK_OK)
+        return rc;
+    classify(ak_conn_ld(*conn), *sres, cfg, ck->kid, log, f);
+    if (*pres != NULL)
+        classify(ak_conn_ld(*conn), *pres, cfg, ck->kid, log, f);
+    return AK_OK;
+}
+
+/*
+ * The one search and the one judgement behind both entry points; res->key_id
+ * is already set. Every path of AK_CHECK_SECRET hashes exactly once: the
+ * judge does, and a refusal decided before it hashes a dummy here.
+ */
+static void verify_kid(struct ak_dir *dir, const struct check *ck,
+                       const struct ak_log *log, struct ak_verify_result *res)
+{
+    const struct ak_config *cfg = ak_dir_config(dir);
+    const struct ak_verify_request *req = ck->req;
     /* Every description read is requested by name, one slot each in the
-     * entry reader: nothing an owner adds can push a lock out of view.
-     * 9: user_attr, objectClass, id, record, revoked, 3 policy, last use. */
-    char *attrs[AK_ENTRY_ATTRS_MAX + 1];
-    _Static_assert(9 + AK_OWNER_N_ATTRS <= AK_ENTRY_ATTRS_MAX,
-                   "the verifier's attribute list fits the entry reader");
-    /* Last use is a fact about real logins: not about "what if" checks at
-     * another time (apikey verify --at) nor re-checks, and only when
-     * configured. */
-    bool track_use = cfg->track_last_use && now == 0 && req->key != NULL;
+     * entry reader: nothing an owner adds can push a lock out of view. */
     struct found f = {0};
     struct ak_conn *conn = NULL;
     LDAPMessage *sres = NULL, *pres = NULL;
-    char *filter = NULL;
-    size_t na = 0;
+    bool hashed = false;
     int rc;
 
-    if (now == 0)
-        now = time(NULL);
+    ak_holder_attrs_init(&f.attrs, cfg,
+                         AK_READ_POLICY |
+                             (ck->record_use ? AK_READ_LAST_USE : 0));
     if (ak_crypto_init() != AK_OK) {
         res->detail = "libsodium unavailable";
-        goto out;
+        return; /* nothing can be hashed */
     }
     if (req->user != NULL && !ak_user_name_valid(req->user, req->user_len)) {
         /* Cannot name any entry (NUL, control bytes, bad UTF-8, length). */
-        dummy_verify(req);
         res->outcome = AK_VERIFY_UNKNOWN_KEY;
         res->detail = "invalid user name";
         goto out;
     }
-    filter = build_filter(cfg, req, kid);
-    if (filter == NULL)
-        goto out;
-    /* in the order of the AT_ slots */
-    attrs[na++] = cfg->user_attr;
-    attrs[na++] = AK_LDAP_STR("objectClass");
-    attrs[na++] = AK_LDAP_STR(AK_AT_ID);
-    attrs[na++] = AK_LDAP_STR(AK_AT_RECORD);
-    attrs[na++] = AK_LDAP_STR(AK_AT_REVOKED);
-    attrs[na++] = AK_LDAP_STR(AK_AT_REQUIRE_EXPIRY);
-    attrs[na++] = AK_LDAP_STR(AK_AT_MAX_LIFETIME);
-    attrs[na++] = AK_LDAP_STR(AK_AT_NOTICE_DAYS);
-    for (int a = 0; a < ak_owner_n_attrs(cfg->user_attr); a++)
-        attrs[na++] = AK_LDAP_STR(ak_owner_attr_names[a]);
-    if (track_use) {
-        f.at_last_used = (unsigned)na;
-        attrs[na++] = AK_LDAP_STR(AK_AT_LAST_USED);
-    }
-    attrs[na] = NULL;
-
-    rc = search(dir, filter, attrs, log, &conn, &sres, &pres);
+    rc = query(dir, ck, &f, log, &conn, &sres, &pres);
     if (rc != AK_OK) {
         res->outcome =
             rc == AK_ERR_NOMEM ? AK_VERIFY_INTERNAL : AK_VERIFY_UNAVAILABLE;
         goto out;
     }
-    classify(ak_conn_ld(conn), sres, attrs, cfg, kid, log, &f);
-    if (pres != NULL)
-        classify(ak_conn_ld(conn), pres, attrs, cfg, kid, log, &f);
-
-    if (f.unreadable) {
-        dummy_verify(req);
+    res->detail = answer_unusable(&f, cfg, log);
+    if (res->detail != NULL) {
         res->outcome = AK_VERIFY_UNAVAILABLE;
-        res->detail = "an entry of the answer could not be read whole";
-    } else if (f.n_holders > 1) {
-        dummy_verify(req);
-        res->outcome = AK_VERIFY_UNAVAILABLE;
-        res->detail = "key id held by more than one entry";
-    } else if (cfg->policy_dn != NULL && (!f.policy_found || f.policy_bad)) {
-        dummy_verify(req);
-        res->outcome = AK_VERIFY_UNAVAILABLE;
-        res->detail = f.policy_bad ? "policy entry has a bad value"
-                                   : "policy entry not found or not readable";
-        ak_log(log, LOG_ERR, "policy %s: %s%s%s", cfg->policy_dn, res->detail,
-               f.policy_bad_attr ? " in " : "",
-               f.policy_bad_attr ? f.policy_bad_attr : "");
-    } else if (f.n_holders == 0) {
-        dummy_verify(req);
-        res->outcome = AK_VERIFY_UNKNOWN_KEY;
-        res->detail = "no entry owns this key id for the given user";
-    } else {
-        res->outcome = judge(&f, cfg, req, kid, now, log, res);
-        /* After the decision, never changing it; rate-limited per key. */
-        if (res->outcome == AK_VERIFY_OK && track_use)
-            ak_lastuse_note(conn, f.holder_dn,
-                            ak_entry_at(&f.holder, f.at_last_used), kid, now,
-                            cfg->last_use_interval, log);
+        goto out;
     }
+    decide(ck, cfg, &f, log, res, &hashed);
+    /* After the decision, never changing it; rate-limited per key. */
+    if (res->outcome == AK_VERIFY_OK && ck->record_use)
+        ak_lastuse_note(
+            conn, res->owner_dn,
+            ak_entry_at(&f.holder, (unsigned)f.attrs.slot[AK_HF_LAST_USED]),
+            ck->kid, ck->now, cfg->last_use_interval, log);
 out:
+    if (ck->mode == AK_CHECK_SECRET && !hashed)
+        ak_hash_dummy(req->key, req->key_len);
     if (f.n_holders > 0)
         ak_entry_close(&f.holder);
     ldap_msgfree(sres);
     ldap_msgfree(pres);
     if (conn != NULL)
         ak_dir_release(dir, conn);
-    free(f.holder_dn);
-    free(filter);
 }
 
 enum ak_outcome ak_verify(struct ak_dir *dir,
@@ -582,6 +414,7 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
                           const struct ak_log *log,
                           struct ak_verify_result *res)
 {
+    const struct ak_config *cfg = ak_dir_config(dir);
     struct ak_key key;
     const char *why;
 
@@ -592,10 +425,20 @@ enum ak_outcome ak_verify(struct ak_dir *dir,
         res->outcome = AK_VERIFY_MALFORMED;
         res->detail = req->key == NULL ? "empty" : why;
     } else {
+        /* Last use is a fact about real logins: not about "what if"
+         * checks at another time (apikey verify --at), and only when
+         * configured. */
+        struct check ck = {
+            .req = req,
+            .mode = AK_CHECK_SECRET,
+            .kid = key.id,
+            .now = now != 0 ? now : time(NULL),
+            .record_use = cfg->track_last_use && now == 0,
+        };
         memcpy(res->key_id, key.id, sizeof(res->key_id));
-        verify_kid(dir, req, key.id, now, log, res);
+        verify_kid(dir, &ck, log, res);
     }
-    log_outcome(req, res, log);
+    log_outcome(req, AK_CHECK_SECRET, res, log);
     return res->outcome;
 }
 
@@ -610,6 +453,12 @@ enum ak_outcome ak_verify_state(struct ak_dir *dir, const char *user,
         .service = service,
         .exact_name = true,
     };
+    struct check ck = {
+        .req = &req,
+        .mode = AK_CHECK_ACCOUNT,
+        .kid = kid,
+        .now = now != 0 ? now : time(NULL),
+    };
 
     memset(res, 0, sizeof(*res));
     res->outcome = AK_VERIFY_INTERNAL;
@@ -618,8 +467,8 @@ enum ak_outcome ak_verify_state(struct ak_dir *dir, const char *user,
         res->detail = "not a key id";
     } else {
         memcpy(res->key_id, kid, sizeof(res->key_id));
-        verify_kid(dir, &req, kid, now, log, res);
+        verify_kid(dir, &ck, log, res);
     }
-    log_outcome(&req, res, log);
+    log_outcome(&req, AK_CHECK_ACCOUNT, res, log);
     return res->outcome;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ak_owner.h"
 #include "ak_policy.h"
 #include "ak_revocation.h"
 #include "ak_status.h"
