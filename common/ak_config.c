@@ -639,3 +639,19 @@ void ak_config_dump(const struct ak_config *cfg,
         emit(ctx, line);
     }
 }
+
+void ak_config_describe(void (*emit)(void *ctx, const char *line), void *ctx)
+{
+    char line[256];
+
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const struct opt *o = &opts[i];
+        char range[32] = "-";
+
+        if (o->type == T_UINT)
+            snprintf(range, sizeof(range), "%u-%u", o->min, o->max);
+        snprintf(line, sizeof(line), "%s\t%s\t%s", o->name,
+                 o->def != NULL ? o->def : "-", range);
+        emit(ctx, line);
+    }
+}
