@@ -37,48 +37,63 @@ enum opt_type {
 struct opt {
     const char *name;
     enum opt_type type;
-    size_t offset;
-    unsigned min, max;
+    size_t offset;     /* of the field in struct ak_config */
+    const char *def;   /* as the file would spell it; NULL: none */
+    unsigned min, max; /* T_UINT only */
 };
 
 #define OFF(f) offsetof(struct ak_config, f)
 
-/* The one key table: parser, dump and apikey.conf(5) follow it. */
+/*
+ * The one key table: name, type, field, default and limits. The parser,
+ * the defaults, --dump and the check of apikey.conf(5) (tests/unit/
+ * test_manpage.sh) all follow it. A default is a value in the file's own
+ * spelling, applied through the same parser as the file (pam-u2f's one
+ * parser), so a default can never be a value the file could not hold. No
+ * default: required (uri, user_base), derived at load (service_base) or
+ * simply unset.
+ */
 static const struct opt opts[] = {
-    {"uri", T_URI, OFF(uri), 0, 0},
-    {"user_base", T_DN, OFF(user_base), 0, 0},
-    {"service_base", T_DN, OFF(service_base), 0, 0},
-    {"user_filter", T_FILTER, OFF(user_filter), 0, 0},
-    {"service_filter", T_FILTER, OFF(service_filter), 0, 0},
-    {"user_attr", T_ATTR, OFF(user_attr), 0, 0},
-    {"user_name_match", T_NAMEMATCH, OFF(user_name_ascii_case), 0, 0},
-    {"bind_dn", T_DN, OFF(bind_dn), 0, 0},
-    {"bind_pw_file", T_PATH, OFF(bind_pw_file), 0, 0},
-    {"sasl_mech", T_MECH, OFF(sasl_mech), 0, 0},
-    {"tls_cacert", T_PATH, OFF(tls_cacert), 0, 0},
-    {"tls_cacertdir", T_PATH, OFF(tls_cacertdir), 0, 0},
-    {"tls_cert", T_PATH, OFF(tls_cert), 0, 0},
-    {"tls_key", T_PATH, OFF(tls_key), 0, 0},
-    {"tls_reqcert", T_REQCERT, OFF(tls_reqcert), 0, 0},
-    {"start_tls", T_BOOL, OFF(start_tls), 0, 0},
-    {"network_timeout", T_UINT, OFF(network_timeout), 1, 300},
-    {"timeout", T_UINT, OFF(timeout), 1, 300},
-    {"pool_size", T_UINT, OFF(pool_size), 1, 64},
-    {"key_prefix", T_PREFIX, OFF(key_prefix), 0, 0},
-    {"policy_dn", T_DN, OFF(policy_dn), 0, 0},
-    {"debug", T_BOOL, OFF(debug), 0, 0},
-    {"track_last_use", T_BOOL, OFF(track_last_use), 0, 0},
-    {"last_use_interval", T_UINT, OFF(last_use_interval), 1, 1440},
+    {"uri", T_URI, OFF(uri), NULL, 0, 0},
+    {"user_base", T_DN, OFF(user_base), NULL, 0, 0},
+    {"service_base", T_DN, OFF(service_base), NULL, 0, 0},
+    {"user_filter", T_FILTER, OFF(user_filter), "(objectClass=posixAccount)", 0,
+     0},
+    {"service_filter", T_FILTER, OFF(service_filter),
+     "(objectClass=apiKeyServiceUser)", 0, 0},
+    {"user_attr", T_ATTR, OFF(user_attr), "uid", 0, 0},
+    {"user_name_match", T_NAMEMATCH, OFF(user_name_ascii_case), "exact", 0, 0},
+    {"bind_dn", T_DN, OFF(bind_dn), NULL, 0, 0},
+    {"bind_pw_file", T_PATH, OFF(bind_pw_file), NULL, 0, 0},
+    {"sasl_mech", T_MECH, OFF(sasl_mech), NULL, 0, 0},
+    {"tls_cacert", T_PATH, OFF(tls_cacert), NULL, 0, 0},
+    {"tls_cacertdir", T_PATH, OFF(tls_cacertdir), NULL, 0, 0},
+    {"tls_cert", T_PATH, OFF(tls_cert), NULL, 0, 0},
+    {"tls_key", T_PATH, OFF(tls_key), NULL, 0, 0},
+    {"tls_reqcert", T_REQCERT, OFF(tls_reqcert), "demand", 0, 0},
+    {"start_tls", T_BOOL, OFF(start_tls), "no", 0, 0},
+    {"network_timeout", T_UINT, OFF(network_timeout), "5", 1, 300},
+    {"timeout", T_UINT, OFF(timeout), "8", 1, 300},
+    {"pool_size", T_UINT, OFF(pool_size), "8", 1, 64},
+    {"key_prefix", T_PREFIX, OFF(key_prefix), AK_KEY_DEFAULT_PREFIX, 0, 0},
+    {"policy_dn", T_DN, OFF(policy_dn), NULL, 0, 0},
+    {"debug", T_BOOL, OFF(debug), "no", 0, 0},
+    {"track_last_use", T_BOOL, OFF(track_last_use), "no", 0, 0},
+    {"last_use_interval", T_UINT, OFF(last_use_interval), "15", 1, 1440},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const reqcert_names[] = {"never", "allow", "try", "demand",
                                             "hard"};
 
+/* user_name_match, in the order of the bool it sets (false: exact). */
+static const char *const namematch_names[] = {"exact", "ascii-case"};
+
 const char *ak_tls_reqcert_name(enum ak_tls_reqcert v)
 {
-    if ((unsigned)v < sizeof(reqcert_names) / sizeof(reqcert_names[0]))
+    if ((unsigned)v < N_OF(reqcert_names))
         return reqcert_names[v];
     return "?";
 }
@@ -156,6 +171,46 @@ static bool attr_ok(const char *v)
     return strlen(v) <= 64;
 }
 
+static bool path_ok(const char *v)
+{
+    return v[0] == '/';
+}
+
+static bool mech_ok(const char *v)
+{
+    return strcmp(v, "EXTERNAL") == 0;
+}
+
+/*
+ * The string types: what a value must be, and the end of the message
+ * "<key> '<value>'<why>" when it is not. Kept as a table so that each
+ * type's rule and its message stand side by side.
+ */
+struct str_type {
+    enum opt_type type;
+    bool (*ok)(const char *v);
+    const char *why;
+};
+
+static const struct str_type str_types[] = {
+    {T_DN, ak_dn_valid, " is not a valid DN"},
+    {T_FILTER, filter_ok, " is not a parenthesised LDAP filter"},
+    {T_ATTR, attr_ok, " is not an attribute name"},
+    {T_PATH, path_ok, " must be an absolute path"},
+    {T_PREFIX, ak_key_prefix_valid,
+     " must be 1-10 of a-z 0-9, starting with a letter"},
+    {T_MECH, mech_ok, ": only EXTERNAL is supported"},
+};
+
+/* The row of a string type; NULL for the types that are not strings. */
+static const struct str_type *str_type(enum opt_type t)
+{
+    for (size_t i = 0; i < N_OF(str_types); i++)
+        if (str_types[i].type == t)
+            return &str_types[i];
+    return NULL;
+}
+
 static bool uri_ok(struct parser *p, const char *u)
 {
     LDAPURLDesc *d = NULL;
@@ -202,129 +257,108 @@ static void add_uris(struct parser *p, const char *v)
     }
 }
 
+/* The index of v in names[0..n), or n when it is none of them. */
+static size_t word_index(const char *v, const char *const *names, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(v, names[i]) == 0)
+            break;
+    return i;
+}
+
 static bool parse_bool(const char *v, bool *out)
 {
     static const char *const yes[] = {"yes", "true", "on", "1"};
     static const char *const no[] = {"no", "false", "off", "0"};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcmp(v, yes[i]) == 0) {
-            *out = true;
-            return true;
-        }
-        if (strcmp(v, no[i]) == 0) {
-            *out = false;
-            return true;
-        }
-    }
-    return false;
+
+    if (word_index(v, yes, N_OF(yes)) < N_OF(yes))
+        *out = true;
+    else if (word_index(v, no, N_OF(no)) < N_OF(no))
+        *out = false;
+    else
+        return false;
+    return true;
 }
 
-static void set_opt(struct parser *p, const struct opt *o, const char *v)
+/* Digits only (strtoul alone would take "-1" and " 5"), then the range. */
+static void set_uint(struct parser *p, const struct opt *o, const char *v,
+                     unsigned *f)
 {
-    struct ak_config *cfg = p->cfg;
-    void *f = (char *)cfg + o->offset;
+    char *end = NULL;
+    unsigned long n = 0;
 
-    if (v[0] == '\0' && o->type != T_BOOL) {
-        perr(p, "%s needs a value", o->name);
-        return;
-    }
-    switch (o->type) {
-    case T_URI:
-        add_uris(p, v);
-        break;
-    case T_DN:
-        if (!ak_dn_valid(v))
-            perr(p, "%s '%s' is not a valid DN", o->name, v);
-        else
-            set_str(p, o, v);
-        break;
-    case T_FILTER:
-        if (!filter_ok(v))
-            perr(p, "%s '%s' is not a parenthesised LDAP filter", o->name, v);
-        else
-            set_str(p, o, v);
-        break;
-    case T_ATTR:
-        if (!attr_ok(v))
-            perr(p, "%s '%s' is not an attribute name", o->name, v);
-        else
-            set_str(p, o, v);
-        break;
-    case T_PATH:
-        if (v[0] != '/')
-            perr(p, "%s '%s' must be an absolute path", o->name, v);
-        else
-            set_str(p, o, v);
-        break;
-    case T_UINT: {
-        char *end = NULL;
-        unsigned long n;
-        if (!isdigit((unsigned char)v[0]))
-            goto bad_uint;
+    if (isdigit((unsigned char)v[0]))
         n = strtoul(v, &end, 10);
-        if (*end != '\0' || n < o->min || n > o->max)
-            goto bad_uint;
-        *(unsigned *)f = (unsigned)n;
-        break;
-    bad_uint:
+    if (end == NULL || *end != '\0' || n < o->min || n > o->max) {
         perr(p, "%s '%s' must be an integer from %u to %u", o->name, v, o->min,
              o->max);
-        break;
+        return;
     }
-    case T_BOOL:
+    *f = (unsigned)n;
+}
+
+/* The closed-word types: the value must be one word of a fixed list. */
+static void set_word(struct parser *p, const struct opt *o, const char *v,
+                     void *f)
+{
+    if (o->type == T_BOOL) {
         if (v[0] == '\0')
-            *(bool *)f = true;
+            *(bool *)f = true; /* a bare key switches it on */
         else if (!parse_bool(v, (bool *)f))
             perr(p, "%s '%s' must be yes or no", o->name, v);
-        break;
-    case T_REQCERT: {
-        size_t i, n = sizeof(reqcert_names) / sizeof(reqcert_names[0]);
-        for (i = 0; i < n; i++)
-            if (strcmp(v, reqcert_names[i]) == 0)
-                break;
-        if (i == n)
+    } else if (o->type == T_REQCERT) {
+        size_t i = word_index(v, reqcert_names, N_OF(reqcert_names));
+        if (i == N_OF(reqcert_names))
             perr(p,
                  "tls_reqcert '%s' must be never, allow, try, demand or "
                  "hard",
                  v);
         else
             *(enum ak_tls_reqcert *)f = (enum ak_tls_reqcert)i;
-        break;
-    }
-    case T_PREFIX:
-        if (!ak_key_prefix_valid(v))
-            perr(p,
-                 "key_prefix '%s' must be 1-10 of a-z 0-9, starting "
-                 "with a letter",
-                 v);
-        else
-            set_str(p, o, v);
-        break;
-    case T_NAMEMATCH:
-        if (strcmp(v, "exact") == 0)
-            *(bool *)f = false;
-        else if (strcmp(v, "ascii-case") == 0)
-            *(bool *)f = true;
-        else
+    } else { /* T_NAMEMATCH */
+        size_t i = word_index(v, namematch_names, N_OF(namematch_names));
+        if (i == N_OF(namematch_names))
             perr(p, "user_name_match '%s' must be exact or ascii-case", v);
-        break;
-    case T_MECH:
-        if (strcmp(v, "EXTERNAL") != 0)
-            perr(p, "sasl_mech '%s': only EXTERNAL is supported", v);
         else
-            set_str(p, o, v);
-        break;
+            *(bool *)f = i == 1;
     }
 }
 
-static void parse_line(struct parser *p, char *s, size_t len)
+/* One value into its field, after the check its type asks for. */
+static void set_opt(struct parser *p, const struct opt *o, const char *v)
 {
-    const struct opt *o = NULL;
-    char *key, *val, *end;
+    void *f = (char *)p->cfg + o->offset;
+    const struct str_type *st = str_type(o->type);
 
+    if (v[0] == '\0' && o->type != T_BOOL) {
+        perr(p, "%s needs a value", o->name);
+        return;
+    }
+    if (st != NULL) {
+        if (!st->ok(v))
+            perr(p, "%s '%s'%s", o->name, v, st->why);
+        else
+            set_str(p, o, v);
+    } else if (o->type == T_URI) {
+        add_uris(p, v);
+    } else if (o->type == T_UINT) {
+        set_uint(p, o, v, f);
+    } else {
+        set_word(p, o, v, f);
+    }
+}
+
+/*
+ * Make s[0..len) one clean NUL-terminated line without trailing blanks;
+ * false (logged) for bytes no key or value may hold.
+ */
+static bool clean_line(struct parser *p, char *s, size_t len)
+{
     if (!ak_utf8_valid(s, len)) {
         perr(p, "not valid UTF-8");
-        return;
+        return false;
     }
     s[len] = '\0';
     while (len > 0 && isspace((unsigned char)s[len - 1]))
@@ -332,21 +366,38 @@ static void parse_line(struct parser *p, char *s, size_t len)
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)s[i] < 0x20 && s[i] != '\t') {
             perr(p, "control character in line");
-            return;
+            return false;
         }
+    return true;
+}
+
+static const struct opt *find_opt(const char *key)
+{
+    for (size_t i = 0; i < N_OPTS; i++)
+        if (strcmp(key, opts[i].name) == 0)
+            return &opts[i];
+    return NULL;
+}
+
+static void parse_line(struct parser *p, char *s, size_t len)
+{
+    const struct opt *o;
+    char *key, *val, *end;
+
+    if (!clean_line(p, s, len))
+        return;
     key = s + strspn(s, " \t");
     if (*key == '\0' || *key == '#')
         return;
     end = key + strcspn(key, " \t");
     val = end + strspn(end, " \t");
     *end = '\0';
-    for (size_t i = 0; i < N_OPTS; i++)
-        if (strcmp(key, opts[i].name) == 0)
-            o = &opts[i];
+    o = find_opt(key);
     if (o == NULL) {
         perr(p, "unknown option '%s'", key);
         return;
     }
+    /* uri adds to a list; any other key given twice is a mistake */
     if (o->type != T_URI && p->seen[o - opts] != 0) {
         perr(p, "%s given twice (first on line %u)", key, p->seen[o - opts]);
         return;
@@ -355,28 +406,23 @@ static void parse_line(struct parser *p, char *s, size_t len)
     set_opt(p, o, val);
 }
 
-static int set_defaults(struct ak_config *cfg)
+/*
+ * Every default from the table, through the file's own parser (line 0: a
+ * failure would be a bad table row, logged without a line number). They
+ * go in before the file is read and are not "seen", so the file may set
+ * each key once.
+ */
+static void apply_defaults(struct parser *p)
 {
-    cfg->user_filter = strdup("(objectClass=posixAccount)");
-    cfg->service_filter = strdup("(objectClass=apiKeyServiceUser)");
-    cfg->user_attr = strdup("uid");
-    cfg->key_prefix = strdup(AK_KEY_DEFAULT_PREFIX);
-    cfg->tls_reqcert = AK_TLS_DEMAND;
-    cfg->network_timeout = 5;
-    cfg->timeout = 8;
-    cfg->pool_size = 8;
-    cfg->last_use_interval = 15;
-    if (!cfg->user_filter || !cfg->service_filter || !cfg->user_attr ||
-        !cfg->key_prefix)
-        return AK_ERR_NOMEM;
-    return AK_OK;
+    for (size_t i = 0; i < N_OPTS && p->rc == AK_OK; i++)
+        if (opts[i].def != NULL)
+            set_opt(p, &opts[i], opts[i].def);
 }
 
-/* Cross-field rules, run once the whole file is read. */
-static void check(struct parser *p)
+/* Rules between keys, checked once the whole file is read. */
+static void check_rules(struct parser *p)
 {
-    struct ak_config *cfg = p->cfg;
-    int rc;
+    const struct ak_config *cfg = p->cfg;
 
     p->line = 0;
     if (cfg->n_uri == 0)
@@ -391,8 +437,18 @@ static void check(struct parser *p)
         perr(p, "give either bind_dn or sasl_mech, not both");
     if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
         perr(p, "tls_cert and tls_key go together");
-    if (p->rc != AK_OK)
-        return;
+}
+
+/*
+ * The settings derived from a valid file: service_base's default, the one
+ * search base both bases lie under, and the DNs the verifier compares
+ * entries with, parsed once here rather than at every verification.
+ */
+static void derive(struct parser *p)
+{
+    struct ak_config *cfg = p->cfg;
+    int rc;
+
     if (cfg->service_base == NULL) {
         cfg->service_base = strdup(cfg->user_base);
         if (cfg->service_base == NULL) {
@@ -418,10 +474,49 @@ static void check(struct parser *p)
     }
     cfg->policy_in_search = cfg->policy_dn != NULL &&
                             ak_dn_is_under(cfg->policy_dn, cfg->search_base);
-    if (cfg->tls_reqcert < AK_TLS_DEMAND)
+}
+
+/* Cross-field rules and derived settings, run once the file is read. */
+static void check(struct parser *p)
+{
+    check_rules(p);
+    if (p->rc != AK_OK)
+        return;
+    derive(p);
+    if (p->rc != AK_OK)
+        return;
+    /* Allowed, but said at every start so that it is not forgotten. */
+    if (p->cfg->tls_reqcert < AK_TLS_DEMAND)
         ak_log(p->log, LOG_WARNING,
                "%s: tls_reqcert %s: server certificates are not enforced",
-               p->name, ak_tls_reqcert_name(cfg->tls_reqcert));
+               p->name, ak_tls_reqcert_name(p->cfg->tls_reqcert));
+}
+
+/*
+ * Every line of buf[0..len), each copied to line (AK_CONFIG_LINE_MAX + 2
+ * bytes) so that it can be cut up in place. A bad line is logged and the
+ * rest still read, so that one run names every mistake; only running out
+ * of memory stops early.
+ */
+static void parse_lines(struct parser *p, const char *buf, size_t len,
+                        char *line)
+{
+    size_t i = 0;
+
+    while (i < len && p->rc != AK_ERR_NOMEM) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (buf + i)) : len - i;
+        p->line++;
+        if (memchr(buf + i, '\0', n) != NULL) {
+            perr(p, "NUL byte in line");
+        } else if (n > AK_CONFIG_LINE_MAX) {
+            perr(p, "line longer than %d bytes", AK_CONFIG_LINE_MAX);
+        } else {
+            memcpy(line, buf + i, n);
+            parse_line(p, line, n);
+        }
+        i += n + 1;
+    }
 }
 
 int ak_config_parse(struct ak_config **out, const char *buf, size_t len,
@@ -429,7 +524,6 @@ int ak_config_parse(struct ak_config **out, const char *buf, size_t len,
 {
     struct parser p = {.log = log, .name = name ? name : "(config)"};
     char *line = NULL;
-    size_t i = 0;
 
     p.cfg = calloc(1, sizeof(*p.cfg));
     line = malloc(AK_CONFIG_LINE_MAX + 2);
@@ -438,28 +532,18 @@ int ak_config_parse(struct ak_config **out, const char *buf, size_t len,
         goto out;
     }
     p.cfg->path = strdup(p.name);
-    if (p.cfg->path == NULL || set_defaults(p.cfg) != AK_OK) {
+    if (p.cfg->path == NULL) {
         p.rc = AK_ERR_NOMEM;
         goto out;
     }
+    apply_defaults(&p);
+    if (p.rc != AK_OK)
+        goto out;
     if (len > AK_CONFIG_FILE_MAX) {
         perr(&p, "larger than %d bytes", AK_CONFIG_FILE_MAX);
         goto out;
     }
-    while (i < len && p.rc != AK_ERR_NOMEM) {
-        const char *nl = memchr(buf + i, '\n', len - i);
-        size_t n = nl ? (size_t)(nl - (buf + i)) : len - i;
-        p.line++;
-        if (memchr(buf + i, '\0', n) != NULL) {
-            perr(&p, "NUL byte in line");
-        } else if (n > AK_CONFIG_LINE_MAX) {
-            perr(&p, "line longer than %d bytes", AK_CONFIG_LINE_MAX);
-        } else {
-            memcpy(line, buf + i, n);
-            parse_line(&p, line, n);
-        }
-        i += n + 1;
-    }
+    parse_lines(&p, buf, len, line);
     if (p.rc == AK_OK)
         check(&p);
 out:
@@ -494,20 +578,9 @@ void ak_config_free(struct ak_config *cfg)
 {
     if (cfg == NULL)
         return;
-    for (size_t i = 0; i < N_OPTS; i++) {
-        switch (opts[i].type) {
-        case T_DN:
-        case T_FILTER:
-        case T_ATTR:
-        case T_PATH:
-        case T_PREFIX:
-        case T_MECH:
+    for (size_t i = 0; i < N_OPTS; i++)
+        if (str_type(opts[i].type) != NULL)
             free(*str_field(cfg, &opts[i]));
-            break;
-        default:
-            break;
-        }
-    }
     for (unsigned i = 0; i < cfg->n_uri; i++)
         free(cfg->uri[i]);
     free(cfg->search_base);
@@ -518,46 +591,67 @@ void ak_config_free(struct ak_config *cfg)
     free(cfg);
 }
 
+/*
+ * One field's value in the file's spelling, so that a dump parses back;
+ * NULL for an unset string. num holds the digits of an integer.
+ */
+static const char *value_text(const struct ak_config *cfg, const struct opt *o,
+                              char num[16])
+{
+    const void *f = (const char *)cfg + o->offset;
+
+    switch (o->type) {
+    case T_UINT:
+        snprintf(num, 16, "%u", *(const unsigned *)f);
+        return num;
+    case T_BOOL:
+        return *(const bool *)f ? "yes" : "no";
+    case T_REQCERT:
+        return ak_tls_reqcert_name(*(const enum ak_tls_reqcert *)f);
+    case T_NAMEMATCH:
+        return namematch_names[*(const bool *)f];
+    default:
+        return *(char *const *)f;
+    }
+}
+
 void ak_config_dump(const struct ak_config *cfg,
                     void (*emit)(void *ctx, const char *line), void *ctx)
 {
-    char line[AK_CONFIG_LINE_MAX + 64];
+    char line[AK_CONFIG_LINE_MAX + 64], num[16];
 
     for (size_t i = 0; i < N_OPTS; i++) {
         const struct opt *o = &opts[i];
-        const void *f = (const char *)cfg + o->offset;
-        switch (o->type) {
-        case T_URI:
+        const char *v;
+
+        if (o->type == T_URI) {
             for (unsigned k = 0; k < cfg->n_uri; k++) {
                 snprintf(line, sizeof(line), "uri %s", cfg->uri[k]);
                 emit(ctx, line);
             }
             continue;
-        case T_UINT:
-            snprintf(line, sizeof(line), "%s %u", o->name,
-                     *(const unsigned *)f);
-            break;
-        case T_BOOL:
-            snprintf(line, sizeof(line), "%s %s", o->name,
-                     *(const bool *)f ? "yes" : "no");
-            break;
-        case T_REQCERT:
-            snprintf(line, sizeof(line), "%s %s", o->name,
-                     ak_tls_reqcert_name(*(const enum ak_tls_reqcert *)f));
-            break;
-        case T_NAMEMATCH:
-            snprintf(line, sizeof(line), "%s %s", o->name,
-                     *(const bool *)f ? "ascii-case" : "exact");
-            break;
-        default: {
-            const char *s = *(char *const *)f;
-            if (s == NULL)
-                snprintf(line, sizeof(line), "# %s (unset)", o->name);
-            else
-                snprintf(line, sizeof(line), "%s %s", o->name, s);
-            break;
         }
-        }
+        v = value_text(cfg, o, num);
+        if (v == NULL)
+            snprintf(line, sizeof(line), "# %s (unset)", o->name);
+        else
+            snprintf(line, sizeof(line), "%s %s", o->name, v);
+        emit(ctx, line);
+    }
+}
+
+void ak_config_describe(void (*emit)(void *ctx, const char *line), void *ctx)
+{
+    char line[256];
+
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const struct opt *o = &opts[i];
+        char range[32] = "-";
+
+        if (o->type == T_UINT)
+            snprintf(range, sizeof(range), "%u-%u", o->min, o->max);
+        snprintf(line, sizeof(line), "%s\t%s\t%s", o->name,
+                 o->def != NULL ? o->def : "-", range);
         emit(ctx, line);
     }
 }

@@ -104,4 +104,12 @@ const char *ak_tls_reqcert_name(enum ak_tls_reqcert v);
 void ak_config_dump(const struct ak_config *cfg,
                     void (*emit)(void *ctx, const char *line), void *ctx);
 
+/*
+ * Write the key table, one "name<TAB>default<TAB>range" line per key in
+ * the table's order: the default as the file would spell it, the range
+ * "min-max" of an integer; "-" for none. For the test that holds
+ * apikey.conf(5) to the table (tests/unit/test_manpage.sh).
+ */
+void ak_config_describe(void (*emit)(void *ctx, const char *line), void *ctx);
+
 #endif

@@ -49,21 +49,24 @@ static int check_stat(const char *path, const struct stat *st,
     return AK_OK;
 }
 
-int ak_file_read(const char *path, enum ak_file_kind kind, size_t max,
-                 const struct ak_log *log, char **out, size_t *len)
+/*
+ * Open path for reading without following a symbolic link, and check
+ * what the descriptor is (fstat, not stat: no race with a swapped file).
+ * On AK_OK *fd is open and the caller closes it; otherwise it is closed.
+ */
+static int open_checked(const char *path, enum ak_file_kind kind, size_t max,
+                        const struct ak_log *log, int *fd)
 {
     struct stat st;
-    char *buf = NULL;
-    size_t have = 0;
-    int fd, rc;
+    int rc;
 
     if (path == NULL || path[0] != '/') {
         ak_log(log, LOG_ERR, "%s: path must be absolute",
                path ? path : "(null)");
         return AK_ERR_CONFIG;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-    if (fd < 0) {
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+    if (*fd < 0) {
         if (errno == ENOENT) {
             ak_log(log, LOG_ERR, "%s: no such file", path);
             return AK_ERR_NOT_FOUND;
@@ -75,46 +78,68 @@ int ak_file_read(const char *path, enum ak_file_kind kind, size_t max,
         ak_log_errno(log, LOG_ERR, "%s: cannot open", path);
         return AK_ERR_IO;
     }
-    if (fstat(fd, &st) != 0) {
+    if (fstat(*fd, &st) != 0) {
         ak_log_errno(log, LOG_ERR, "%s: cannot stat", path);
         rc = AK_ERR_IO;
-        goto out;
+    } else {
+        rc = check_stat(path, &st, kind, max, log);
     }
-    rc = check_stat(path, &st, kind, max, log);
     if (rc != AK_OK)
-        goto out;
-    /* One byte more than allowed, so growth after fstat is noticed. */
+        close(*fd);
+    return rc;
+}
+
+/*
+ * Read fd to its end into buf (max + 2 bytes). It reads up to one byte
+ * more than max, so that a file grown since fstat is refused, not cut.
+ */
+static int read_capped(int fd, const char *path, size_t max,
+                       const struct ak_log *log, char *buf, size_t *have)
+{
+    *have = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + *have, max + 1 - *have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ak_log_errno(log, LOG_ERR, "%s: read failed", path);
+            return AK_ERR_IO;
+        }
+        if (n == 0)
+            break;
+        *have += (size_t)n;
+        if (*have > max) {
+            ak_log(log, LOG_ERR, "%s: larger than %zu bytes", path, max);
+            return AK_ERR_CONFIG;
+        }
+    }
+    buf[*have] = '\0';
+    return AK_OK;
+}
+
+int ak_file_read(const char *path, enum ak_file_kind kind, size_t max,
+                 const struct ak_log *log, char **out, size_t *len)
+{
+    char *buf;
+    size_t have = 0;
+    int fd = -1, rc;
+
+    rc = open_checked(path, kind, max, log, &fd);
+    if (rc != AK_OK)
+        return rc;
     buf = kind == AK_FILE_SECRET ? ak_secret_alloc(max + 2) : malloc(max + 2);
     if (buf == NULL) {
         rc = AK_ERR_NOMEM;
         goto out;
     }
-    for (;;) {
-        ssize_t n = read(fd, buf + have, max + 1 - have);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            ak_log_errno(log, LOG_ERR, "%s: read failed", path);
-            rc = AK_ERR_IO;
-            goto out;
-        }
-        if (n == 0)
-            break;
-        have += (size_t)n;
-        if (have > max) {
-            ak_log(log, LOG_ERR, "%s: larger than %zu bytes", path, max);
-            rc = AK_ERR_CONFIG;
-            goto out;
-        }
+    rc = read_capped(fd, path, max, log, buf, &have);
+    if (rc != AK_OK) {
+        ak_file_free(buf, max + 2, kind);
+        goto out;
     }
-    buf[have] = '\0';
     *out = buf;
     *len = have;
-    buf = NULL;
-    rc = AK_OK;
 out:
-    if (buf != NULL)
-        ak_file_free(buf, max + 2, kind);
     close(fd);
     return rc;
 }

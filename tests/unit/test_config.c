@@ -60,6 +60,9 @@ static void test_defaults(void **state)
     assert_null(c->bind_dn);
     assert_null(c->policy_dn);
     assert_false(c->debug);
+    assert_false(c->user_name_ascii_case);
+    assert_false(c->track_last_use);
+    assert_int_equal(c->last_use_interval, 15);
     ak_config_free(c);
 }
 
@@ -369,6 +372,36 @@ static void test_dump(void **state)
     ak_config_free(c);
 }
 
+/* The table apikey.conf(5) is checked against (ak_config_describe) is
+ * the one the parser applies: each default it names is what a minimal
+ * file dumps, and each key it names is one the dump knows. */
+static void test_describe_is_applied(void **state)
+{
+    static char dump[8192], table[4096];
+    struct ak_config *c = NULL;
+    char *save = NULL;
+    unsigned rows = 0;
+    (void)state;
+    assert_int_equal(parse(MIN, &c), AK_OK);
+    dump[0] = table[0] = '\0';
+    ak_config_dump(c, dump_line, dump);
+    ak_config_describe(dump_line, table);
+    for (char *row = strtok_r(table, "\n", &save); row != NULL;
+         row = strtok_r(NULL, "\n", &save), rows++) {
+        char name[64], def[128], range[32], want[200];
+        assert_int_equal(
+            sscanf(row, "%63[^\t]\t%127[^\t]\t%31s", name, def, range), 3);
+        if (strcmp(def, "-") == 0)
+            snprintf(want, sizeof(want), "%s ", name); /* set or unset */
+        else
+            snprintf(want, sizeof(want), "\n%s %s\n", name, def);
+        if (strstr(dump, want) == NULL)
+            fail_msg("table row '%s' but the dump has no '%s'", row, want);
+    }
+    assert_true(rows >= 20);
+    ak_config_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -382,6 +415,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bindpw_rules, setup_dir,
                                         teardown_dir),
         cmocka_unit_test(test_dump),
+        cmocka_unit_test(test_describe_is_applied),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
