@@ -12,6 +12,7 @@
 #include "ak_record.h"
 #include "ak_ldap.h"
 #include "ak_log.h"
+#include "ak_status.h"
 #include "ak_store.h"
 
 /* Exit codes, documented in apikey(1). */
@@ -71,13 +72,19 @@ int cmd_policy(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 
+/* --- exitcode.c (pure: tests/unit links it) --- */
+
+/* The exit code of an ak status (AK_OK or AK_ERR_*), by its class. */
+int cli_exit_for(int status);
+
+/* The exit code of verify's outcome, by its class (EXIT_REFUSED for every
+ * refusal). */
+int cli_exit_for_outcome(enum ak_outcome outcome);
+
 /* --- common.c --- */
 
 /* Load the config (once). Returns EXIT_OK or EXIT_CONFIG. */
 int cli_load_config(struct cli *cli);
-
-/* Map an ak status to an exit code. */
-int cli_exit_for(int status);
 
 /* Print "apikey: <msg>" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -114,9 +114,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
     } else {
         printf("refused: %s%s%s\n", ak_outcome_str(res.outcome),
                res.detail ? ": " : "", res.detail ? res.detail : "");
-        rc = res.outcome == AK_VERIFY_UNAVAILABLE ? EXIT_UNAVAILABLE
-             : res.outcome == AK_VERIFY_INTERNAL  ? EXIT_INTERNAL
-                                                  : EXIT_REFUSED;
+        rc = cli_exit_for_outcome(res.outcome);
     }
     ak_verify_result_clear(&res);
     return rc;

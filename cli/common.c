@@ -21,30 +21,6 @@ void cli_err(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-int cli_exit_for(int status)
-{
-    switch (status) {
-    case AK_OK:
-        return EXIT_OK;
-    case AK_ERR_CONFIG:
-    case AK_ERR_IO:
-        return EXIT_CONFIG;
-    case AK_ERR_BACKEND:
-        return EXIT_UNAVAILABLE;
-    case AK_ERR_NOT_FOUND:
-        return EXIT_NOT_FOUND;
-    case AK_ERR_DENIED:
-    case AK_ERR_INVALID:
-        return EXIT_DENIED;
-    case AK_ERR_CONFLICT:
-        return EXIT_CONFLICT;
-    case AK_ERR_MALFORMED:
-        return EXIT_USAGE;
-    default:
-        return EXIT_INTERNAL;
-    }
-}
-
 int cli_load_config(struct cli *cli)
 {
     int rc;

@@ -17,6 +17,9 @@
 #include "ak_hash.h"
 #include "ak_status.h"
 
+/* An unsafe file is a configuration fault (AK_ERR_CONFIG: an admin fixes
+ * its owner or mode), never AK_ERR_DENIED, which is a refusal by policy or
+ * by the directory's access control (ak_status.c says where each lands). */
 static int check_stat(const char *path, const struct stat *st,
                       enum ak_file_kind kind, size_t max,
                       const struct ak_log *log)

@@ -52,6 +52,7 @@ static void pam_sink(void *ctx, int prio, const char *msg)
     pam_syslog((const pam_handle_t *)ctx, prio, "%s", msg);
 }
 
+/* libpam frees the saved state at pam_end or when it is replaced. */
 static void state_cleanup(pam_handle_t *pamh, void *data, int error_status)
 {
     (void)pamh;
@@ -70,8 +71,9 @@ static void state_clear(pam_handle_t *pamh)
         (void)pam_putenv(pamh, PK_ENV); /* "NAME" alone deletes it */
 }
 
-static int state_save(pam_handle_t *pamh, const char *user,
-                      const struct ak_verify_result *res)
+/* Leave what acct_mgmt needs of an accepted key (see PK_DATA). */
+static int state_put(pam_handle_t *pamh, const char *user,
+                     const struct ak_verify_result *res)
 {
     size_t ulen = strlen(user);
     struct pk_state *st = calloc(1, sizeof(*st) + ulen + 1);
@@ -91,6 +93,23 @@ static int state_save(pam_handle_t *pamh, const char *user,
     }
     snprintf(env, sizeof(env), "%s=%s", PK_ENV, res->key_id);
     return pam_putenv(pamh, env);
+}
+
+/* The last step of an accepted login: a key whose state cannot be kept
+ * is no login at all (acct_mgmt would not know it), so nothing is left
+ * half saved. PAM_SUCCESS, PAM_BUF_ERR or PAM_SYSTEM_ERR. */
+static int state_save(pam_handle_t *pamh, const char *user,
+                      const struct ak_verify_result *res,
+                      const struct ak_log *log)
+{
+    int rc = state_put(pamh, user, res);
+
+    if (rc == PAM_SUCCESS)
+        return PAM_SUCCESS;
+    ak_log(log, LOG_CRIT, "cannot keep the key's state: %s",
+           pam_strerror(pamh, rc));
+    state_clear(pamh);
+    return rc == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_SYSTEM_ERR;
 }
 
 /* "rhost=<host>" for the verifier's log line, quoted: PAM_RHOST may come
@@ -164,6 +183,7 @@ static int read_token(pam_handle_t *pamh, const struct pk_args *args,
     return PAM_SUCCESS;
 }
 
+/* PAM_SERVICE, which the verifier checks against the key's scope. */
 static const char *service_of(pam_handle_t *pamh)
 {
     const void *item = NULL;
@@ -185,16 +205,70 @@ static int open_directory(const struct pk_args *args, struct ak_log *log,
     return ak_dir_open(dir, *cfg, log);
 }
 
+/* authenticate, first steps: the user name and the token (pam_get_user,
+ * then read_token), as PAM codes. */
+static int get_credentials(pam_handle_t *pamh, const struct pk_args *args,
+                           const struct ak_log *log, const char **user,
+                           const char **tok)
+{
+    int rc = pam_get_user(pamh, user, NULL);
+
+    if (rc != PAM_SUCCESS || *user == NULL) {
+        ak_log(log, LOG_ERR, "cannot determine the user name: %s",
+               pam_strerror(pamh, rc));
+        return rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE
+               : rc != PAM_SUCCESS  ? rc
+                                    : PAM_USER_UNKNOWN;
+    }
+    return read_token(pamh, args, log, tok);
+}
+
+/*
+ * authenticate, the check itself: load the config, open the directory and
+ * let the verifier judge tok as user's key. AK_OK with the verdict in
+ * *res, or the status that kept the verifier from running (logged). The
+ * config and the handle live for this check only.
+ */
+static int verify_key(pam_handle_t *pamh, const struct pk_args *args,
+                      struct ak_log *log, const char *user, const char *tok,
+                      struct ak_verify_result *res)
+{
+    struct ak_config *cfg = NULL;
+    struct ak_dir *dir = NULL;
+    char ctx[300];
+    int rc = open_directory(args, log, &cfg, &dir);
+
+    if (rc != AK_OK) {
+        ak_log(log, LOG_ERR, "cannot verify keys: %s", ak_strerror(rc));
+        res->outcome = AK_VERIFY_INTERNAL; /* never judged: not OK */
+    } else {
+        struct ak_verify_request req = {
+            .user = user,
+            .user_len = strlen(user),
+            .key = tok,
+            .key_len = strlen(tok),
+            .service = service_of(pamh),
+            .log_context = log_context(pamh, ctx, sizeof(ctx)),
+            /* PAM_USER is never rewritten: the key must be that very
+             * name's, not one the directory's matching rule calls equal */
+            .exact_name = true,
+        };
+        (void)ak_verify(dir, &req, 0, log, res);
+    }
+    ak_dir_close(dir);
+    ak_config_free(cfg);
+    return rc;
+}
+
+/* The login: user name, token, verification, and on success the state
+ * acct_mgmt reads. */
 PK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
                                   const char **argv)
 {
     struct ak_log log = {.sink = pam_sink, .ctx = pamh};
     struct ak_verify_result res = {0};
-    struct ak_config *cfg = NULL;
-    struct ak_dir *dir = NULL;
     struct pk_args args;
     const char *user = NULL, *tok = NULL;
-    char ctx[300];
     int rv = PAM_SYSTEM_ERR; /* fail closed: success is set once, below */
     int rc, code;
 
@@ -206,16 +280,7 @@ PK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         rv = pk_pam_code(PK_AUTH, rc, AK_VERIFY_INTERNAL, false);
         goto out;
     }
-    rc = pam_get_user(pamh, &user, NULL);
-    if (rc != PAM_SUCCESS || user == NULL) {
-        ak_log(&log, LOG_ERR, "cannot determine the user name: %s",
-               pam_strerror(pamh, rc));
-        rv = rc == PAM_CONV_AGAIN ? PAM_INCOMPLETE
-             : rc != PAM_SUCCESS  ? rc
-                                  : PAM_USER_UNKNOWN;
-        goto out;
-    }
-    rc = read_token(pamh, &args, &log, &tok);
+    rc = get_credentials(pamh, &args, &log, &user, &tok);
     if (rc != PAM_SUCCESS) {
         rv = rc;
         goto out;
@@ -228,46 +293,19 @@ PK_EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
         rv = pk_pam_code(PK_AUTH, AK_OK, AK_VERIFY_MALFORMED, true);
         goto out;
     }
-    rc = open_directory(&args, &log, &cfg, &dir);
-    if (rc != AK_OK) {
-        ak_log(&log, LOG_ERR, "cannot verify keys: %s", ak_strerror(rc));
-        rv = pk_pam_code(PK_AUTH, rc, AK_VERIFY_INTERNAL, false);
-        goto out;
-    }
-    {
-        struct ak_verify_request req = {
-            .user = user,
-            .user_len = strlen(user),
-            .key = tok,
-            .key_len = strlen(tok),
-            .service = service_of(pamh),
-            .log_context = log_context(pamh, ctx, sizeof(ctx)),
-            /* PAM_USER is never rewritten: the key must be that very
-             * name's, not one the directory's matching rule calls equal */
-            .exact_name = true,
-        };
-        (void)ak_verify(dir, &req, 0, &log, &res);
-    }
-    code = pk_pam_code(PK_AUTH, AK_OK, res.outcome, args.ignore_non_keys);
-    if (code == PAM_SUCCESS) {
-        rc = state_save(pamh, user, &res);
-        if (rc != PAM_SUCCESS) {
-            ak_log(&log, LOG_CRIT, "cannot keep the key's state: %s",
-                   pam_strerror(pamh, rc));
-            state_clear(pamh);
-            rv = rc == PAM_BUF_ERR ? PAM_BUF_ERR : PAM_SYSTEM_ERR;
-            goto out;
-        }
-    }
+    /* a status other than AK_OK decides by itself, whatever res says */
+    rc = verify_key(pamh, &args, &log, user, tok, &res);
+    code = pk_pam_code(PK_AUTH, rc, res.outcome, args.ignore_non_keys);
+    if (code == PAM_SUCCESS)
+        code = state_save(pamh, user, &res, &log);
     rv = code;
 out:
     ak_verify_result_clear(&res);
-    ak_dir_close(dir);
-    ak_config_free(cfg);
     ak_debug(&log, "authenticate: done. [%s]", pam_strerror(pamh, rv));
     return rv;
 }
 
+/* Nothing to set: see below. */
 PK_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
                              const char **argv)
 {
@@ -280,6 +318,76 @@ PK_EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
     return PAM_SUCCESS;
 }
 
+/* acct_mgmt's user: whoever logged in (PAM_USER); this phase never
+ * prompts. NULL (logged) when there is none. */
+static const char *account_user(pam_handle_t *pamh, const struct ak_log *log)
+{
+    const void *item = NULL;
+
+    if (pam_get_item(pamh, PAM_USER, &item) != PAM_SUCCESS || item == NULL ||
+        *(const char *)item == '\0') {
+        ak_log(log, LOG_ERR, "account: no user name");
+        return NULL;
+    }
+    return item;
+}
+
+/* acct_mgmt for a key this process verified moments ago: the user must be
+ * the same, and only the clock is judged again. */
+static int account_saved(const struct pk_state *st, const char *user,
+                         time_t now, const struct ak_log *log)
+{
+    if (strcmp(st->user, user) != 0) {
+        ak_log(log, LOG_ERR,
+               "account: the user changed since key %s authenticated; "
+               "refused",
+               st->kid);
+        return PAM_PERM_DENIED;
+    }
+    if (st->has_expiry && now >= st->expires) {
+        ak_log(log, LOG_NOTICE,
+               "account check of key %s: expired since it authenticated",
+               st->kid);
+        return pk_pam_code(PK_ACCT, AK_OK, AK_VERIFY_EXPIRED, false);
+    }
+    return pk_pam_code(PK_ACCT, AK_OK, AK_VERIFY_OK, false);
+}
+
+/* acct_mgmt for a key another process verified (sshd's auth child): the
+ * key's current state, read from the directory by user and key id. The
+ * caller closes *cfg and *dir, after the expiry warning: the connection
+ * stays open across that conversation (tests/pam R-02 depends on it). */
+static int account_remote(pam_handle_t *pamh, const struct pk_args *args,
+                          struct ak_log *log, const char *user, const char *kid,
+                          time_t now, struct ak_verify_result *ks,
+                          struct ak_config **cfg, struct ak_dir **dir)
+{
+    enum ak_outcome o = AK_VERIFY_INTERNAL;
+    int rc = open_directory(args, log, cfg, dir);
+
+    if (rc != AK_OK)
+        ak_log(log, LOG_ERR, "cannot check keys: %s", ak_strerror(rc));
+    else
+        o = ak_verify_state(*dir, user, kid, service_of(pamh), now, log, ks);
+    return pk_pam_code(PK_ACCT, rc, o, false);
+}
+
+/* Like pam_unix's password-expiry warning: informational only, and not
+ * under PAM_SILENT. */
+static void expiry_warning(pam_handle_t *pamh, int flags,
+                           const struct pk_args *args, const char *kid,
+                           const struct ak_verify_result *ks, time_t now)
+{
+    char msg[128];
+
+    if (ks->has_expiry && !(flags & PAM_SILENT) &&
+        pk_expiry_notice(msg, sizeof(msg), kid, ks->expires, now,
+                         args->warn_days))
+        (void)pam_info(pamh, "%s", msg);
+}
+
+/* The account check of a key login: is the key that logged in still good
+ * (expired, revoked, locked since)? Not ours to judge without one. */
 PK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
                                const char **argv)
 {
@@ -289,11 +397,8 @@ PK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
     struct pk_args args;
     struct ak_verify_result ks = {0};
     const struct pk_state *st = NULL;
-    const void *item = NULL;
     const char *user, *kid;
-    enum ak_outcome o;
     time_t now = time(NULL);
-    char msg[128];
     int rv = PAM_SYSTEM_ERR; /* fail closed */
     int rc, code;
 
@@ -304,11 +409,8 @@ PK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
         rv = pk_pam_code(PK_ACCT, rc, AK_VERIFY_INTERNAL, false);
         goto out;
     }
-    /* The account phase never prompts: the user is whoever logged in. */
-    rc = pam_get_item(pamh, PAM_USER, &item);
-    user = item;
-    if (rc != PAM_SUCCESS || user == NULL || *user == '\0') {
-        ak_log(&log, LOG_ERR, "account: no user name");
+    user = account_user(pamh, &log);
+    if (user == NULL) {
         rv = PAM_USER_UNKNOWN;
         goto out;
     }
@@ -316,49 +418,21 @@ PK_EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
         st = NULL;
     kid = pam_getenv(pamh, PK_ENV);
     if (st != NULL) {
-        /* Verified moments ago in this process: re-judge only the clock. */
-        if (strcmp(st->user, user) != 0) {
-            ak_log(&log, LOG_ERR,
-                   "account: the user changed since key %s authenticated; "
-                   "refused",
-                   st->kid);
-            rv = PAM_PERM_DENIED;
-            goto out;
-        }
         kid = st->kid;
         ks.has_expiry = st->has_expiry;
         ks.expires = st->expires;
-        o = AK_VERIFY_OK;
-        if (st->has_expiry && now >= st->expires) {
-            o = AK_VERIFY_EXPIRED;
-            ak_log(&log, LOG_NOTICE,
-                   "account check of key %s: expired since it authenticated",
-                   kid);
-        }
-        rc = AK_OK;
+        code = account_saved(st, user, now, &log);
     } else if (kid != NULL) {
-        /* Authenticated in another process (sshd's auth child): read the
-         * key's current state by user and key id. */
-        rc = open_directory(&args, &log, &cfg, &dir);
-        if (rc != AK_OK) {
-            ak_log(&log, LOG_ERR, "cannot check keys: %s", ak_strerror(rc));
-            rv = pk_pam_code(PK_ACCT, rc, AK_VERIFY_INTERNAL, false);
-            goto out;
-        }
-        o = ak_verify_state(dir, user, kid, service_of(pamh), now, &log, &ks);
+        code =
+            account_remote(pamh, &args, &log, user, kid, now, &ks, &cfg, &dir);
     } else {
         /* No key authenticated this transaction: not ours to judge. */
         ak_debug(&log, "account: no API key was used; ignored");
         rv = PAM_IGNORE;
         goto out;
     }
-    code = pk_pam_code(PK_ACCT, rc, o, false);
-    if (code == PAM_SUCCESS && ks.has_expiry && !(flags & PAM_SILENT) &&
-        pk_expiry_notice(msg, sizeof(msg), kid, ks.expires, now,
-                         args.warn_days)) {
-        /* Like pam_unix's password-expiry warning: informational only. */
-        (void)pam_info(pamh, "%s", msg);
-    }
+    if (code == PAM_SUCCESS)
+        expiry_warning(pamh, flags, &args, kid, &ks, now);
     rv = code;
 out:
     ak_verify_result_clear(&ks);
@@ -368,6 +442,8 @@ out:
     return rv;
 }
 
+/* The password phase: keys are not changed here; step aside and say how
+ * they are. */
 PK_EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc,
                                const char **argv)
 {

@@ -18,26 +18,29 @@ enum pk_phase {
 /*
  * The PAM return code for one result. A local failure (status != AK_OK:
  * config, memory, ...) decides by itself; otherwise the verifier's outcome
- * does. This is the table of pam_apikey(8), RETURN VALUES:
+ * does. Either is first classified (ak_status_class, ak_outcome_class) and
+ * the class decides. This is the table of pam_apikey(8), RETURN VALUES:
  *
- *   status / outcome        authenticate           acct_mgmt
- *   ---------------------   --------------------   --------------------
- *   AK_ERR_NOMEM            PAM_BUF_ERR            PAM_BUF_ERR
- *   AK_ERR_CONFIG,          PAM_SERVICE_ERR        PAM_SERVICE_ERR
- *    _NOT_FOUND, _INVALID,
- *    _DENIED
- *   AK_ERR_BACKEND          PAM_AUTHINFO_UNAVAIL   PAM_AUTHINFO_UNAVAIL
- *   any other AK_ERR_*      PAM_SYSTEM_ERR         PAM_SYSTEM_ERR
- *   OK                      PAM_SUCCESS            PAM_SUCCESS
- *   MALFORMED (not a key)   PAM_AUTH_ERR, or       PAM_PERM_DENIED
- *                           PAM_IGNORE with
- *                           ignore_non_keys
- *   WRONG_KEY, UNKNOWN_KEY  PAM_AUTH_ERR           PAM_PERM_DENIED
- *   EXPIRED                 PAM_AUTH_ERR           PAM_ACCT_EXPIRED
- *   REVOKED, OWNER_LOCKED,  PAM_AUTH_ERR           PAM_PERM_DENIED
- *    SCOPE_DENIED
- *   UNAVAILABLE             PAM_AUTHINFO_UNAVAIL   PAM_AUTHINFO_UNAVAIL
- *   INTERNAL, anything else PAM_SYSTEM_ERR         PAM_SYSTEM_ERR
+ *   class (status / outcome)     authenticate           acct_mgmt
+ *   --------------------------   --------------------   ----------------
+ *   OK                           PAM_SUCCESS            PAM_SUCCESS
+ *   NOT_A_KEY (MALFORMED)        PAM_AUTH_ERR, or       PAM_PERM_DENIED
+ *                                PAM_IGNORE with
+ *                                ignore_non_keys
+ *   REFUSED (WRONG_KEY,          PAM_AUTH_ERR           PAM_PERM_DENIED
+ *    UNKNOWN_KEY, REVOKED,
+ *    OWNER_LOCKED, SCOPE_DENIED)
+ *   EXPIRED                      PAM_AUTH_ERR           PAM_ACCT_EXPIRED
+ *   UNAVAILABLE (UNAVAILABLE,    PAM_AUTHINFO_UNAVAIL   PAM_AUTHINFO_UNAVAIL
+ *    AK_ERR_BACKEND)
+ *   LOCAL_CONFIG (AK_ERR_CONFIG, PAM_SERVICE_ERR        PAM_SERVICE_ERR
+ *    AK_ERR_IO), NOT_FOUND,
+ *    DENIED, INVALID
+ *   NOMEM (AK_ERR_NOMEM)         PAM_BUF_ERR            PAM_BUF_ERR
+ *   INTERNAL (INTERNAL,          PAM_SYSTEM_ERR         PAM_SYSTEM_ERR
+ *    AK_ERR_CRYPTO), BAD_INPUT,
+ *    CONFLICT, UNKNOWN (any
+ *    value without a row)
  *
  * Authentication failures are deliberately uniform (no oracle for which
  * users or keys exist); the log line carries the precise reason. In the

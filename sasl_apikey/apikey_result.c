@@ -2,49 +2,48 @@
 /* apikey_result.c - verifier outcome and status to SASL code and log level */
 #include "apikey_result.h"
 
+#include <stddef.h>
 #include <syslog.h>
 
 #include <sasl/sasl.h>
 #include <sasl/saslplug.h>
 
+#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One row per class (ak_status.h); the reasons are in apikey_result.h. */
+static const struct sasl_row {
+    enum ak_class cls;
+    int code;
+} sasl_rows[] = {
+    {AK_CLASS_UNKNOWN, SASL_FAIL},
+    {AK_CLASS_OK, SASL_OK},
+    {AK_CLASS_REFUSED, SASL_BADAUTH},
+    {AK_CLASS_EXPIRED, SASL_BADAUTH},
+    {AK_CLASS_NOT_A_KEY, SASL_BADAUTH},
+    {AK_CLASS_UNAVAILABLE, SASL_UNAVAIL},
+    /* a fault on this side, never SASL_CONFIGERR: Postfix answers that
+     * with a permanent 535 and its errstring ("error when parsing
+     * configuration file"); UNAVAIL is a temporary 454 */
+    {AK_CLASS_LOCAL_CONFIG, SASL_UNAVAIL},
+    {AK_CLASS_NOMEM, SASL_NOMEM},
+    {AK_CLASS_INTERNAL, SASL_UNAVAIL},
+    {AK_CLASS_BAD_INPUT, SASL_BADPROT}, /* the message's framing */
+    {AK_CLASS_NOT_FOUND, SASL_UNAVAIL}, /* only apikey.conf: LOCAL_CONFIG */
+    {AK_CLASS_CONFLICT, SASL_FAIL},
+    {AK_CLASS_DENIED, SASL_FAIL},
+    {AK_CLASS_INVALID, SASL_UNAVAIL},
+};
+_Static_assert(N_ROWS(sasl_rows) == AK_CLASS_LAST + 1, "one row a class");
+
 int apikey_sasl_result(int status, enum ak_outcome outcome)
 {
-    switch (status) {
-    case AK_OK:
-        break;
-    case AK_ERR_MALFORMED:
-        return SASL_BADPROT;
-    case AK_ERR_NOMEM:
-        return SASL_NOMEM;
-    case AK_ERR_CONFIG:
-    case AK_ERR_NOT_FOUND:
-    case AK_ERR_IO:
-    case AK_ERR_INVALID:
-    case AK_ERR_BACKEND:
-    case AK_ERR_CRYPTO:
-        /* A fault on this side, never SASL_CONFIGERR: Postfix answers
-         * that with a permanent 535 and its errstring ("error when
-         * parsing configuration file"); UNAVAIL is a temporary 454. */
-        return SASL_UNAVAIL;
-    default:
-        return SASL_FAIL;
-    }
-    switch (outcome) {
-    case AK_VERIFY_OK:
-        return SASL_OK;
-    case AK_VERIFY_MALFORMED:
-    case AK_VERIFY_WRONG_KEY:
-    case AK_VERIFY_UNKNOWN_KEY:
-    case AK_VERIFY_EXPIRED:
-    case AK_VERIFY_REVOKED:
-    case AK_VERIFY_OWNER_LOCKED:
-    case AK_VERIFY_SCOPE_DENIED:
-        return SASL_BADAUTH;
-    case AK_VERIFY_UNAVAILABLE:
-    case AK_VERIFY_INTERNAL:
-        return SASL_UNAVAIL;
-    }
-    return SASL_FAIL; /* fail closed on a value the enum does not know */
+    enum ak_class cls =
+        status != AK_OK ? ak_status_class(status) : ak_outcome_class(outcome);
+
+    for (size_t i = 0; i < N_ROWS(sasl_rows); i++)
+        if (sasl_rows[i].cls == cls)
+            return sasl_rows[i].code;
+    return SASL_FAIL; /* a class without a row fails closed */
 }
 
 int apikey_sasl_log_level(int prio)

@@ -8,18 +8,21 @@
 /*
  * The SASL code for one exchange. status is AK_OK when the verifier ran
  * (then outcome decides), or the AK_ERR_* that stopped the plugin before
- * it could (configuration, memory, framing):
+ * it could (configuration, memory, framing). Either is classified
+ * (ak_status.h) and the class decides:
  *
- *   AK_VERIFY_OK                                   SASL_OK
- *   MALFORMED, WRONG_KEY, UNKNOWN_KEY, EXPIRED,
- *   REVOKED, OWNER_LOCKED, SCOPE_DENIED            SASL_BADAUTH
- *   UNAVAILABLE, INTERNAL                          SASL_UNAVAIL
- *   AK_ERR_MALFORMED (message framing)             SASL_BADPROT
- *   AK_ERR_CONFIG, NOT_FOUND, IO, INVALID
- *   (apikey.conf or the bind password file),
- *   AK_ERR_BACKEND, AK_ERR_CRYPTO                  SASL_UNAVAIL
- *   AK_ERR_NOMEM                                   SASL_NOMEM
- *   anything else                                  SASL_FAIL
+ *   OK                                             SASL_OK
+ *   NOT_A_KEY, REFUSED, EXPIRED (MALFORMED,
+ *   WRONG_KEY, UNKNOWN_KEY, EXPIRED, REVOKED,
+ *   OWNER_LOCKED, SCOPE_DENIED)                    SASL_BADAUTH
+ *   BAD_INPUT (AK_ERR_MALFORMED: message framing)  SASL_BADPROT
+ *   UNAVAILABLE (UNAVAILABLE, AK_ERR_BACKEND),
+ *   LOCAL_CONFIG (AK_ERR_CONFIG, AK_ERR_IO:
+ *   apikey.conf or the bind password file),
+ *   NOT_FOUND (apikey.conf missing), INVALID,
+ *   INTERNAL (INTERNAL, AK_ERR_CRYPTO)             SASL_UNAVAIL
+ *   NOMEM                                          SASL_NOMEM
+ *   CONFLICT, DENIED, UNKNOWN (anything else)      SASL_FAIL
  *
  * Every refusal of a credential is SASL_BADAUTH on purpose: expired,
  * revoked, locked or out-of-scope keys are not told apart from wrong ones
