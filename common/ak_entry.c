@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ak_log.h"
 #include "ak_status.h"
 #include "ak_text.h"
 
@@ -109,6 +110,25 @@ int ak_entry_open(LDAP *ld, LDAPMessage *e, char *const *want,
         return AK_ERR_NOMEM;
     }
     return AK_OK;
+}
+
+int ak_entry_open_logged(LDAP *ld, LDAPMessage *e, char *const *want,
+                         const struct ak_log *log, struct ak_entry *out)
+{
+    const char *why = NULL;
+    char q[256];
+    char *dn;
+    int rc = ak_entry_open(ld, e, want, out, &why);
+
+    if (rc == AK_OK || rc == AK_ERR_NOMEM)
+        return rc;
+    dn = ldap_get_dn(ld, e);
+    ak_log(log, LOG_ERR, "entry %s cannot be read whole (%s); not judged",
+           dn ? ak_log_quote(q, sizeof(q), dn, (unsigned)strlen(dn))
+              : "(unreadable DN)",
+           why ? why : "unknown reason");
+    ldap_memfree(dn);
+    return rc;
 }
 
 const struct ak_dn *ak_entry_dnp(struct ak_entry *en)

@@ -59,6 +59,12 @@ int ak_entry_open(LDAP *ld, LDAPMessage *e, char *const *want,
                   struct ak_entry *out, const char **why);
 void ak_entry_close(struct ak_entry *en);
 
+/* ak_entry_open, and a LOG_ERR line naming the entry when it cannot be
+ * read whole (every reader refuses to judge such an entry). */
+struct ak_log;
+int ak_entry_open_logged(LDAP *ld, LDAPMessage *e, char *const *want,
+                         const struct ak_log *log, struct ak_entry *out);
+
 /*
  * The values of want[i], the i-th attribute asked for (NULL when absent).
  * By position, not by name: the caller built the list, and a name lookup

@@ -496,6 +496,23 @@ static int refuse_empty_pw(struct ak_dir *dir, const char *what,
     return AK_ERR_CONFIG;
 }
 
+static int set_mech(struct ak_dir *dir, const char *mech)
+{
+    dir->bind_mech = strdup(mech);
+    return dir->bind_mech ? AK_OK : AK_ERR_NOMEM;
+}
+
+/* Hand out the pool, or close what was half built. */
+static int finish_open(struct ak_dir *dir, int rc, struct ak_dir **out)
+{
+    if (rc != AK_OK) {
+        ak_dir_close(dir);
+        return rc;
+    }
+    *out = dir;
+    return AK_OK;
+}
+
 int ak_dir_open(struct ak_dir **out, const struct ak_config *cfg,
                 const struct ak_log *log)
 {
@@ -523,17 +540,10 @@ int ak_dir_open(struct ak_dir **out, const struct ak_config *cfg,
             dir->bindpw[--dir->bindpw_len] = '\0';
         rc = refuse_empty_pw(dir, cfg->bind_pw_file, log);
     } else if (cfg->sasl_mech != NULL) {
-        dir->bind_mech = strdup(cfg->sasl_mech);
-        if (dir->bind_mech == NULL)
-            rc = AK_ERR_NOMEM;
+        rc = set_mech(dir, cfg->sasl_mech);
     }
 out:
-    if (rc != AK_OK) {
-        ak_dir_close(dir);
-        return rc;
-    }
-    *out = dir;
-    return AK_OK;
+    return finish_open(dir, rc, out);
 }
 
 int ak_dir_open_bind(struct ak_dir **out, const struct ak_config *cfg,
@@ -557,17 +567,10 @@ int ak_dir_open_bind(struct ak_dir **out, const struct ak_config *cfg,
         dir->bindpw_len = bind->pw_len;
         rc = refuse_empty_pw(dir, bind->dn, log);
     } else if (bind->mech != NULL) {
-        dir->bind_mech = strdup(bind->mech);
-        if (dir->bind_mech == NULL)
-            rc = AK_ERR_NOMEM;
+        rc = set_mech(dir, bind->mech);
     }
 out:
-    if (rc != AK_OK) {
-        ak_dir_close(dir);
-        return rc;
-    }
-    *out = dir;
-    return AK_OK;
+    return finish_open(dir, rc, out);
 }
 
 void ak_dir_close(struct ak_dir *dir)

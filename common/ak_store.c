@@ -31,21 +31,10 @@ static int candidate(LDAP *ld, LDAPMessage *e, const struct ak_config *cfg,
                      const struct ak_log *log, struct ak_entry *en)
 {
     struct ak_holder_view v;
-    const char *why = NULL;
-    char q[256];
-    int rc = ak_entry_open(ld, e, a->list, en, &why);
+    int rc = ak_entry_open_logged(ld, e, a->list, log, en);
 
-    if (rc == AK_ERR_NOMEM)
-        return rc;
-    if (rc != AK_OK) {
-        char *dn = ldap_get_dn(ld, e);
-        ak_log(log, LOG_ERR, "entry %s cannot be read whole (%s)",
-               dn ? ak_log_quote(q, sizeof(q), dn, (unsigned)strlen(dn))
-                  : "(unreadable DN)",
-               why ? why : "unknown reason");
-        ldap_memfree(dn);
-        return AK_ERR_MALFORMED;
-    }
+    if (rc != AK_OK)
+        return rc == AK_ERR_NOMEM ? rc : AK_ERR_MALFORMED;
     ak_holder_view_of(en, a, &v);
     if (ak_holder_in_bases(en, cfg) && (name == NULL || named(&v, cfg, name)))
         return 1;

@@ -73,56 +73,48 @@ static bool is_policy(struct ak_entry *en, const struct ak_config *cfg)
     return ak_dnp_equal(ak_entry_dnp(en), cfg->policy_dnp);
 }
 
+/* An entry of the answer that is not the holder, and why (a warning:
+ * someone put a key id where it does not count). */
+static void ignored(const struct ak_entry *en, const char *kid, const char *why,
+                    const struct ak_log *log)
+{
+    char q[256];
+    ak_log(log, LOG_WARNING, "entry %s: key id %s %s; ignored",
+           ak_log_quote(q, sizeof(q), en->dn.bv_val, (unsigned)en->dn.bv_len),
+           kid, why);
+}
+
 static void classify(LDAP *ld, LDAPMessage *res, const struct ak_config *cfg,
                      const char *kid, const struct ak_log *log, struct found *f)
 {
-    char q[256];
-
     for (LDAPMessage *e = ldap_first_entry(ld, res); e != NULL;
          e = ldap_next_entry(ld, e)) {
         struct ak_entry en;
-        const char *why = NULL;
+        const struct ak_values *ids;
         bool keep = false;
 
-        if (ak_entry_open(ld, e, f->attrs.list, &en, &why) != AK_OK) {
+        if (ak_entry_open_logged(ld, e, f->attrs.list, log, &en) != AK_OK) {
             /* It may be the holder, or a second one: judge nothing. */
-            char *dn = ldap_get_dn(ld, e);
-            ak_log(log, LOG_ERR,
-                   "entry %s in the answer for key id %s cannot be read "
-                   "whole (%s); refusing the key",
-                   dn ? ak_log_quote(q, sizeof(q), dn, (unsigned)strlen(dn))
-                      : "(unreadable DN)",
-                   kid, why ? why : "unknown reason");
-            ldap_memfree(dn);
             f->unreadable = true;
             continue;
         }
+        ids = ak_holder_field(&en, &f->attrs, AK_HF_ID);
         if (is_policy(&en, cfg)) {
             read_policy(&en, f);
-        } else if (ak_values_has(ak_holder_field(&en, &f->attrs, AK_HF_ID), kid,
-                                 false)) {
-            if (!ak_holder_in_bases(&en, cfg)) {
-                ak_log(log, LOG_WARNING,
-                       "entry %s holds key id %s but lies outside user_base "
-                       "and service_base; ignored",
-                       ak_log_quote(q, sizeof(q), en.dn.bv_val,
-                                    (unsigned)en.dn.bv_len),
-                       kid);
-            } else if (f->n_holders++ == 0) {
-                f->holder = en;
+        } else if (ak_values_has(ids, kid, false)) {
+            if (!ak_holder_in_bases(&en, cfg))
+                ignored(&en, kid, "held outside user_base and service_base",
+                        log);
+            else if (f->n_holders++ == 0)
                 keep = true;
-            }
-        } else if (ak_holder_field(&en, &f->attrs, AK_HF_ID)->tagged) {
+        } else if (ids->tagged) {
             /* Matched (apiKeyId=K) through apiKeyId;<option> only: that is
              * not a key id (someone copied one into a subtype). */
-            ak_log(log, LOG_WARNING,
-                   "entry %s names key id %s only in a tagged apiKeyId "
-                   "subtype; ignored",
-                   ak_log_quote(q, sizeof(q), en.dn.bv_val,
-                                (unsigned)en.dn.bv_len),
-                   kid);
+            ignored(&en, kid, "only in a tagged apiKeyId subtype", log);
         }
-        if (!keep)
+        if (keep)
+            f->holder = en;
+        else
             ak_entry_close(&en);
     }
 }
