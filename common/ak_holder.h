@@ -38,6 +38,9 @@ enum ak_holder_field {
     AK_HF_N = AK_HF_LOCKS + AK_OWNER_N_ATTRS
 };
 
+_Static_assert(AK_HF_N + 3 <= AK_ENTRY_ATTRS_MAX,
+               "every field, and a few of the caller's, fit the entry reader");
+
 /* What a reader needs besides names, records, revocations and locks. */
 enum {
     AK_READ_MANAGE = 1 << 0,   /* expiries, responsible people, last use */
