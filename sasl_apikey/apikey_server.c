@@ -3,52 +3,17 @@
  * the client's message, verify the key, hand the identities to libsasl2 */
 #include "apikey_plugin.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "ak_build.h"
 #include "ak_config.h"
-#include "ak_ldap.h"
+#include "ak_host.h"
 #include "ak_log.h"
 #include "ak_text.h"
 #include "ak_verify.h"
 #include "apikey_result.h"
-
-/* How often (seconds) an exchange may stat apikey.conf to notice edits. */
-#define APIKEY_RELOAD_CHECK_SECS 1
-
-/*
- * One loaded apikey.conf and its directory handle (a pool of bound
- * connections). Shared by every exchange of the process; reference counted
- * so a reload never frees a pool another thread is using.
- */
-struct loaded {
-    char *path; /* as configured; NULL for the compiled-in default */
-    struct ak_config *cfg;
-    struct ak_dir *dir;
-    struct stat st; /* the file as it was when read, to notice edits */
-    bool have_st;
-    unsigned refs; /* 1 while current + 1 per exchange in flight */
-};
-
-/*
- * Plug-in global state. Hosts call mech_step from many threads (slapd) and
- * for months (Postfix smtpd, slapd): the first exchange loads the
- * configuration, later ones reuse it, and a changed file is reloaded.
- * A plain pthread mutex, not utils->mutex_alloc: hosts that never call
- * sasl_set_mutex get no-op mutexes from libsasl2.
- */
-static struct {
-    pthread_mutex_t lock;
-    struct loaded *cur;
-    time_t checked; /* CLOCK_MONOTONIC seconds of the last stat */
-} g = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
 
 /* glob_context of each mechanism: which one it is. */
 static enum apikey_mech mech_ids[APIKEY_MECH_COUNT] = {
@@ -73,131 +38,6 @@ static void sink_line(void *ctx, int prio, const char *msg)
     const struct sink *s = ctx;
     s->utils->log(s->utils->conn, apikey_sasl_log_level(prio), "%s: %s",
                   s->mech, msg);
-}
-
-static void free_loaded(struct loaded *l)
-{
-    if (l == NULL)
-        return;
-    ak_dir_close(l->dir);
-    ak_config_free(l->cfg);
-    free(l->path);
-    free(l);
-}
-
-/* Called with g.lock held. */
-static void unref(struct loaded *l)
-{
-    if (l != NULL && --l->refs == 0)
-        free_loaded(l);
-}
-
-static bool same_path(const char *a, const char *b)
-{
-    if (a == NULL || b == NULL)
-        return a == b;
-    return strcmp(a, b) == 0;
-}
-
-static bool file_changed(const struct loaded *l)
-{
-    struct stat st;
-    const char *file = l->path ? l->path : AK_DEFAULT_CONF;
-
-    if (stat(file, &st) != 0)
-        return l->have_st;
-    return !l->have_st || st.st_dev != l->st.st_dev ||
-           st.st_ino != l->st.st_ino || st.st_size != l->st.st_size ||
-           st.st_mtim.tv_sec != l->st.st_mtim.tv_sec ||
-           st.st_mtim.tv_nsec != l->st.st_mtim.tv_nsec ||
-           st.st_ctim.tv_sec != l->st.st_ctim.tv_sec ||
-           st.st_ctim.tv_nsec != l->st.st_ctim.tv_nsec;
-}
-
-/* Read the configuration and open its directory handle (no connection
- * is made here: the pool connects on first use). */
-static int load(const char *path, const struct ak_log *log, struct loaded **out)
-{
-    struct loaded *l = calloc(1, sizeof(*l));
-    char q[256];
-    int rc;
-
-    if (l == NULL)
-        return AK_ERR_NOMEM;
-    if (path != NULL && path[0] != '/') {
-        ak_log(log, LOG_ERR, "apikey_conf %s: not an absolute path",
-               ak_log_quote(q, sizeof(q), path, (unsigned)strlen(path)));
-        rc = AK_ERR_CONFIG;
-        goto fail;
-    }
-    if (path != NULL && (l->path = strdup(path)) == NULL) {
-        rc = AK_ERR_NOMEM;
-        goto fail;
-    }
-    /* stat before reading: an edit racing the read is seen next time. */
-    l->have_st = stat(path ? path : AK_DEFAULT_CONF, &l->st) == 0;
-    rc = ak_config_load(&l->cfg, path, log);
-    if (rc != AK_OK)
-        goto fail;
-    rc = ak_dir_open(&l->dir, l->cfg, log);
-    if (rc != AK_OK)
-        goto fail;
-    l->refs = 1;
-    *out = l;
-    return AK_OK;
-fail:
-    free_loaded(l);
-    return rc;
-}
-
-/*
- * The configuration for path, loaded on first use, reloaded when path
- * differs from the current one or (checked at most once a second) the
- * file changed. A failed (re)load fails closed: the old configuration is
- * dropped and every exchange retries until the file is fixed.
- */
-static int acquire(const char *path, const struct ak_log *log,
-                   struct loaded **out)
-{
-    struct timespec now;
-    struct loaded *l;
-    int rc = AK_OK;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    pthread_mutex_lock(&g.lock);
-    l = g.cur;
-    if (l != NULL && !same_path(l->path, path)) {
-        ak_log(log, LOG_INFO, "apikey_conf changed; loading %s",
-               path ? path : AK_DEFAULT_CONF);
-        l = NULL;
-    } else if (l != NULL &&
-               now.tv_sec - g.checked >= APIKEY_RELOAD_CHECK_SECS) {
-        g.checked = now.tv_sec;
-        if (file_changed(l)) {
-            ak_log(log, LOG_INFO, "%s changed; reloading it",
-                   l->path ? l->path : AK_DEFAULT_CONF);
-            l = NULL;
-        }
-    }
-    if (l == NULL) {
-        rc = load(path, log, &l);
-        unref(g.cur);
-        g.cur = rc == AK_OK ? l : NULL;
-        g.checked = now.tv_sec;
-    }
-    if (rc == AK_OK) {
-        l->refs++;
-        *out = l;
-    }
-    pthread_mutex_unlock(&g.lock);
-    return rc;
-}
-
-static void release(struct loaded *l)
-{
-    pthread_mutex_lock(&g.lock);
-    unref(l);
-    pthread_mutex_unlock(&g.lock);
 }
 
 /* apikey_conf from the host's SASL configuration (e.g. smtpd.conf), never
@@ -241,10 +81,7 @@ static void server_mech_dispose(void *conn_context, const sasl_utils_t *utils)
  * shared configuration, the others find nothing left. */
 static void server_mech_free(void *glob, const sasl_utils_t *utils)
 {
-    pthread_mutex_lock(&g.lock);
-    unref(g.cur);
-    g.cur = NULL;
-    pthread_mutex_unlock(&g.lock);
+    ak_host_shutdown();
 }
 
 /*
@@ -282,8 +119,9 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     struct apikey_creds cr;
     struct ak_verify_request req = {0};
     struct ak_verify_result res = {0};
-    struct loaded *l = NULL;
+    struct ak_host *h = NULL;
     const char *why = NULL;
+    const struct ak_config *cfg;
     const char *path;
     enum ak_outcome outcome;
     bool ascii_case;
@@ -298,7 +136,7 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
         return apikey_sasl_result(status, AK_VERIFY_INTERNAL);
     }
     path = conf_path(sp->utils);
-    status = acquire(path, log, &l);
+    status = ak_host_acquire(path, log, &h);
     if (status != AK_OK) {
         /* The line before says which file and what is wrong with it; the
          * client only learns "unavailable" (a temporary failure). */
@@ -313,7 +151,8 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
                ak_strerror(status), apikey_sasl_code_name(rc), lctx);
         return rc;
     }
-    log->debug = l->cfg->debug;
+    cfg = ak_host_config(h);
+    log->debug = cfg->debug;
 
     /* APIKEY names its user in the authcid; the bearer mechanisms (and an
      * empty authcid) let the key's id find its owner. */
@@ -325,9 +164,9 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     req.key_len = cr.key_len;
     req.service = sp->service;
     req.log_context = lctx;
-    outcome = ak_verify(l->dir, &req, 0, log, &res);
-    ascii_case = l->cfg->user_name_ascii_case;
-    release(l);
+    outcome = ak_verify(ak_host_dir(h), &req, 0, log, &res);
+    ascii_case = cfg->user_name_ascii_case;
+    ak_host_release(h);
 
     rc = apikey_sasl_result(AK_OK, outcome);
     if (rc == SASL_OK && res.owner_name == NULL) {
