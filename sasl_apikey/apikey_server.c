@@ -3,6 +3,7 @@
  * the client's message, verify the key, hand the identities to libsasl2 */
 #include "apikey_plugin.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,15 +16,8 @@
 #include "ak_verify.h"
 #include "apikey_result.h"
 
-/* glob_context of each mechanism: which one it is. */
-static enum apikey_mech mech_ids[APIKEY_MECH_COUNT] = {
-    APIKEY_MECH_APIKEY,
-    APIKEY_MECH_OAUTHBEARER,
-    APIKEY_MECH_XOAUTH2,
-};
-
 struct server_ctx {
-    enum apikey_mech mech;
+    const struct apikey_mech_def *mech;
     enum { ST_START, ST_ERROR_SENT, ST_DONE } state;
 };
 
@@ -65,7 +59,7 @@ static int server_mech_new(void *glob, sasl_server_params_t *sp,
         sp->utils->seterror(sp->utils->conn, 0, "out of memory");
         return SASL_NOMEM;
     }
-    ctx->mech = *(const enum apikey_mech *)glob;
+    ctx->mech = apikey_glob_mech(glob);
     ctx->state = ST_START;
     *conn_context = ctx;
     return SASL_OK;
@@ -127,7 +121,7 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     bool ascii_case;
     int status, rc;
 
-    status = apikey_parse_client_first(ctx->mech, in, inlen, &cr, &why);
+    status = apikey_parse_client_first(ctx->mech->id, in, inlen, &cr, &why);
     if (status != AK_OK) {
         /* Only the reason: the bytes may hold a key typed into a name. */
         ak_log(log, LOG_NOTICE,
@@ -154,9 +148,10 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
     cfg = ak_host_config(h);
     log->debug = cfg->debug;
 
-    /* APIKEY names its user in the authcid; the bearer mechanisms (and an
-     * empty authcid) let the key's id find its owner. */
-    if (ctx->mech == APIKEY_MECH_APIKEY && cr.authcid_len > 0) {
+    /* A mechanism with an authcid (APIKEY) names its user there; the
+     * bearer mechanisms (and an empty authcid) let the key's id find its
+     * owner. */
+    if (cr.authcid_len > 0) {
         req.user = cr.authcid;
         req.user_len = cr.authcid_len;
     }
@@ -199,7 +194,7 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
         /* RFC 7628 3.2.2: an invalid token gets the JSON error, and the
          * exchange ends after the client's %x01. */
         size_t n = 0;
-        const char *chal = apikey_error_challenge(ctx->mech, &n);
+        const char *chal = apikey_error_challenge(ctx->mech->id, &n);
         if (chal != NULL) {
             *out = chal;
             *outlen = (unsigned)n;
@@ -231,7 +226,7 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
         return SASL_BADPROT;
     }
     sink.utils = u;
-    sink.mech = apikey_mech_name(ctx->mech);
+    sink.mech = ctx->mech->name;
     if (sp->ipremoteport != NULL)
         snprintf(lctx, sizeof(lctx), "mech=%s rhost=%s", sink.mech,
                  ak_log_quote(rhost, sizeof(rhost), sp->ipremoteport,
@@ -245,7 +240,7 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
         break;
     case ST_ERROR_SENT:
         ctx->state = ST_DONE;
-        if (apikey_error_reply_ok(ctx->mech, in, inlen)) {
+        if (apikey_error_reply_ok(ctx->mech->id, in, inlen)) {
             rc = SASL_BADAUTH; /* the refusal itself is logged already */
         } else {
             ak_log(&log, LOG_NOTICE,
@@ -283,16 +278,30 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
     return rc;
 }
 
-#define SERVER_PLUG(name, id)                                                  \
-    {                                                                          \
-        .mech_name = (name), .max_ssf = 0, .security_flags = APIKEY_SEC_FLAGS, \
-        .features = APIKEY_FEATURES, .glob_context = &mech_ids[id],            \
-        .mech_new = server_mech_new, .mech_step = server_mech_step,            \
-        .mech_dispose = server_mech_dispose, .mech_free = server_mech_free,    \
-    }
+/* The server plug table, one entry per mechanism row. */
+static sasl_server_plug_t server_plugs[APIKEY_MECH_COUNT];
+static pthread_once_t server_plugs_once = PTHREAD_ONCE_INIT;
 
-sasl_server_plug_t apikey_server_plugins[APIKEY_MECH_COUNT] = {
-    SERVER_PLUG("APIKEY", APIKEY_MECH_APIKEY),
-    SERVER_PLUG("OAUTHBEARER", APIKEY_MECH_OAUTHBEARER),
-    SERVER_PLUG("XOAUTH2", APIKEY_MECH_XOAUTH2),
-};
+static void fill_server_plugs(void)
+{
+    for (unsigned i = 0; i < APIKEY_MECH_COUNT; i++) {
+        const struct apikey_mech_def *d = &apikey_mechs[i];
+        server_plugs[i] = (sasl_server_plug_t){
+            .mech_name = d->name,
+            .max_ssf = 0,
+            .security_flags = d->security_flags,
+            .features = d->features,
+            .glob_context = APIKEY_GLOB(d),
+            .mech_new = server_mech_new,
+            .mech_step = server_mech_step,
+            .mech_dispose = server_mech_dispose,
+            .mech_free = server_mech_free,
+        };
+    }
+}
+
+sasl_server_plug_t *apikey_server_plugins(void)
+{
+    pthread_once(&server_plugs_once, fill_server_plugs);
+    return server_plugs;
+}
