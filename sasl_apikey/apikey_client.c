@@ -179,14 +179,76 @@ static int client_identities(sasl_client_params_t *cp, const char *authn,
     return SASL_OK;
 }
 
+/* What the application gave: answered prompts or its callbacks. A name
+ * nobody gives is NULL; ask_* say which prompts are still needed. */
+struct answers {
+    const char *authz, *authn, *key;
+    size_t key_len;
+    bool ask_user, ask_authn, ask_pass;
+};
+
+static int read_answers(const sasl_utils_t *u, const struct client_ctx *ctx,
+                        struct answers *a)
+{
+    int rc;
+
+    memset(a, 0, sizeof(*a));
+    rc = get_name(u, ctx->prompts, SASL_CB_USER, &a->authz, &a->ask_user);
+    if (rc == SASL_OK)
+        rc = get_name(u, ctx->prompts, SASL_CB_AUTHNAME, &a->authn,
+                      &a->ask_authn);
+    if (rc == SASL_OK)
+        rc = get_key(u, ctx->prompts, &a->key, &a->key_len, &a->ask_pass);
+    return rc;
+}
+
+/* The client-first message into ctx->out (*n bytes), with the names the
+ * mechanism carries. Returns the SASL code, with an error text set. */
+static int build_message(struct client_ctx *ctx, const sasl_client_params_t *cp,
+                         const struct answers *a, size_t *n)
+{
+    const sasl_utils_t *u = cp->utils;
+    const char *wire_authz;
+
+    if (ctx->out == NULL && (ctx->out = u->malloc(APIKEY_MSG_MAX)) == NULL)
+        return SASL_NOMEM;
+    /* APIKEY sends an authzid only when it asks for another identity;
+     * the bearer mechanisms carry one name, the authzid if given. */
+    if (!ctx->mech->one_name)
+        wire_authz = strcmp(a->authz, a->authn) != 0 ? a->authz : "";
+    else
+        wire_authz = *a->authz != '\0' ? a->authz : a->authn;
+    if (apikey_build_client_first(ctx->mech->id, wire_authz, strlen(wire_authz),
+                                  a->authn, strlen(a->authn), a->key,
+                                  a->key_len, cp->serverFQDN, ctx->out,
+                                  APIKEY_MSG_MAX, n) != AK_OK) {
+        u->seterror(u->conn, 0, "%s cannot carry this name or key",
+                    ctx->mech->name);
+        return SASL_BADPARAM;
+    }
+    return SASL_OK;
+}
+
+/* Our prompts, once read (their answers are copied into the message) or
+ * before asking anew. */
+static void drop_prompts(const sasl_utils_t *u, struct client_ctx *ctx,
+                         sasl_interact_t **prompt_need)
+{
+    if (ctx->prompts == NULL)
+        return;
+    u->free(ctx->prompts);
+    ctx->prompts = NULL;
+    if (prompt_need != NULL)
+        *prompt_need = NULL;
+}
+
 static int first_step(struct client_ctx *ctx, sasl_client_params_t *cp,
                       sasl_interact_t **prompt_need, const char **out,
                       unsigned *outlen, sasl_out_params_t *op)
 {
     const sasl_utils_t *u = cp->utils;
-    const char *authz = NULL, *authn = NULL, *key = NULL, *wire_authz;
-    size_t key_len = 0, n = 0;
-    bool ask_user = false, ask_authn = false, ask_pass = false;
+    struct answers a;
+    size_t n = 0;
     int rc;
 
     /* The key travels as is: nothing here adds a security layer. */
@@ -194,47 +256,22 @@ static int first_step(struct client_ctx *ctx, sasl_client_params_t *cp,
         u->seterror(u->conn, 0, "%s offers no security layer", ctx->mech->name);
         return SASL_TOOWEAK;
     }
-    rc = get_name(u, ctx->prompts, SASL_CB_USER, &authz, &ask_user);
-    if (rc == SASL_OK)
-        rc = get_name(u, ctx->prompts, SASL_CB_AUTHNAME, &authn, &ask_authn);
-    if (rc == SASL_OK)
-        rc = get_key(u, ctx->prompts, &key, &key_len, &ask_pass);
+    rc = read_answers(u, ctx, &a);
     if (rc != SASL_OK) {
         u->seterror(u->conn, 0, "%s: no API key given", ctx->mech->name);
         goto out;
     }
-    if (ask_user || ask_authn || ask_pass) {
-        if (ctx->prompts != NULL) {
-            u->free(ctx->prompts);
-            ctx->prompts = NULL;
-        }
-        return ask(u, ctx, ask_user, ask_authn, ask_pass, prompt_need);
+    if (a.ask_user || a.ask_authn || a.ask_pass) {
+        drop_prompts(u, ctx, NULL);
+        return ask(u, ctx, a.ask_user, a.ask_authn, a.ask_pass, prompt_need);
     }
-    if (authz == NULL)
-        authz = "";
-    if (authn == NULL)
-        authn = "";
-
-    if (ctx->out == NULL && (ctx->out = u->malloc(APIKEY_MSG_MAX)) == NULL) {
-        rc = SASL_NOMEM;
-        goto out;
-    }
-    /* APIKEY sends an authzid only when it asks for another identity;
-     * the bearer mechanisms carry one name, the authzid if given. */
-    if (!ctx->mech->one_name)
-        wire_authz = strcmp(authz, authn) != 0 ? authz : "";
-    else
-        wire_authz = *authz != '\0' ? authz : authn;
-    if (apikey_build_client_first(ctx->mech->id, wire_authz, strlen(wire_authz),
-                                  authn, strlen(authn), key, key_len,
-                                  cp->serverFQDN, ctx->out, APIKEY_MSG_MAX,
-                                  &n) != AK_OK) {
-        u->seterror(u->conn, 0, "%s cannot carry this name or key",
-                    ctx->mech->name);
-        rc = SASL_BADPARAM;
-        goto out;
-    }
-    rc = client_identities(cp, authn, authz, op);
+    if (a.authz == NULL)
+        a.authz = "";
+    if (a.authn == NULL)
+        a.authn = "";
+    rc = build_message(ctx, cp, &a, &n);
+    if (rc == SASL_OK)
+        rc = client_identities(cp, a.authn, a.authz, op);
     if (rc != SASL_OK)
         goto out;
     *out = ctx->out;
@@ -249,13 +286,7 @@ static int first_step(struct client_ctx *ctx, sasl_client_params_t *cp,
         rc = SASL_CONTINUE;
     }
 out:
-    /* Answers were read (and copied into the message): drop the prompts. */
-    if (ctx->prompts != NULL) {
-        u->free(ctx->prompts);
-        ctx->prompts = NULL;
-        if (prompt_need != NULL)
-            *prompt_need = NULL;
-    }
+    drop_prompts(u, ctx, prompt_need);
     return rc;
 }
 

@@ -118,6 +118,53 @@ static int parse_apikey(const char *in, size_t len, struct apikey_creds *c,
 }
 
 /*
+ * The saslname after "a=" up to the next ',' (*pos at its first byte), with
+ * =2C and =3D decoded into c->authzid_buf. Leaves *pos at the ','.
+ */
+static int parse_gs2_authzid(const char *in, size_t len, size_t *pos,
+                             struct apikey_creds *c, const char **why)
+{
+    size_t i = *pos, n = 0;
+
+    while (i < len && in[i] != ',') {
+        char ch = in[i];
+        if (ch == '=') {
+            if (i + 2 >= len) {
+                *why = "truncated escape in GS2 authzid";
+                return AK_ERR_MALFORMED;
+            }
+            if (in[i + 1] == '2' && in[i + 2] == 'C')
+                ch = ',';
+            else if (in[i + 1] == '3' && in[i + 2] == 'D')
+                ch = '=';
+            else {
+                *why = "bad escape in GS2 authzid";
+                return AK_ERR_MALFORMED;
+            }
+            i += 2;
+        }
+        if (n >= sizeof(c->authzid_buf)) {
+            *why = "GS2 authzid too long";
+            return AK_ERR_MALFORMED;
+        }
+        c->authzid_buf[n++] = ch;
+        i++;
+    }
+    if (n == 0) {
+        *why = "empty GS2 authzid";
+        return AK_ERR_MALFORMED;
+    }
+    if (!name_ok(c->authzid_buf, n)) {
+        *why = "GS2 authzid is not a valid name";
+        return AK_ERR_MALFORMED;
+    }
+    c->authzid = c->authzid_buf;
+    c->authzid_len = n;
+    *pos = i;
+    return AK_OK;
+}
+
+/*
  * RFC 5801 gs2-header as RFC 7628 uses it: gs2-cb-flag "," [ "a=" saslname
  * ] ",". Every byte is bounds-checked before it is read (the Cyrus #888
  * class: a header cut short after "n" or "a").
@@ -125,7 +172,7 @@ static int parse_apikey(const char *in, size_t len, struct apikey_creds *c,
 static int parse_gs2(const char *in, size_t len, size_t *pos,
                      struct apikey_creds *c, const char **why)
 {
-    size_t i = 0, n = 0;
+    size_t i = 0;
 
     if (len == 0) {
         *why = "empty message";
@@ -151,40 +198,8 @@ static int parse_gs2(const char *in, size_t len, size_t *pos,
             return AK_ERR_MALFORMED;
         }
         i += 2;
-        while (i < len && in[i] != ',') {
-            char ch = in[i];
-            if (ch == '=') {
-                if (i + 2 >= len) {
-                    *why = "truncated escape in GS2 authzid";
-                    return AK_ERR_MALFORMED;
-                }
-                if (in[i + 1] == '2' && in[i + 2] == 'C')
-                    ch = ',';
-                else if (in[i + 1] == '3' && in[i + 2] == 'D')
-                    ch = '=';
-                else {
-                    *why = "bad escape in GS2 authzid";
-                    return AK_ERR_MALFORMED;
-                }
-                i += 2;
-            }
-            if (n >= sizeof(c->authzid_buf)) {
-                *why = "GS2 authzid too long";
-                return AK_ERR_MALFORMED;
-            }
-            c->authzid_buf[n++] = ch;
-            i++;
-        }
-        if (n == 0) {
-            *why = "empty GS2 authzid";
+        if (parse_gs2_authzid(in, len, &i, c, why) != AK_OK)
             return AK_ERR_MALFORMED;
-        }
-        if (!name_ok(c->authzid_buf, n)) {
-            *why = "GS2 authzid is not a valid name";
-            return AK_ERR_MALFORMED;
-        }
-        c->authzid = c->authzid_buf;
-        c->authzid_len = n;
     }
     if (i >= len || in[i] != ',') {
         *why = "truncated GS2 header";
