@@ -364,12 +364,8 @@ static void fill_client_plugs(void)
     for (unsigned i = 0; i < APIKEY_MECH_COUNT; i++) {
         const struct apikey_mech_def *d = &apikey_mechs[i];
         client_plugs[i] = (sasl_client_plug_t){
-            .mech_name = d->name,
-            .max_ssf = 0,
-            .security_flags = d->security_flags,
-            .features = d->features,
+            APIKEY_PLUG_FROM_ROW(d),
             .required_prompts = required_prompts,
-            .glob_context = APIKEY_GLOB(d),
             .mech_new = client_mech_new,
             .mech_step = client_mech_step,
             .mech_dispose = client_mech_dispose,

@@ -31,6 +31,13 @@ APIKEY_EXPORT sasl_client_plug_init_t sasl_client_plug_init;
  * through it. */
 #define APIKEY_GLOB(def) ((void *)(uintptr_t)(def))
 
+/* The fields of a plug-table entry that come from the mechanism's row,
+ * the same for the server and the client tables. */
+#define APIKEY_PLUG_FROM_ROW(d)                                                \
+    .mech_name = (d)->name, .max_ssf = 0,                                      \
+    .security_flags = (d)->security_flags, .features = (d)->features,          \
+    .glob_context = APIKEY_GLOB(d)
+
 /* A finished exchange of either side: no security layer, nothing left. */
 static inline void apikey_out_done(sasl_out_params_t *op)
 {

@@ -7,9 +7,10 @@
 #include <stddef.h>
 
 /*
- * Everything here is a pure function over caller-provided buffers: no
- * libsasl2 context, no LDAP, no allocation. The server and client
- * mechanisms, the unit tests and the fuzz target all call the same code.
+ * Everything here is a constant table or a pure function over
+ * caller-provided buffers: no libsasl2 context (only its flag values), no
+ * LDAP, no allocation. The server and client mechanisms, the unit tests
+ * and the fuzz target all use the same code.
  */
 
 enum apikey_mech {
@@ -79,7 +80,7 @@ struct apikey_mech_def {
     unsigned security_flags; /* SASL_SEC_* */
     unsigned features;       /* SASL_FEAT_* */
     /* The message carries one name (the authzid, or else the
-     * authentication name) rather than both. */
+     * authentication name) rather than both; the client picks it. */
     bool one_name;
     /* The grammar after the checks every mechanism shares (see
      * apikey_parse_client_first); fills *c or sets *why. */

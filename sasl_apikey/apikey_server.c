@@ -360,14 +360,8 @@ static void fill_server_plugs(void)
     for (unsigned i = 0; i < APIKEY_MECH_COUNT; i++) {
         const struct apikey_mech_def *d = &apikey_mechs[i];
         server_plugs[i] = (sasl_server_plug_t){
-            .mech_name = d->name,
-            .max_ssf = 0,
-            .security_flags = d->security_flags,
-            .features = d->features,
-            .glob_context = APIKEY_GLOB(d),
-            .mech_new = server_mech_new,
-            .mech_step = server_mech_step,
-            .mech_dispose = server_mech_dispose,
+            APIKEY_PLUG_FROM_ROW(d),       .mech_new = server_mech_new,
+            .mech_step = server_mech_step, .mech_dispose = server_mech_dispose,
             .mech_free = server_mech_free,
         };
     }
