@@ -12,13 +12,14 @@
  * slapd module) loads apikey.conf once, shares it and its directory handle
  * (a pool of bound connections) between all its threads for months, and
  * picks up edits of the file without a restart. struct ak_host is one such
- * loaded configuration.
+ * loaded configuration. Short-lived callers (the PAM module, the CLI) have
+ * no use for it: they call ak_config_load() and ak_dir_open() themselves.
  *
  * There is one current handle per copy of common/ (each module links its
  * own, hidden): the first ak_host_acquire() loads it, later ones return
  * the same handle until
- *   - they name another path (NULL and the compiled-in default are the
- *     same only when both are NULL), or
+ *   - they name another path (compared as strings; NULL, the compiled-in
+ *     default, differs from every string, AK_DEFAULT_CONF included), or
  *   - the file changed: device, inode, size, mtime or ctime differ from
  *     when it was read, or it disappeared (or appeared, where the default
  *     file was absent). The file is stat()ed at most once per
@@ -29,14 +30,16 @@
  * configuration is never served once the file is known to have changed.
  *
  * Logged through the caller's log: LOG_INFO "apikey_conf changed; loading
- * <path>" or "<path> changed; reloading it", and whatever ak_config_load()
- * and ak_dir_open() report (LOG_ERR, naming the file and the problem).
+ * <path>" or "<path> changed; reloading it"; LOG_ERR "apikey_conf <path>:
+ * not an absolute path" and whatever ak_config_load() and ak_dir_open()
+ * report (naming the file and the problem).
  *
  * Thread safety: every function may be called from any thread at once
- * (one process-wide pthread mutex, held while a file is read; no
- * connection is made under it: the pool connects on first use). Not
- * async-signal-safe. After fork() a child may go on using handles; the
- * pool never touches its parent's sockets (ak_ldap.h).
+ * (one process-wide pthread mutex, held while a file is read and while a
+ * freed handle's connections are unbound; no connection is made under it:
+ * the pool connects on first use). Not
+ * async-signal-safe. The pool is fork-safe (ak_ldap.h); the lock is not,
+ * so fork() only while no other thread is inside an ak_host_* call.
  *
  * Lifetime: a handle from ak_host_acquire() stays valid, with its
  * configuration and pool unchanged, until the caller passes it to
