@@ -3,6 +3,7 @@
  * ldapwhoami, ldapsearch and anything else built on libsasl2 */
 #include "apikey_plugin.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -11,16 +12,10 @@
 #include "ak_status.h"
 
 struct client_ctx {
-    enum apikey_mech mech;
+    const struct apikey_mech_def *mech;
     enum { CL_START, CL_SENT, CL_ANSWERED, CL_DONE } state;
     char *out;                /* APIKEY_MSG_MAX bytes; holds the key */
     sasl_interact_t *prompts; /* ours, while the application answers */
-};
-
-static enum apikey_mech mech_ids[APIKEY_MECH_COUNT] = {
-    APIKEY_MECH_APIKEY,
-    APIKEY_MECH_OAUTHBEARER,
-    APIKEY_MECH_XOAUTH2,
 };
 
 /* The key is required; the names are optional (the server can find the
@@ -124,7 +119,7 @@ static int ask(const sasl_utils_t *u, struct client_ctx *ctx, bool user,
         u->seterror(u->conn, 0,
                     "%s needs an API key, and the application "
                     "offers neither a callback nor prompts",
-                    apikey_mech_name(ctx->mech));
+                    ctx->mech->name);
         return SASL_BADPARAM;
     }
     p = u->malloc((n + 1) * sizeof(*p));
@@ -184,69 +179,105 @@ static int client_identities(sasl_client_params_t *cp, const char *authn,
     return SASL_OK;
 }
 
+/* What the application gave: answered prompts or its callbacks. A name
+ * nobody gives is NULL; ask_* say which prompts are still needed. */
+struct answers {
+    const char *authz, *authn, *key;
+    size_t key_len;
+    bool ask_user, ask_authn, ask_pass;
+};
+
+static int read_answers(const sasl_utils_t *u, const struct client_ctx *ctx,
+                        struct answers *a)
+{
+    int rc;
+
+    memset(a, 0, sizeof(*a));
+    rc = get_name(u, ctx->prompts, SASL_CB_USER, &a->authz, &a->ask_user);
+    if (rc == SASL_OK)
+        rc = get_name(u, ctx->prompts, SASL_CB_AUTHNAME, &a->authn,
+                      &a->ask_authn);
+    if (rc == SASL_OK)
+        rc = get_key(u, ctx->prompts, &a->key, &a->key_len, &a->ask_pass);
+    return rc;
+}
+
+/* The client-first message into ctx->out (*n bytes), with the names the
+ * mechanism carries. Returns the SASL code, with an error text set. */
+static int build_message(struct client_ctx *ctx, const sasl_client_params_t *cp,
+                         const struct answers *a, size_t *n)
+{
+    const sasl_utils_t *u = cp->utils;
+    const char *wire_authz;
+
+    if (ctx->out == NULL && (ctx->out = u->malloc(APIKEY_MSG_MAX)) == NULL)
+        return SASL_NOMEM;
+    /* APIKEY sends an authzid only when it asks for another identity;
+     * the bearer mechanisms carry one name, the authzid if given. */
+    if (!ctx->mech->one_name)
+        wire_authz = strcmp(a->authz, a->authn) != 0 ? a->authz : "";
+    else
+        wire_authz = *a->authz != '\0' ? a->authz : a->authn;
+    if (apikey_build_client_first(ctx->mech->id, wire_authz, strlen(wire_authz),
+                                  a->authn, strlen(a->authn), a->key,
+                                  a->key_len, cp->serverFQDN, ctx->out,
+                                  APIKEY_MSG_MAX, n) != AK_OK) {
+        u->seterror(u->conn, 0, "%s cannot carry this name or key",
+                    ctx->mech->name);
+        return SASL_BADPARAM;
+    }
+    return SASL_OK;
+}
+
+/* Our prompts, once read (their answers are copied into the message) or
+ * before asking anew. */
+static void drop_prompts(const sasl_utils_t *u, struct client_ctx *ctx,
+                         sasl_interact_t **prompt_need)
+{
+    if (ctx->prompts == NULL)
+        return;
+    u->free(ctx->prompts);
+    ctx->prompts = NULL;
+    if (prompt_need != NULL)
+        *prompt_need = NULL;
+}
+
 static int first_step(struct client_ctx *ctx, sasl_client_params_t *cp,
                       sasl_interact_t **prompt_need, const char **out,
                       unsigned *outlen, sasl_out_params_t *op)
 {
     const sasl_utils_t *u = cp->utils;
-    const char *authz = NULL, *authn = NULL, *key = NULL, *wire_authz;
-    size_t key_len = 0, n = 0;
-    bool ask_user = false, ask_authn = false, ask_pass = false;
+    struct answers a;
+    size_t n = 0;
     int rc;
 
     /* The key travels as is: nothing here adds a security layer. */
     if (cp->props.min_ssf > cp->external_ssf) {
-        u->seterror(u->conn, 0, "%s offers no security layer",
-                    apikey_mech_name(ctx->mech));
+        u->seterror(u->conn, 0, "%s offers no security layer", ctx->mech->name);
         return SASL_TOOWEAK;
     }
-    rc = get_name(u, ctx->prompts, SASL_CB_USER, &authz, &ask_user);
-    if (rc == SASL_OK)
-        rc = get_name(u, ctx->prompts, SASL_CB_AUTHNAME, &authn, &ask_authn);
-    if (rc == SASL_OK)
-        rc = get_key(u, ctx->prompts, &key, &key_len, &ask_pass);
+    rc = read_answers(u, ctx, &a);
     if (rc != SASL_OK) {
-        u->seterror(u->conn, 0, "%s: no API key given",
-                    apikey_mech_name(ctx->mech));
+        u->seterror(u->conn, 0, "%s: no API key given", ctx->mech->name);
         goto out;
     }
-    if (ask_user || ask_authn || ask_pass) {
-        if (ctx->prompts != NULL) {
-            u->free(ctx->prompts);
-            ctx->prompts = NULL;
-        }
-        return ask(u, ctx, ask_user, ask_authn, ask_pass, prompt_need);
+    if (a.ask_user || a.ask_authn || a.ask_pass) {
+        drop_prompts(u, ctx, NULL);
+        return ask(u, ctx, a.ask_user, a.ask_authn, a.ask_pass, prompt_need);
     }
-    if (authz == NULL)
-        authz = "";
-    if (authn == NULL)
-        authn = "";
-
-    if (ctx->out == NULL && (ctx->out = u->malloc(APIKEY_MSG_MAX)) == NULL) {
-        rc = SASL_NOMEM;
-        goto out;
-    }
-    /* APIKEY sends an authzid only when it asks for another identity;
-     * the bearer mechanisms carry one name, the authzid if given. */
-    if (ctx->mech == APIKEY_MECH_APIKEY)
-        wire_authz = strcmp(authz, authn) != 0 ? authz : "";
-    else
-        wire_authz = *authz != '\0' ? authz : authn;
-    if (apikey_build_client_first(ctx->mech, wire_authz, strlen(wire_authz),
-                                  authn, strlen(authn), key, key_len,
-                                  cp->serverFQDN, ctx->out, APIKEY_MSG_MAX,
-                                  &n) != AK_OK) {
-        u->seterror(u->conn, 0, "%s cannot carry this name or key",
-                    apikey_mech_name(ctx->mech));
-        rc = SASL_BADPARAM;
-        goto out;
-    }
-    rc = client_identities(cp, authn, authz, op);
+    if (a.authz == NULL)
+        a.authz = "";
+    if (a.authn == NULL)
+        a.authn = "";
+    rc = build_message(ctx, cp, &a, &n);
+    if (rc == SASL_OK)
+        rc = client_identities(cp, a.authn, a.authz, op);
     if (rc != SASL_OK)
         goto out;
     *out = ctx->out;
     *outlen = (unsigned)n;
-    if (ctx->mech == APIKEY_MECH_APIKEY) {
+    if (ctx->mech->error_challenge == NULL) {
+        /* no error challenge can follow (APIKEY): done */
         apikey_out_done(op);
         ctx->state = CL_DONE;
         rc = SASL_OK;
@@ -255,13 +286,7 @@ static int first_step(struct client_ctx *ctx, sasl_client_params_t *cp,
         rc = SASL_CONTINUE;
     }
 out:
-    /* Answers were read (and copied into the message): drop the prompts. */
-    if (ctx->prompts != NULL) {
-        u->free(ctx->prompts);
-        ctx->prompts = NULL;
-        if (prompt_need != NULL)
-            *prompt_need = NULL;
-    }
+    drop_prompts(u, ctx, prompt_need);
     return rc;
 }
 
@@ -275,7 +300,7 @@ static int client_mech_new(void *glob, sasl_client_params_t *cp,
         return SASL_NOMEM;
     }
     memset(ctx, 0, sizeof(*ctx));
-    ctx->mech = *(const enum apikey_mech *)glob;
+    ctx->mech = apikey_glob_mech(glob);
     ctx->state = CL_START;
     *conn_context = ctx;
     return SASL_OK;
@@ -303,14 +328,14 @@ static int client_mech_step(void *conn_context, sasl_client_params_t *cp,
         /* An error challenge: answer as RFC 7628 prescribes (%x01 for
          * OAUTHBEARER, whatever servers accept besides); the server then
          * fails the exchange. */
-        *out = apikey_error_reply(ctx->mech, &n);
+        *out = apikey_error_reply(ctx->mech->id, &n);
         *outlen = (unsigned)n;
         ctx->state = CL_ANSWERED;
         return SASL_CONTINUE;
     default:
         cp->utils->seterror(cp->utils->conn, 0,
                             "%s: the server went on after the exchange",
-                            apikey_mech_name(ctx->mech));
+                            ctx->mech->name);
         return SASL_BADPROT;
     }
 }
@@ -330,16 +355,26 @@ static void client_mech_dispose(void *conn_context, const sasl_utils_t *u)
     u->free(ctx);
 }
 
-#define CLIENT_PLUG(name, id)                                                  \
-    {                                                                          \
-        .mech_name = (name), .max_ssf = 0, .security_flags = APIKEY_SEC_FLAGS, \
-        .features = APIKEY_FEATURES, .required_prompts = required_prompts,     \
-        .glob_context = &mech_ids[id], .mech_new = client_mech_new,            \
-        .mech_step = client_mech_step, .mech_dispose = client_mech_dispose,    \
-    }
+/* The client plug table, one entry per mechanism row. */
+static sasl_client_plug_t client_plugs[APIKEY_MECH_COUNT];
+static pthread_once_t client_plugs_once = PTHREAD_ONCE_INIT;
 
-sasl_client_plug_t apikey_client_plugins[APIKEY_MECH_COUNT] = {
-    CLIENT_PLUG("APIKEY", APIKEY_MECH_APIKEY),
-    CLIENT_PLUG("OAUTHBEARER", APIKEY_MECH_OAUTHBEARER),
-    CLIENT_PLUG("XOAUTH2", APIKEY_MECH_XOAUTH2),
-};
+static void fill_client_plugs(void)
+{
+    for (unsigned i = 0; i < APIKEY_MECH_COUNT; i++) {
+        const struct apikey_mech_def *d = &apikey_mechs[i];
+        client_plugs[i] = (sasl_client_plug_t){
+            APIKEY_PLUG_FROM_ROW(d),
+            .required_prompts = required_prompts,
+            .mech_new = client_mech_new,
+            .mech_step = client_mech_step,
+            .mech_dispose = client_mech_dispose,
+        };
+    }
+}
+
+sasl_client_plug_t *apikey_client_plugins(void)
+{
+    pthread_once(&client_plugs_once, fill_client_plugs);
+    return client_plugs;
+}

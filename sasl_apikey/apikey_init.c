@@ -11,7 +11,7 @@ int sasl_server_plug_init(const sasl_utils_t *utils, int maxversion,
         return SASL_BADVERS;
     }
     *out_version = SASL_SERVER_PLUG_VERSION;
-    *pluglist = apikey_server_plugins;
+    *pluglist = apikey_server_plugins();
     *plugcount = APIKEY_MECH_COUNT;
     return SASL_OK;
 }
@@ -25,7 +25,7 @@ int sasl_client_plug_init(const sasl_utils_t *utils, int maxversion,
         return SASL_BADVERS;
     }
     *out_version = SASL_CLIENT_PLUG_VERSION;
-    *pluglist = apikey_client_plugins;
+    *pluglist = apikey_client_plugins();
     *plugcount = APIKEY_MECH_COUNT;
     return SASL_OK;
 }

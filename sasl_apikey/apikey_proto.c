@@ -5,21 +5,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sasl/sasl.h>
+#include <sasl/saslplug.h>
+
 #include "ak_status.h"
 #include "ak_text.h"
 
 #define KVSEP '\x01'
-
-static const char *const mech_names[APIKEY_MECH_COUNT] = {
-    [APIKEY_MECH_APIKEY] = "APIKEY",
-    [APIKEY_MECH_OAUTHBEARER] = "OAUTHBEARER",
-    [APIKEY_MECH_XOAUTH2] = "XOAUTH2",
-};
-
-const char *apikey_mech_name(enum apikey_mech m)
-{
-    return (unsigned)m < APIKEY_MECH_COUNT ? mech_names[m] : "?";
-}
 
 /* A name we pass on to canon_user, the verifier and log lines. */
 static bool name_ok(const char *s, size_t len)
@@ -126,6 +118,53 @@ static int parse_apikey(const char *in, size_t len, struct apikey_creds *c,
 }
 
 /*
+ * The saslname after "a=" up to the next ',' (*pos at its first byte), with
+ * =2C and =3D decoded into c->authzid_buf. Leaves *pos at the ','.
+ */
+static int parse_gs2_authzid(const char *in, size_t len, size_t *pos,
+                             struct apikey_creds *c, const char **why)
+{
+    size_t i = *pos, n = 0;
+
+    while (i < len && in[i] != ',') {
+        char ch = in[i];
+        if (ch == '=') {
+            if (i + 2 >= len) {
+                *why = "truncated escape in GS2 authzid";
+                return AK_ERR_MALFORMED;
+            }
+            if (in[i + 1] == '2' && in[i + 2] == 'C')
+                ch = ',';
+            else if (in[i + 1] == '3' && in[i + 2] == 'D')
+                ch = '=';
+            else {
+                *why = "bad escape in GS2 authzid";
+                return AK_ERR_MALFORMED;
+            }
+            i += 2;
+        }
+        if (n >= sizeof(c->authzid_buf)) {
+            *why = "GS2 authzid too long";
+            return AK_ERR_MALFORMED;
+        }
+        c->authzid_buf[n++] = ch;
+        i++;
+    }
+    if (n == 0) {
+        *why = "empty GS2 authzid";
+        return AK_ERR_MALFORMED;
+    }
+    if (!name_ok(c->authzid_buf, n)) {
+        *why = "GS2 authzid is not a valid name";
+        return AK_ERR_MALFORMED;
+    }
+    c->authzid = c->authzid_buf;
+    c->authzid_len = n;
+    *pos = i;
+    return AK_OK;
+}
+
+/*
  * RFC 5801 gs2-header as RFC 7628 uses it: gs2-cb-flag "," [ "a=" saslname
  * ] ",". Every byte is bounds-checked before it is read (the Cyrus #888
  * class: a header cut short after "n" or "a").
@@ -133,7 +172,7 @@ static int parse_apikey(const char *in, size_t len, struct apikey_creds *c,
 static int parse_gs2(const char *in, size_t len, size_t *pos,
                      struct apikey_creds *c, const char **why)
 {
-    size_t i = 0, n = 0;
+    size_t i = 0;
 
     if (len == 0) {
         *why = "empty message";
@@ -159,40 +198,8 @@ static int parse_gs2(const char *in, size_t len, size_t *pos,
             return AK_ERR_MALFORMED;
         }
         i += 2;
-        while (i < len && in[i] != ',') {
-            char ch = in[i];
-            if (ch == '=') {
-                if (i + 2 >= len) {
-                    *why = "truncated escape in GS2 authzid";
-                    return AK_ERR_MALFORMED;
-                }
-                if (in[i + 1] == '2' && in[i + 2] == 'C')
-                    ch = ',';
-                else if (in[i + 1] == '3' && in[i + 2] == 'D')
-                    ch = '=';
-                else {
-                    *why = "bad escape in GS2 authzid";
-                    return AK_ERR_MALFORMED;
-                }
-                i += 2;
-            }
-            if (n >= sizeof(c->authzid_buf)) {
-                *why = "GS2 authzid too long";
-                return AK_ERR_MALFORMED;
-            }
-            c->authzid_buf[n++] = ch;
-            i++;
-        }
-        if (n == 0) {
-            *why = "empty GS2 authzid";
+        if (parse_gs2_authzid(in, len, &i, c, why) != AK_OK)
             return AK_ERR_MALFORMED;
-        }
-        if (!name_ok(c->authzid_buf, n)) {
-            *why = "GS2 authzid is not a valid name";
-            return AK_ERR_MALFORMED;
-        }
-        c->authzid = c->authzid_buf;
-        c->authzid_len = n;
     }
     if (i >= len || in[i] != ',') {
         *why = "truncated GS2 header";
@@ -349,9 +356,177 @@ static int parse_xoauth2(const char *in, size_t len, struct apikey_creds *c,
     return AK_OK;
 }
 
+/* Append n bytes, refusing to pass the end. */
+static bool put(struct apikey_wbuf *w, const void *s, size_t n)
+{
+    if (n == 0) /* s may be NULL then (an absent name) */
+        return true;
+    if (n > w->cap - w->pos)
+        return false;
+    memcpy(w->buf + w->pos, s, n);
+    w->pos += n;
+    return true;
+}
+
+static bool put_str(struct apikey_wbuf *w, const char *s)
+{
+    return put(w, s, strlen(s));
+}
+
+static bool put_sep(struct apikey_wbuf *w)
+{
+    static const char sep[1] = {KVSEP};
+    return put(w, sep, 1);
+}
+
+/* saslname: ',' and '=' escaped as =2C and =3D (RFC 5801). */
+static bool put_saslname(struct apikey_wbuf *w, const char *s, size_t n)
+{
+    bool ok = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (s[i] == ',')
+            ok = put_str(w, "=2C");
+        else if (s[i] == '=')
+            ok = put_str(w, "=3D");
+        else
+            ok = put(w, &s[i], 1);
+    }
+    return ok;
+}
+
+/* The bearer mechanisms' last kvpair and the final separator. */
+static bool put_bearer_end(struct apikey_wbuf *w, const struct apikey_msg_in *m)
+{
+    return put_str(w, "auth=Bearer ") && put(w, m->key, m->key_len) &&
+           put_sep(w) && put_sep(w);
+}
+
+static int build_apikey(const struct apikey_msg_in *m, struct apikey_wbuf *w)
+{
+    if (memchr(m->key, '\0', m->key_len) != NULL)
+        return AK_ERR_INVALID;
+    if (!put(w, m->authzid, m->authzid_len) || !put(w, "", 1) ||
+        !put(w, m->authcid, m->authcid_len) || !put(w, "", 1) ||
+        !put(w, m->key, m->key_len))
+        return AK_ERR_INVALID;
+    return AK_OK;
+}
+
+static int build_oauthbearer(const struct apikey_msg_in *m,
+                             struct apikey_wbuf *w)
+{
+    bool ok;
+
+    if (!token_ok(m->key, m->key_len))
+        return AK_ERR_INVALID;
+    ok = put_str(w, "n,");
+    if (ok && m->authzid_len > 0)
+        ok = put_str(w, "a=") && put_saslname(w, m->authzid, m->authzid_len);
+    ok = ok && put_str(w, ",") && put_sep(w);
+    if (ok && m->host != NULL && *m->host != '\0') {
+        for (const char *h = m->host; *h != '\0'; h++)
+            if (!is_kv_value(*h))
+                return AK_ERR_INVALID;
+        ok = put_str(w, "host=") && put_str(w, m->host) && put_sep(w);
+    }
+    ok = ok && put_bearer_end(w, m);
+    return ok ? AK_OK : AK_ERR_INVALID;
+}
+
+static int build_xoauth2(const struct apikey_msg_in *m, struct apikey_wbuf *w)
+{
+    const char *user = m->authzid;
+    size_t user_len = m->authzid_len;
+
+    if (!token_ok(m->key, m->key_len))
+        return AK_ERR_INVALID;
+    if (user_len == 0) {
+        user = m->authcid;
+        user_len = m->authcid_len;
+    }
+    if (user_len == 0)
+        return AK_ERR_INVALID;
+    if (!put_str(w, "user=") || !put(w, user, user_len) || !put_sep(w) ||
+        !put_bearer_end(w, m))
+        return AK_ERR_INVALID;
+    return AK_OK;
+}
+
+/* RFC 7628 section 3.2.2; no scope or openid-configuration to offer. */
+static const char oauthbearer_error[] = "{\"status\":\"invalid_token\"}";
+/* What Google sends; clients only check that a challenge came. */
+static const char xoauth2_error[] =
+    "{\"status\":\"401\",\"schemes\":\"bearer\"}";
+/* RFC 7628 3.2.3: the client answers the error with a single %x01. */
+static const char kvsep_reply[] = {KVSEP, '\0'};
+
+/*
+ * Security flags as for PLAIN: the key travels in the clear, so hosts
+ * that demand SASL_SEC_NOPLAINTEXT (without TLS or another external
+ * layer) do not offer these mechanisms; never anonymous. The client
+ * speaks first, and may ask for another authorization identity.
+ */
+#define PLAIN_LIKE_FLAGS SASL_SEC_NOANONYMOUS
+#define PLAIN_LIKE_FEATURES                                                    \
+    (SASL_FEAT_WANT_CLIENT_FIRST | SASL_FEAT_ALLOWS_PROXY)
+
+const struct apikey_mech_def apikey_mechs[APIKEY_MECH_COUNT] = {
+    [APIKEY_MECH_APIKEY] =
+        {
+            .id = APIKEY_MECH_APIKEY,
+            .name = "APIKEY",
+            .security_flags = PLAIN_LIKE_FLAGS,
+            .features = PLAIN_LIKE_FEATURES,
+            .one_name = false,
+            .parse = parse_apikey,
+            .build = build_apikey,
+            .error_challenge = NULL,
+            .error_reply = "",
+        },
+    [APIKEY_MECH_OAUTHBEARER] =
+        {
+            .id = APIKEY_MECH_OAUTHBEARER,
+            .name = "OAUTHBEARER",
+            .security_flags = PLAIN_LIKE_FLAGS,
+            .features = PLAIN_LIKE_FEATURES,
+            .one_name = true,
+            .parse = parse_oauthbearer,
+            .build = build_oauthbearer,
+            .error_challenge = oauthbearer_error,
+            .error_challenge_len = sizeof(oauthbearer_error) - 1,
+            .error_reply = kvsep_reply,
+            .error_reply_len = 1,
+        },
+    [APIKEY_MECH_XOAUTH2] =
+        {
+            .id = APIKEY_MECH_XOAUTH2,
+            .name = "XOAUTH2",
+            .security_flags = PLAIN_LIKE_FLAGS,
+            .features = PLAIN_LIKE_FEATURES,
+            .one_name = true,
+            .parse = parse_xoauth2,
+            .build = build_xoauth2,
+            .error_challenge = xoauth2_error,
+            .error_challenge_len = sizeof(xoauth2_error) - 1,
+            .error_reply = "",
+        },
+};
+
+static const struct apikey_mech_def *mech_def(enum apikey_mech m)
+{
+    return (unsigned)m < APIKEY_MECH_COUNT ? &apikey_mechs[m] : NULL;
+}
+
+const char *apikey_mech_name(enum apikey_mech m)
+{
+    const struct apikey_mech_def *d = mech_def(m);
+    return d ? d->name : "?";
+}
+
 int apikey_parse_client_first(enum apikey_mech m, const char *in, size_t len,
                               struct apikey_creds *c, const char **why)
 {
+    const struct apikey_mech_def *d = mech_def(m);
     const char *dummy;
     int rc;
 
@@ -368,20 +543,11 @@ int apikey_parse_client_first(enum apikey_mech m, const char *in, size_t len,
         *why = "message too long";
         return AK_ERR_MALFORMED;
     }
-    switch (m) {
-    case APIKEY_MECH_APIKEY:
-        rc = parse_apikey(in, len, c, why);
-        break;
-    case APIKEY_MECH_OAUTHBEARER:
-        rc = parse_oauthbearer(in, len, c, why);
-        break;
-    case APIKEY_MECH_XOAUTH2:
-        rc = parse_xoauth2(in, len, c, why);
-        break;
-    default:
+    if (d == NULL) {
         *why = "unknown mechanism";
         rc = AK_ERR_MALFORMED;
-        break;
+    } else {
+        rc = d->parse(in, len, c, why);
     }
     if (rc != AK_OK) {
         c->authzid = c->authcid = c->key = NULL;
@@ -390,150 +556,70 @@ int apikey_parse_client_first(enum apikey_mech m, const char *in, size_t len,
     return rc;
 }
 
-/* RFC 7628 section 3.2.2; no scope or openid-configuration to offer. */
-static const char oauthbearer_error[] = "{\"status\":\"invalid_token\"}";
-/* What Google sends; clients only check that a challenge came. */
-static const char xoauth2_error[] =
-    "{\"status\":\"401\",\"schemes\":\"bearer\"}";
-
 const char *apikey_error_challenge(enum apikey_mech m, size_t *len)
 {
-    switch (m) {
-    case APIKEY_MECH_OAUTHBEARER:
-        *len = sizeof(oauthbearer_error) - 1;
-        return oauthbearer_error;
-    case APIKEY_MECH_XOAUTH2:
-        *len = sizeof(xoauth2_error) - 1;
-        return xoauth2_error;
-    default:
-        *len = 0;
-        return NULL;
-    }
+    const struct apikey_mech_def *d = mech_def(m);
+
+    *len = d ? d->error_challenge_len : 0;
+    return d ? d->error_challenge : NULL;
 }
 
+/*
+ * The prescribed acknowledgement, or an empty message: msmtp answers
+ * OAUTHBEARER's error that way, and it acknowledges the error just as
+ * well. A mechanism without an error challenge has nothing to answer.
+ */
 bool apikey_error_reply_ok(enum apikey_mech m, const char *in, size_t len)
 {
-    switch (m) {
-    case APIKEY_MECH_OAUTHBEARER:
-        /* RFC 7628 3.2.3: a single %x01. msmtp sends an empty response
-         * instead; it acknowledges the error just as well. */
-        return len == 0 || (len == 1 && in != NULL && in[0] == KVSEP);
-    case APIKEY_MECH_XOAUTH2:
-        return len == 0;
-    default:
+    const struct apikey_mech_def *d = mech_def(m);
+
+    if (d == NULL || d->error_challenge == NULL)
         return false;
-    }
+    return len == 0 || (len == d->error_reply_len && in != NULL &&
+                        memcmp(in, d->error_reply, len) == 0);
 }
 
 const char *apikey_error_reply(enum apikey_mech m, size_t *len)
 {
-    static const char kvsep[] = {KVSEP, '\0'};
-    *len = m == APIKEY_MECH_OAUTHBEARER ? 1 : 0;
-    return kvsep;
+    const struct apikey_mech_def *d = mech_def(m);
+
+    *len = d ? d->error_reply_len : 0;
+    return d ? d->error_reply : "";
 }
 
-/* Append n bytes at *pos, refusing to pass the end. */
-static bool put(char *buf, size_t cap, size_t *pos, const void *s, size_t n)
-{
-    if (n == 0) /* s may be NULL then (an absent name) */
-        return true;
-    if (n > cap - *pos)
-        return false;
-    memcpy(buf + *pos, s, n);
-    *pos += n;
-    return true;
-}
-
-static bool put_str(char *buf, size_t cap, size_t *pos, const char *s)
-{
-    return put(buf, cap, pos, s, strlen(s));
-}
-
-/* saslname: ',' and '=' escaped as =2C and =3D (RFC 5801). */
-static bool put_saslname(char *buf, size_t cap, size_t *pos, const char *s,
-                         size_t n)
-{
-    bool ok = true;
-    for (size_t i = 0; ok && i < n; i++) {
-        if (s[i] == ',')
-            ok = put_str(buf, cap, pos, "=2C");
-        else if (s[i] == '=')
-            ok = put_str(buf, cap, pos, "=3D");
-        else
-            ok = put(buf, cap, pos, &s[i], 1);
-    }
-    return ok;
-}
-
+/* The checks every mechanism shares come first: a key, a buffer, names
+ * that are valid names; then the mechanism frames the message. */
 int apikey_build_client_first(enum apikey_mech m, const char *authzid,
                               size_t authzid_len, const char *authcid,
                               size_t authcid_len, const char *key,
                               size_t key_len, const char *host, char *buf,
                               size_t bufsize, size_t *outlen)
 {
-    static const char sep[1] = {KVSEP};
-    size_t cap = bufsize < APIKEY_MSG_MAX ? bufsize : APIKEY_MSG_MAX;
-    size_t pos = 0;
-    bool ok = true;
+    const struct apikey_mech_def *d = mech_def(m);
+    struct apikey_msg_in msg = {
+        .authzid = authzid,
+        .authzid_len = authzid != NULL ? authzid_len : 0,
+        .authcid = authcid,
+        .authcid_len = authcid != NULL ? authcid_len : 0,
+        .key = key,
+        .key_len = key_len,
+        .host = host,
+    };
+    struct apikey_wbuf w = {
+        .buf = buf,
+        .cap = bufsize < APIKEY_MSG_MAX ? bufsize : APIKEY_MSG_MAX,
+    };
+    int rc;
 
-    if (authzid == NULL)
-        authzid_len = 0;
-    if (authcid == NULL)
-        authcid_len = 0;
     if (key == NULL || buf == NULL ||
-        (authzid_len > 0 && !name_ok(authzid, authzid_len)) ||
-        (authcid_len > 0 && !name_ok(authcid, authcid_len)))
+        (msg.authzid_len > 0 && !name_ok(authzid, msg.authzid_len)) ||
+        (msg.authcid_len > 0 && !name_ok(authcid, msg.authcid_len)))
         return AK_ERR_INVALID;
-
-    switch (m) {
-    case APIKEY_MECH_APIKEY:
-        if (memchr(key, '\0', key_len) != NULL)
-            return AK_ERR_INVALID;
-        ok = put(buf, cap, &pos, authzid, authzid_len) &&
-             put(buf, cap, &pos, "", 1) &&
-             put(buf, cap, &pos, authcid, authcid_len) &&
-             put(buf, cap, &pos, "", 1) && put(buf, cap, &pos, key, key_len);
-        break;
-    case APIKEY_MECH_OAUTHBEARER:
-        if (!token_ok(key, key_len))
-            return AK_ERR_INVALID;
-        ok = put_str(buf, cap, &pos, "n,");
-        if (ok && authzid_len > 0)
-            ok = put_str(buf, cap, &pos, "a=") &&
-                 put_saslname(buf, cap, &pos, authzid, authzid_len);
-        ok = ok && put_str(buf, cap, &pos, ",") && put(buf, cap, &pos, sep, 1);
-        if (ok && host != NULL && *host != '\0') {
-            for (const char *h = host; *h != '\0'; h++)
-                if (!is_kv_value(*h))
-                    return AK_ERR_INVALID;
-            ok = put_str(buf, cap, &pos, "host=") &&
-                 put_str(buf, cap, &pos, host) && put(buf, cap, &pos, sep, 1);
-        }
-        ok = ok && put_str(buf, cap, &pos, "auth=Bearer ") &&
-             put(buf, cap, &pos, key, key_len) && put(buf, cap, &pos, sep, 1) &&
-             put(buf, cap, &pos, sep, 1);
-        break;
-    case APIKEY_MECH_XOAUTH2:
-        if (!token_ok(key, key_len))
-            return AK_ERR_INVALID;
-        if (authzid_len == 0) {
-            authzid = authcid;
-            authzid_len = authcid_len;
-        }
-        if (authzid_len == 0)
-            return AK_ERR_INVALID;
-        ok = put_str(buf, cap, &pos, "user=") &&
-             put(buf, cap, &pos, authzid, authzid_len) &&
-             put(buf, cap, &pos, sep, 1) &&
-             put_str(buf, cap, &pos, "auth=Bearer ") &&
-             put(buf, cap, &pos, key, key_len) && put(buf, cap, &pos, sep, 1) &&
-             put(buf, cap, &pos, sep, 1);
-        break;
-    default:
+    if (d == NULL)
         return AK_ERR_INVALID;
-    }
-    if (!ok)
-        return AK_ERR_INVALID;
-    *outlen = pos;
+    rc = d->build(&msg, &w);
+    if (rc != AK_OK)
+        return rc;
+    *outlen = w.pos;
     return AK_OK;
 }

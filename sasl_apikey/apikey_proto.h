@@ -7,9 +7,10 @@
 #include <stddef.h>
 
 /*
- * Everything here is a pure function over caller-provided buffers: no
- * libsasl2 context, no LDAP, no allocation. The server and client
- * mechanisms, the unit tests and the fuzz target all call the same code.
+ * Everything here is a constant table or a pure function over
+ * caller-provided buffers: no libsasl2 context (only its flag values), no
+ * LDAP, no allocation. The server and client mechanisms, the unit tests
+ * and the fuzz target all use the same code.
  */
 
 enum apikey_mech {
@@ -48,6 +49,57 @@ struct apikey_creds {
     size_t key_len;
     char authzid_buf[APIKEY_NAME_MAX];
 };
+
+/* The fields of a client-first message, as the builders get them. */
+struct apikey_msg_in {
+    const char *authzid;
+    size_t authzid_len;
+    const char *authcid;
+    size_t authcid_len;
+    const char *key;
+    size_t key_len;
+    const char *host; /* OAUTHBEARER only; NULL or "" when not given */
+};
+
+/* An output buffer the builders append to, never past cap. */
+struct apikey_wbuf {
+    char *buf;
+    size_t cap;
+    size_t pos;
+};
+
+/*
+ * One row per mechanism: everything that tells one apart from another.
+ * The server and client plug tables (apikey_server.c, apikey_client.c)
+ * and the functions below are derived from it, so adding a mechanism is
+ * one enum value, one row and its parse and build functions.
+ */
+struct apikey_mech_def {
+    enum apikey_mech id;     /* its own index in apikey_mechs */
+    const char *name;        /* the SASL mechanism name */
+    unsigned security_flags; /* SASL_SEC_* */
+    unsigned features;       /* SASL_FEAT_* */
+    /* The message carries one name (the authzid, or else the
+     * authentication name) rather than both; the client picks it. */
+    bool one_name;
+    /* The grammar after the checks every mechanism shares (see
+     * apikey_parse_client_first); fills *c or sets *why. */
+    int (*parse)(const char *in, size_t len, struct apikey_creds *c,
+                 const char **why);
+    /* Frame the message (names already checked); AK_OK or
+     * AK_ERR_INVALID. */
+    int (*build)(const struct apikey_msg_in *m, struct apikey_wbuf *w);
+    /* What the server sends after refusing a token (NULL: the exchange
+     * fails at once, and the client is done after its first message) and
+     * the client's prescribed acknowledgement. */
+    const char *error_challenge;
+    size_t error_challenge_len;
+    const char *error_reply;
+    size_t error_reply_len;
+};
+
+/* Indexed by enum apikey_mech. */
+extern const struct apikey_mech_def apikey_mechs[APIKEY_MECH_COUNT];
 
 /*
  * Parse the client's first message of mechanism m. Returns AK_OK and fills

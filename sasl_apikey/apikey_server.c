@@ -6,59 +6,18 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "ak_build.h"
 #include "ak_config.h"
-#include "ak_ldap.h"
+#include "ak_host.h"
 #include "ak_log.h"
 #include "ak_text.h"
 #include "ak_verify.h"
 #include "apikey_result.h"
 
-/* How often (seconds) an exchange may stat apikey.conf to notice edits. */
-#define APIKEY_RELOAD_CHECK_SECS 1
-
-/*
- * One loaded apikey.conf and its directory handle (a pool of bound
- * connections). Shared by every exchange of the process; reference counted
- * so a reload never frees a pool another thread is using.
- */
-struct loaded {
-    char *path; /* as configured; NULL for the compiled-in default */
-    struct ak_config *cfg;
-    struct ak_dir *dir;
-    struct stat st; /* the file as it was when read, to notice edits */
-    bool have_st;
-    unsigned refs; /* 1 while current + 1 per exchange in flight */
-};
-
-/*
- * Plug-in global state. Hosts call mech_step from many threads (slapd) and
- * for months (Postfix smtpd, slapd): the first exchange loads the
- * configuration, later ones reuse it, and a changed file is reloaded.
- * A plain pthread mutex, not utils->mutex_alloc: hosts that never call
- * sasl_set_mutex get no-op mutexes from libsasl2.
- */
-static struct {
-    pthread_mutex_t lock;
-    struct loaded *cur;
-    time_t checked; /* CLOCK_MONOTONIC seconds of the last stat */
-} g = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
-
-/* glob_context of each mechanism: which one it is. */
-static enum apikey_mech mech_ids[APIKEY_MECH_COUNT] = {
-    APIKEY_MECH_APIKEY,
-    APIKEY_MECH_OAUTHBEARER,
-    APIKEY_MECH_XOAUTH2,
-};
-
 struct server_ctx {
-    enum apikey_mech mech;
+    const struct apikey_mech_def *mech;
     enum { ST_START, ST_ERROR_SENT, ST_DONE } state;
 };
 
@@ -73,131 +32,6 @@ static void sink_line(void *ctx, int prio, const char *msg)
     const struct sink *s = ctx;
     s->utils->log(s->utils->conn, apikey_sasl_log_level(prio), "%s: %s",
                   s->mech, msg);
-}
-
-static void free_loaded(struct loaded *l)
-{
-    if (l == NULL)
-        return;
-    ak_dir_close(l->dir);
-    ak_config_free(l->cfg);
-    free(l->path);
-    free(l);
-}
-
-/* Called with g.lock held. */
-static void unref(struct loaded *l)
-{
-    if (l != NULL && --l->refs == 0)
-        free_loaded(l);
-}
-
-static bool same_path(const char *a, const char *b)
-{
-    if (a == NULL || b == NULL)
-        return a == b;
-    return strcmp(a, b) == 0;
-}
-
-static bool file_changed(const struct loaded *l)
-{
-    struct stat st;
-    const char *file = l->path ? l->path : AK_DEFAULT_CONF;
-
-    if (stat(file, &st) != 0)
-        return l->have_st;
-    return !l->have_st || st.st_dev != l->st.st_dev ||
-           st.st_ino != l->st.st_ino || st.st_size != l->st.st_size ||
-           st.st_mtim.tv_sec != l->st.st_mtim.tv_sec ||
-           st.st_mtim.tv_nsec != l->st.st_mtim.tv_nsec ||
-           st.st_ctim.tv_sec != l->st.st_ctim.tv_sec ||
-           st.st_ctim.tv_nsec != l->st.st_ctim.tv_nsec;
-}
-
-/* Read the configuration and open its directory handle (no connection
- * is made here: the pool connects on first use). */
-static int load(const char *path, const struct ak_log *log, struct loaded **out)
-{
-    struct loaded *l = calloc(1, sizeof(*l));
-    char q[256];
-    int rc;
-
-    if (l == NULL)
-        return AK_ERR_NOMEM;
-    if (path != NULL && path[0] != '/') {
-        ak_log(log, LOG_ERR, "apikey_conf %s: not an absolute path",
-               ak_log_quote(q, sizeof(q), path, (unsigned)strlen(path)));
-        rc = AK_ERR_CONFIG;
-        goto fail;
-    }
-    if (path != NULL && (l->path = strdup(path)) == NULL) {
-        rc = AK_ERR_NOMEM;
-        goto fail;
-    }
-    /* stat before reading: an edit racing the read is seen next time. */
-    l->have_st = stat(path ? path : AK_DEFAULT_CONF, &l->st) == 0;
-    rc = ak_config_load(&l->cfg, path, log);
-    if (rc != AK_OK)
-        goto fail;
-    rc = ak_dir_open(&l->dir, l->cfg, log);
-    if (rc != AK_OK)
-        goto fail;
-    l->refs = 1;
-    *out = l;
-    return AK_OK;
-fail:
-    free_loaded(l);
-    return rc;
-}
-
-/*
- * The configuration for path, loaded on first use, reloaded when path
- * differs from the current one or (checked at most once a second) the
- * file changed. A failed (re)load fails closed: the old configuration is
- * dropped and every exchange retries until the file is fixed.
- */
-static int acquire(const char *path, const struct ak_log *log,
-                   struct loaded **out)
-{
-    struct timespec now;
-    struct loaded *l;
-    int rc = AK_OK;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    pthread_mutex_lock(&g.lock);
-    l = g.cur;
-    if (l != NULL && !same_path(l->path, path)) {
-        ak_log(log, LOG_INFO, "apikey_conf changed; loading %s",
-               path ? path : AK_DEFAULT_CONF);
-        l = NULL;
-    } else if (l != NULL &&
-               now.tv_sec - g.checked >= APIKEY_RELOAD_CHECK_SECS) {
-        g.checked = now.tv_sec;
-        if (file_changed(l)) {
-            ak_log(log, LOG_INFO, "%s changed; reloading it",
-                   l->path ? l->path : AK_DEFAULT_CONF);
-            l = NULL;
-        }
-    }
-    if (l == NULL) {
-        rc = load(path, log, &l);
-        unref(g.cur);
-        g.cur = rc == AK_OK ? l : NULL;
-        g.checked = now.tv_sec;
-    }
-    if (rc == AK_OK) {
-        l->refs++;
-        *out = l;
-    }
-    pthread_mutex_unlock(&g.lock);
-    return rc;
-}
-
-static void release(struct loaded *l)
-{
-    pthread_mutex_lock(&g.lock);
-    unref(l);
-    pthread_mutex_unlock(&g.lock);
 }
 
 /* apikey_conf from the host's SASL configuration (e.g. smtpd.conf), never
@@ -225,7 +59,7 @@ static int server_mech_new(void *glob, sasl_server_params_t *sp,
         sp->utils->seterror(sp->utils->conn, 0, "out of memory");
         return SASL_NOMEM;
     }
-    ctx->mech = *(const enum apikey_mech *)glob;
+    ctx->mech = apikey_glob_mech(glob);
     ctx->state = ST_START;
     *conn_context = ctx;
     return SASL_OK;
@@ -241,10 +75,7 @@ static void server_mech_dispose(void *conn_context, const sasl_utils_t *utils)
  * shared configuration, the others find nothing left. */
 static void server_mech_free(void *glob, const sasl_utils_t *utils)
 {
-    pthread_mutex_lock(&g.lock);
-    unref(g.cur);
-    g.cur = NULL;
-    pthread_mutex_unlock(&g.lock);
+    ak_host_shutdown();
 }
 
 /*
@@ -274,158 +105,196 @@ static int set_identities(sasl_server_params_t *sp, sasl_out_params_t *op,
                           SASL_CU_AUTHZID, op);
 }
 
+/* Step 1: the client's message in the mechanism's grammar. A refusal is
+ * logged with the reason only: the bytes may hold a key typed into a
+ * name. AK_OK or AK_ERR_MALFORMED. */
+static int parse_message(const struct server_ctx *ctx,
+                         const sasl_server_params_t *sp,
+                         const struct ak_log *log, const char *lctx,
+                         const char *in, unsigned inlen,
+                         struct apikey_creds *cr)
+{
+    const char *why = NULL;
+    int status = apikey_parse_client_first(ctx->mech->id, in, inlen, cr, &why);
+
+    if (status != AK_OK)
+        ak_log(log, LOG_NOTICE,
+               "refused a malformed message (%s) service=%s %s", why,
+               sp->service ? sp->service : "-", lctx);
+    return status;
+}
+
+/* Step 2 failed: apikey.conf (path; NULL the default) could not be
+ * loaded. The line before says which file and what is wrong with it; this
+ * one says what it means, and the client only learns "unavailable" (a
+ * temporary failure). Returns the SASL code. */
+static int conf_unavailable(const char *path, int status,
+                            const struct ak_log *log, const char *lctx)
+{
+    char q[256];
+    int rc = apikey_sasl_result(status, AK_VERIFY_INTERNAL);
+
+    if (path == NULL)
+        path = AK_DEFAULT_CONF;
+    ak_log(log, LOG_ERR,
+           "apikey_conf %s not loaded (%s): every exchange fails with "
+           "%s until it is fixed %s",
+           ak_log_quote(q, sizeof(q), path, (unsigned)strlen(path)),
+           ak_strerror(status), apikey_sasl_code_name(rc), lctx);
+    return rc;
+}
+
+/* Step 3: the verifier's judgement of the credentials. */
+static enum ak_outcome verify_creds(struct ak_dir *dir,
+                                    const sasl_server_params_t *sp,
+                                    const struct ak_log *log, const char *lctx,
+                                    const struct apikey_creds *cr,
+                                    struct ak_verify_result *res)
+{
+    struct ak_verify_request req = {0};
+
+    /* A mechanism with an authcid (APIKEY) names its user there; the
+     * bearer mechanisms (and an empty authcid) let the key's id find its
+     * owner. */
+    if (cr->authcid_len > 0) {
+        req.user = cr->authcid;
+        req.user_len = cr->authcid_len;
+    }
+    req.key = cr->key;
+    req.key_len = cr->key_len;
+    req.service = sp->service;
+    req.log_context = lctx;
+    return ak_verify(dir, &req, 0, log, res);
+}
+
+/* Step 4, accepted: the identities go to libsasl2 and the exchange ends.
+ * A canon_user failure is logged here (the verifier logged the key as
+ * accepted). Returns the SASL code. */
+static int accept_key(struct server_ctx *ctx, sasl_server_params_t *sp,
+                      const struct ak_log *log,
+                      const struct ak_verify_result *res,
+                      const struct apikey_creds *cr, bool ascii_case,
+                      sasl_out_params_t *op)
+{
+    int rc;
+
+    if (res->owner_name == NULL) {
+        /* the verifier promises a name; fail closed */
+        ak_log(log, LOG_ERR, "internal error: key %s accepted without a name",
+               res->key_id);
+        return SASL_UNAVAIL;
+    }
+    rc = set_identities(sp, op, res->owner_name, cr->authzid, cr->authzid_len,
+                        ascii_case);
+    if (rc == SASL_OK) {
+        apikey_out_done(op);
+        ctx->state = ST_DONE;
+    } else if (rc == SASL_CONFIGERR) {
+        /* the host's own canon_user or auxprop set-up: still a fault
+         * on the server's side, temporary to the client */
+        ak_log(log, LOG_ERR,
+               "canon_user failed for the identities of key %s: %s "
+               "(the host's SASL set-up)",
+               res->key_id, apikey_sasl_code_name(rc));
+        rc = SASL_UNAVAIL;
+    } else {
+        ak_log(log, LOG_NOTICE,
+               "canon_user refused the identities of "
+               "key %s: %s",
+               res->key_id, apikey_sasl_code_name(rc));
+    }
+    return rc;
+}
+
+/* Step 4, refused: RFC 7628 3.2.2 gives an invalid token the JSON error,
+ * and the exchange ends after the client's %x01. A mechanism without an
+ * error challenge (APIKEY) fails at once. Returns the SASL code. */
+static int refuse_key(struct server_ctx *ctx, const char **out,
+                      unsigned *outlen)
+{
+    size_t n = 0;
+    const char *chal = apikey_error_challenge(ctx->mech->id, &n);
+
+    if (chal == NULL)
+        return SASL_BADAUTH;
+    *out = chal;
+    *outlen = (unsigned)n;
+    ctx->state = ST_ERROR_SENT;
+    return SASL_CONTINUE;
+}
+
 static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
                       struct ak_log *log, const char *lctx, const char *in,
                       unsigned inlen, const char **out, unsigned *outlen,
                       sasl_out_params_t *op)
 {
     struct apikey_creds cr;
-    struct ak_verify_request req = {0};
     struct ak_verify_result res = {0};
-    struct loaded *l = NULL;
-    const char *why = NULL;
+    struct ak_host *h = NULL;
+    const struct ak_config *cfg;
     const char *path;
     enum ak_outcome outcome;
     bool ascii_case;
     int status, rc;
 
-    status = apikey_parse_client_first(ctx->mech, in, inlen, &cr, &why);
-    if (status != AK_OK) {
-        /* Only the reason: the bytes may hold a key typed into a name. */
-        ak_log(log, LOG_NOTICE,
-               "refused a malformed message (%s) service=%s %s", why,
-               sp->service ? sp->service : "-", lctx);
+    status = parse_message(ctx, sp, log, lctx, in, inlen, &cr);
+    if (status != AK_OK)
         return apikey_sasl_result(status, AK_VERIFY_INTERNAL);
-    }
     path = conf_path(sp->utils);
-    status = acquire(path, log, &l);
-    if (status != AK_OK) {
-        /* The line before says which file and what is wrong with it; the
-         * client only learns "unavailable" (a temporary failure). */
-        char q[256];
-        if (path == NULL)
-            path = AK_DEFAULT_CONF;
-        rc = apikey_sasl_result(status, AK_VERIFY_INTERNAL);
-        ak_log(log, LOG_ERR,
-               "apikey_conf %s not loaded (%s): every exchange fails with "
-               "%s until it is fixed %s",
-               ak_log_quote(q, sizeof(q), path, (unsigned)strlen(path)),
-               ak_strerror(status), apikey_sasl_code_name(rc), lctx);
-        return rc;
-    }
-    log->debug = l->cfg->debug;
-
-    /* APIKEY names its user in the authcid; the bearer mechanisms (and an
-     * empty authcid) let the key's id find its owner. */
-    if (ctx->mech == APIKEY_MECH_APIKEY && cr.authcid_len > 0) {
-        req.user = cr.authcid;
-        req.user_len = cr.authcid_len;
-    }
-    req.key = cr.key;
-    req.key_len = cr.key_len;
-    req.service = sp->service;
-    req.log_context = lctx;
-    outcome = ak_verify(l->dir, &req, 0, log, &res);
-    ascii_case = l->cfg->user_name_ascii_case;
-    release(l);
+    status = ak_host_acquire(path, log, &h);
+    if (status != AK_OK)
+        return conf_unavailable(path, status, log, lctx);
+    cfg = ak_host_config(h);
+    log->debug = cfg->debug;
+    ascii_case = cfg->user_name_ascii_case;
+    outcome = verify_creds(ak_host_dir(h), sp, log, lctx, &cr, &res);
+    ak_host_release(h);
 
     rc = apikey_sasl_result(AK_OK, outcome);
-    if (rc == SASL_OK && res.owner_name == NULL) {
-        /* the verifier promises a name; fail closed */
-        ak_log(log, LOG_ERR, "internal error: key %s accepted without a name",
-               res.key_id);
-        rc = SASL_UNAVAIL;
-    }
-    if (rc == SASL_OK) {
-        rc = set_identities(sp, op, res.owner_name, cr.authzid, cr.authzid_len,
-                            ascii_case);
-        if (rc == SASL_OK) {
-            apikey_out_done(op);
-            ctx->state = ST_DONE;
-        } else if (rc == SASL_CONFIGERR) {
-            /* the host's own canon_user or auxprop set-up: still a fault
-             * on the server's side, temporary to the client */
-            ak_log(log, LOG_ERR,
-                   "canon_user failed for the identities of key %s: %s "
-                   "(the host's SASL set-up)",
-                   res.key_id, apikey_sasl_code_name(rc));
-            rc = SASL_UNAVAIL;
-        } else {
-            ak_log(log, LOG_NOTICE,
-                   "canon_user refused the identities of "
-                   "key %s: %s",
-                   res.key_id, apikey_sasl_code_name(rc));
-        }
-    } else if (rc == SASL_BADAUTH) {
-        /* RFC 7628 3.2.2: an invalid token gets the JSON error, and the
-         * exchange ends after the client's %x01. */
-        size_t n = 0;
-        const char *chal = apikey_error_challenge(ctx->mech, &n);
-        if (chal != NULL) {
-            *out = chal;
-            *outlen = (unsigned)n;
-            ctx->state = ST_ERROR_SENT;
-            rc = SASL_CONTINUE;
-        }
-    }
+    if (rc == SASL_OK)
+        rc = accept_key(ctx, sp, log, &res, &cr, ascii_case, op);
+    else if (rc == SASL_BADAUTH)
+        rc = refuse_key(ctx, out, outlen);
     ak_verify_result_clear(&res);
     return rc;
 }
 
-static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
-                            const char *in, unsigned inlen, const char **out,
-                            unsigned *outlen, sasl_out_params_t *op)
+/* "mech=M rhost=ip;port" (rhost quoted: it comes from the host) for the
+ * log lines of one step. */
+static void log_context(char *buf, size_t size, const char *mech,
+                        const sasl_server_params_t *sp)
 {
-    struct server_ctx *ctx = conn_context;
-    const sasl_utils_t *u = sp->utils;
-    struct sink sink;
-    struct ak_log log = {sink_line, &sink, false};
-    char lctx[160], rhost[96];
-    int rc;
+    char rhost[96];
 
-    *out = NULL;
-    *outlen = 0;
-    if (ctx == NULL) {
-        /* libsasl2 disposes of the context when a step fails; a host that
-         * steps that exchange again gets a protocol error, not a crash. */
-        u->seterror(u->conn, SASL_NOLOG, "authentication failed");
-        return SASL_BADPROT;
-    }
-    sink.utils = u;
-    sink.mech = apikey_mech_name(ctx->mech);
     if (sp->ipremoteport != NULL)
-        snprintf(lctx, sizeof(lctx), "mech=%s rhost=%s", sink.mech,
+        snprintf(buf, size, "mech=%s rhost=%s", mech,
                  ak_log_quote(rhost, sizeof(rhost), sp->ipremoteport,
                               (unsigned)strlen(sp->ipremoteport)));
     else
-        snprintf(lctx, sizeof(lctx), "mech=%s", sink.mech);
+        snprintf(buf, size, "mech=%s", mech);
+}
 
-    switch (ctx->state) {
-    case ST_START:
-        rc = first_step(ctx, sp, &log, lctx, in, inlen, out, outlen, op);
-        break;
-    case ST_ERROR_SENT:
-        ctx->state = ST_DONE;
-        if (apikey_error_reply_ok(ctx->mech, in, inlen)) {
-            rc = SASL_BADAUTH; /* the refusal itself is logged already */
-        } else {
-            ak_log(&log, LOG_NOTICE,
-                   "client answered the error challenge wrongly %s", lctx);
-            rc = SASL_BADPROT;
-        }
-        break;
-    default:
-        rc = SASL_BADPROT;
-        break;
-    }
-    ak_debug(&log, "step done. [%s]", apikey_sasl_code_name(rc));
+/* The client's answer to the error challenge: the exchange fails either
+ * way, BADAUTH when it acknowledged the error, BADPROT otherwise. */
+static int error_answer(struct server_ctx *ctx, const struct ak_log *log,
+                        const char *lctx, const char *in, unsigned inlen)
+{
+    ctx->state = ST_DONE;
+    if (apikey_error_reply_ok(ctx->mech->id, in, inlen))
+        return SASL_BADAUTH; /* the refusal itself is logged already */
+    ak_log(log, LOG_NOTICE, "client answered the error challenge wrongly %s",
+           lctx);
+    return SASL_BADPROT;
+}
 
-    /*
-     * One uniform text for the client: slapd sends sasl_errdetail() in the
-     * bind response. It says neither which check failed nor anything of
-     * the input or of the server's configuration (the log does). It also
-     * replaces whatever text a canon_user step set.
-     */
+/*
+ * One uniform text for the client: slapd sends sasl_errdetail() in the
+ * bind response. It says neither which check failed nor anything of
+ * the input or of the server's configuration (the log does). It also
+ * replaces whatever text a canon_user step set.
+ */
+static void set_client_error(const sasl_utils_t *u, int rc)
+{
     switch (rc) {
     case SASL_OK:
     case SASL_CONTINUE:
@@ -441,19 +310,65 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
         u->seterror(u->conn, SASL_NOLOG, "authentication failed");
         break;
     }
+}
+
+static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
+                            const char *in, unsigned inlen, const char **out,
+                            unsigned *outlen, sasl_out_params_t *op)
+{
+    struct server_ctx *ctx = conn_context;
+    const sasl_utils_t *u = sp->utils;
+    struct sink sink;
+    struct ak_log log = {sink_line, &sink, false};
+    char lctx[160];
+    int rc;
+
+    *out = NULL;
+    *outlen = 0;
+    if (ctx == NULL) {
+        /* libsasl2 disposes of the context when a step fails; a host that
+         * steps that exchange again gets a protocol error, not a crash. */
+        u->seterror(u->conn, SASL_NOLOG, "authentication failed");
+        return SASL_BADPROT;
+    }
+    sink.utils = u;
+    sink.mech = ctx->mech->name;
+    log_context(lctx, sizeof(lctx), sink.mech, sp);
+
+    switch (ctx->state) {
+    case ST_START:
+        rc = first_step(ctx, sp, &log, lctx, in, inlen, out, outlen, op);
+        break;
+    case ST_ERROR_SENT:
+        rc = error_answer(ctx, &log, lctx, in, inlen);
+        break;
+    default:
+        rc = SASL_BADPROT;
+        break;
+    }
+    ak_debug(&log, "step done. [%s]", apikey_sasl_code_name(rc));
+    set_client_error(u, rc);
     return rc;
 }
 
-#define SERVER_PLUG(name, id)                                                  \
-    {                                                                          \
-        .mech_name = (name), .max_ssf = 0, .security_flags = APIKEY_SEC_FLAGS, \
-        .features = APIKEY_FEATURES, .glob_context = &mech_ids[id],            \
-        .mech_new = server_mech_new, .mech_step = server_mech_step,            \
-        .mech_dispose = server_mech_dispose, .mech_free = server_mech_free,    \
-    }
+/* The server plug table, one entry per mechanism row. */
+static sasl_server_plug_t server_plugs[APIKEY_MECH_COUNT];
+static pthread_once_t server_plugs_once = PTHREAD_ONCE_INIT;
 
-sasl_server_plug_t apikey_server_plugins[APIKEY_MECH_COUNT] = {
-    SERVER_PLUG("APIKEY", APIKEY_MECH_APIKEY),
-    SERVER_PLUG("OAUTHBEARER", APIKEY_MECH_OAUTHBEARER),
-    SERVER_PLUG("XOAUTH2", APIKEY_MECH_XOAUTH2),
-};
+static void fill_server_plugs(void)
+{
+    for (unsigned i = 0; i < APIKEY_MECH_COUNT; i++) {
+        const struct apikey_mech_def *d = &apikey_mechs[i];
+        server_plugs[i] = (sasl_server_plug_t){
+            APIKEY_PLUG_FROM_ROW(d),       .mech_new = server_mech_new,
+            .mech_step = server_mech_step, .mech_dispose = server_mech_dispose,
+            .mech_free = server_mech_free,
+        };
+    }
+}
+
+sasl_server_plug_t *apikey_server_plugins(void)
+{
+    pthread_once(&server_plugs_once, fill_server_plugs);
+    return server_plugs;
+}

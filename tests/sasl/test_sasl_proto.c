@@ -255,6 +255,35 @@ static void test_error_flow(void **state)
     assert_true(apikey_error_reply_ok(APIKEY_MECH_XOAUTH2, chal, n));
 }
 
+/* The mechanism table: every row complete and where its id says, with
+ * the security properties sasl_apikey(8) documents for all three. */
+static void test_mech_table(void **state)
+{
+    (void)state;
+    for (int m = 0; m < APIKEY_MECH_COUNT; m++) {
+        const struct apikey_mech_def *d = &apikey_mechs[m];
+        size_t n = 0;
+        assert_int_equal(d->id, m);
+        assert_non_null(d->name);
+        assert_string_equal(apikey_mech_name((enum apikey_mech)m), d->name);
+        assert_non_null(d->parse);
+        assert_non_null(d->build);
+        assert_non_null(d->error_reply);
+        /* never anonymous, and nothing claims a security layer */
+        assert_true(d->security_flags & SASL_SEC_NOANONYMOUS);
+        assert_false(d->security_flags & SASL_SEC_NOPLAINTEXT);
+        assert_true(d->features & SASL_FEAT_WANT_CLIENT_FIRST);
+        /* a challenge has an answer the server takes */
+        if (d->error_challenge != NULL)
+            assert_true(apikey_error_reply_ok(
+                (enum apikey_mech)m,
+                apikey_error_reply((enum apikey_mech)m, &n), n));
+        for (int o = 0; o < m; o++)
+            assert_string_not_equal(apikey_mechs[o].name, d->name);
+    }
+    assert_string_equal(apikey_mech_name(APIKEY_MECH_COUNT), "?");
+}
+
 /* The documented table, row by row (sasl_apikey(8), README.md). */
 static void test_result_table(void **state)
 {
@@ -322,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_build_roundtrip),
         cmocka_unit_test(test_build_refuses),
         cmocka_unit_test(test_error_flow),
+        cmocka_unit_test(test_mech_table),
         cmocka_unit_test(test_result_table),
         cmocka_unit_test(test_log_levels),
     };
