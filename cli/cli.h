@@ -14,6 +14,7 @@
 #include "ak_log.h"
 #include "ak_status.h"
 #include "ak_store.h"
+#include "ak_store_policy.h"
 
 /* Exit codes, documented in apikey(1). */
 enum cli_exit {
@@ -81,13 +82,22 @@ int cli_exit_for(int status);
  * refusal). */
 int cli_exit_for_outcome(enum ak_outcome outcome);
 
-/* --- common.c --- */
+/* --- session.c: one run's config and messages --- */
 
 /* Load the config (once). Returns EXIT_OK or EXIT_CONFIG. */
 int cli_load_config(struct cli *cli);
 
 /* Print "apikey: <msg>" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sleep APIKEY_TEST_DELAY_MS milliseconds, if set: lets the tests make two
+ * commands read before either writes (C-04). */
+void cli_test_delay(void);
+
+/* Fail early when a command would print a new key to a closed stdout. */
+int cli_need_stdout(const struct cli *cli);
+
+/* --- output.c: how values are printed --- */
 
 /* Write s as a JSON string literal (with quotes) to f. */
 void cli_json_str(FILE *f, const char *s);
@@ -100,17 +110,6 @@ const char *cli_iso(char *buf, size_t size, time_t t);
 
 /* Print "null" or the ISO time as a JSON string. */
 void cli_json_time(FILE *f, bool has, time_t t);
-
-/* Sleep APIKEY_TEST_DELAY_MS milliseconds, if set: lets the tests make two
- * commands read before either writes (C-04). */
-void cli_test_delay(void);
-
-/* Fail early when a command would print a new key to a closed stdout. */
-int cli_need_stdout(const struct cli *cli);
-
-/* A plain mail address (local@domain, printable ASCII, nothing that could
- * add a header or a second recipient). */
-bool cli_mail_ok(const char *s);
 
 /* The first RDN value of dn ("alice" of uid=alice,ou=...) into buf. */
 const char *cli_dn_name(char *buf, size_t size, const char *dn);

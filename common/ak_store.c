@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ak_store.c - find holders, read the policy, add and change records */
+/* ak_store.c - find holders, add and change records */
 #include "ak_store.h"
 
 #include <stdio.h>
@@ -140,46 +140,6 @@ int ak_store_read_holder(struct ak_conn *c, const struct ak_config *cfg,
         return AK_ERR_NOMEM;
     rc = find_one(c, cfg, dn, LDAP_SCOPE_BASE, filter, NULL, log, out);
     free(filter);
-    return rc;
-}
-
-int ak_store_read_policy(struct ak_conn *c, const struct ak_config *cfg,
-                         const struct ak_log *log, struct ak_policy *out)
-{
-    struct ak_holder_attrs a;
-    struct ak_policy_view pv;
-    struct ak_entry en;
-    LDAPMessage *res = NULL, *e;
-    const char *why = NULL;
-    int rc;
-
-    memset(out, 0, sizeof(*out));
-    if (cfg->policy_dn == NULL)
-        return AK_OK;
-    ak_holder_attrs_init(&a, cfg, AK_READ_POLICY);
-    rc = ak_conn_search(c, cfg->policy_dn, LDAP_SCOPE_BASE,
-                        "(objectClass=" AK_OC_POLICY ")", a.list, 1, log, &res);
-    if (rc != AK_OK)
-        return rc;
-    e = ldap_first_entry(ak_conn_ld(c), res);
-    if (e == NULL) {
-        ak_log(log, LOG_ERR, "policy %s: not found or not readable",
-               cfg->policy_dn);
-        rc = AK_ERR_NOT_FOUND;
-    } else if (ak_entry_open(ak_conn_ld(c), e, a.list, &en, &why) != AK_OK) {
-        ak_log(log, LOG_ERR, "policy %s: cannot be read whole (%s)",
-               cfg->policy_dn, why);
-        rc = AK_ERR_MALFORMED;
-    } else {
-        ak_policy_view_of(&en, &a, &pv);
-        if (ak_policy_from_view(&pv, out, &why) != AK_OK) {
-            ak_log(log, LOG_ERR, "policy %s: bad value of %s", cfg->policy_dn,
-                   why);
-            rc = AK_ERR_MALFORMED;
-        }
-        ak_entry_close(&en);
-    }
-    ldap_msgfree(res);
     return rc;
 }
 

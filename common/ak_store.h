@@ -41,14 +41,6 @@ int ak_store_read_holder(struct ak_conn *c, const struct ak_config *cfg,
                          struct ak_holder *out);
 
 /*
- * Read the policy entry (cfg->policy_dn; an empty policy when unset).
- * AK_OK, AK_ERR_NOT_FOUND, AK_ERR_MALFORMED (a bad value: fail closed),
- * AK_ERR_BACKEND.
- */
-int ak_store_read_policy(struct ak_conn *c, const struct ak_config *cfg,
-                         const struct ak_log *log, struct ak_policy *out);
-
-/*
  * One change to the keys of h, applied as one modify. Records are only
  * ever added, never rewritten or deleted (their owner may add but not
  * delete them: docs/key-records.md); the end of a key is an apiKeyRevoked
