@@ -78,7 +78,21 @@ static int withdraw(struct cli *cli, const struct newkey_out *out,
     return EXIT_NOT_SHOWN;
 }
 
-int cmd_create(struct cli *cli, int argc, char **argv)
+/* One new key: what was asked, for whom, what is stored. */
+struct creation {
+    bool json;
+    time_t now;
+    const char *user; /* NULL: ourselves */
+    struct newkey_opts o;
+    struct newkey_out out;
+    struct ak_record r;
+    struct ak_holder h;
+    char *key;
+    char record[AK_RECORD_MAX + 1];
+};
+
+/* The command line. EXIT_OK, EXIT_USAGE, or -1 after --help. */
+static int create_args(int argc, char **argv, struct creation *cr)
 {
     static const struct option longopts[] = {
         NEWKEY_LONGOPTS,
@@ -86,103 +100,132 @@ int cmd_create(struct cli *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct newkey_opts o;
-    struct newkey_out out = {.fd = -1};
-    struct ak_record r = {0};
-    struct ak_holder h = {0};
-    struct ak_policy pol;
-    struct ak_conn *conn = NULL;
-    char *key = NULL;
-    char record[AK_RECORD_MAX + 1];
-    char date[64];
-    bool json = cli->json;
-    time_t now = time(NULL);
-    int c, rc;
+    int c;
 
-    newkey_opts_init(&o);
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'j') {
-            json = true;
+            cr->json = true;
         } else if (c == 'h') {
             create_usage(stdout);
-            return EXIT_OK;
-        } else if (c == '?' || newkey_opt(&o, c, optarg) != EXIT_OK) {
+            return -1;
+        } else if (c == '?' || newkey_opt(&cr->o, c, optarg) != EXIT_OK) {
             if (c == '?')
                 create_usage(stderr);
             return EXIT_USAGE;
         }
     }
-    if (newkey_check(&o) != EXIT_OK)
+    if (newkey_check(&cr->o) != EXIT_OK)
         return EXIT_USAGE;
     if (optind + 1 < argc) {
         create_usage(stderr);
         return EXIT_USAGE;
     }
-    rc = newkey_out_check(cli, o.output, &out);
-    if (rc != EXIT_OK)
-        return rc;
-    if (o.label != NULL)
-        snprintf(r.label, sizeof(r.label), "%s", o.label);
-    if (o.has_scope) {
-        r.n_scopes = o.scope_rec.n_scopes;
-        memcpy(r.scopes, o.scope_rec.scopes, sizeof(r.scopes));
+    cr->user = optind < argc ? argv[optind] : NULL;
+    return EXIT_OK;
+}
+
+/* The record's label, scope and expiry (within the policy), and whose
+ * key it is. */
+static int plan(struct cli *cli, struct creation *cr)
+{
+    struct ak_policy pol;
+    struct ak_conn *conn = NULL;
+    int rc;
+
+    if (cr->o.label != NULL)
+        snprintf(cr->r.label, sizeof(cr->r.label), "%s", cr->o.label);
+    if (cr->o.has_scope) {
+        cr->r.n_scopes = cr->o.scope_rec.n_scopes;
+        memcpy(cr->r.scopes, cr->o.scope_rec.scopes, sizeof(cr->r.scopes));
     }
     rc = cli_begin(cli, &conn, &pol);
-    if (rc != EXIT_OK)
-        goto out;
-    rc = newkey_expiry(&o, &pol, now, 0, &r);
-    if (rc != EXIT_OK)
-        goto out;
-    rc = optind < argc ? cli_find_user(cli, argv[optind], &h) : cli_me(cli, &h);
-    if (rc != EXIT_OK)
-        goto out;
-    if (h.disabled)
+    if (rc == EXIT_OK)
+        rc = newkey_expiry(&cr->o, &pol, cr->now, 0, &cr->r);
+    if (rc == EXIT_OK)
+        rc = cr->user ? cli_find_user(cli, cr->user, &cr->h)
+                      : cli_me(cli, &cr->h);
+    if (rc == EXIT_OK && cr->h.disabled)
         cli_err("note: %s is disabled (apiKeyDisabled); its keys do not work "
                 "until it is enabled",
-                h.dn);
-    rc = newkey_make(cli, now, &r, &key, record);
+                cr->h.dn);
+    return rc;
+}
+
+/* Stored first, shown after: a key is never shown that was not kept; no
+ * signal may come between the two (they stay blocked on success). An
+ * --output file is made just before, so a refused one leaves nothing
+ * stored. */
+static int store(struct cli *cli, struct creation *cr)
+{
+    struct ak_conn *conn = NULL;
+    int rc = newkey_make(cli, cr->now, &cr->r, &cr->key, cr->record);
+
     if (rc != EXIT_OK)
-        goto out;
-    /* Stored first, shown after: a key is never shown that was not kept;
-     * no signal may come between the two. An --output file is made just
-     * before, so a refused one leaves nothing stored. */
+        return rc;
     newkey_block_signals(true);
-    rc = newkey_out_open(&out);
-    if (rc != EXIT_OK) {
-        newkey_block_signals(false);
-        goto out;
-    }
-    rc = cli_conn(cli, &conn);
+    rc = newkey_out_open(&cr->out);
     if (rc == EXIT_OK) {
-        rc = ak_store_add_record(conn, &h, record, &r, &cli->log);
-        if (rc != AK_OK)
-            rc = cli_change_failed(cli, rc, "add a key", h.dn);
+        rc = cli_conn(cli, &conn);
+        if (rc == EXIT_OK) {
+            rc = ak_store_add_record(conn, &cr->h, cr->record, &cr->r,
+                                     &cli->log);
+            if (rc != AK_OK)
+                rc = cli_change_failed(cli, rc, "add a key", cr->h.dn);
+        }
+        if (rc != EXIT_OK)
+            cli_audit(cli, "create", rc, cr->r.id, cr->h.dn, NULL);
     }
-    if (rc != EXIT_OK) {
+    if (rc != EXIT_OK)
         newkey_block_signals(false);
-        cli_audit(cli, "create", rc, r.id, h.dn, NULL);
-        goto out;
-    }
-    if (!newkey_show(&out, key, &h, &r, json, NULL)) {
-        rc = withdraw(cli, &out, h.dn, &r);
-        newkey_out_discard(&out);
+    return rc;
+}
+
+/* Show the key; if that fails, withdraw it. */
+static int show(struct cli *cli, struct creation *cr)
+{
+    const struct ak_record *r = &cr->r;
+    char date[64];
+
+    if (!newkey_show(&cr->out, cr->key, &cr->h, r, cr->json, NULL)) {
+        int rc = withdraw(cli, &cr->out, cr->h.dn, r);
+        newkey_out_discard(&cr->out);
         newkey_block_signals(false);
-        goto out;
+        return rc;
     }
     newkey_block_signals(false);
-    cli_audit(cli, "create", EXIT_OK, r.id, h.dn, "expires=%s",
-              r.has_expires ? cli_iso(date, sizeof(date), r.expires) : "never");
-    if (!json)
-        fprintf(stderr, "apikey: created key %s for %s (%s), expires %s.\n",
-                r.id, h.name ? h.name : h.dn, h.dn,
-                when_text(date, sizeof(date), r.has_expires, r.expires, now));
-    if (!json)
-        newkey_say_where(&out, "key");
-    rc = EXIT_OK;
-out:
-    newkey_out_discard(&out); /* unless the key is in it */
-    if (key != NULL)
-        sodium_free(key);
-    ak_holder_free(&h);
+    cli_audit(cli, "create", EXIT_OK, r->id, cr->h.dn, "expires=%s",
+              r->has_expires ? cli_iso(date, sizeof(date), r->expires)
+                             : "never");
+    if (cr->json)
+        return EXIT_OK;
+    fprintf(stderr, "apikey: created key %s for %s (%s), expires %s.\n", r->id,
+            cr->h.name ? cr->h.name : cr->h.dn, cr->h.dn,
+            when_text(date, sizeof(date), r->has_expires, r->expires, cr->now));
+    newkey_say_where(&cr->out, "key");
+    return EXIT_OK;
+}
+
+int cmd_create(struct cli *cli, int argc, char **argv)
+{
+    struct creation cr = {
+        .json = cli->json, .now = time(NULL), .out = {.fd = -1}};
+    int rc;
+
+    newkey_opts_init(&cr.o);
+    rc = create_args(argc, argv, &cr);
+    if (rc != EXIT_OK)
+        return rc < 0 ? EXIT_OK : rc;
+    rc = newkey_out_check(cli, cr.o.output, &cr.out);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = plan(cli, &cr);
+    if (rc == EXIT_OK)
+        rc = store(cli, &cr);
+    if (rc == EXIT_OK)
+        rc = show(cli, &cr);
+    newkey_out_discard(&cr.out); /* unless the key is in it */
+    if (cr.key != NULL)
+        sodium_free(cr.key);
+    ak_holder_free(&cr.h);
     return rc;
 }

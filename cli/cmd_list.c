@@ -114,7 +114,44 @@ static int list_all(struct cli *cli, struct keys_out *out, bool services_only,
     return rc;
 }
 
-int cmd_list(struct cli *cli, int argc, char **argv)
+/* What the command line asks for. */
+struct list_args {
+    struct keysel sel;
+    bool json, all, services;
+    const char *owner; /* --owner */
+    const char *user;  /* USER, NULL: ourselves (or --all) */
+};
+
+/* One selection option into a->sel. */
+static int list_filter(int c, const char *arg, struct list_args *a)
+{
+    switch (c) {
+    case 'A':
+        a->sel.active = true;
+        break;
+    case 'E':
+        a->sel.expired = true;
+        break;
+    case 'R':
+        a->sel.revoked = true;
+        break;
+    case 'N':
+        a->sel.never_used = true;
+        break;
+    default: /* 'x', 'u' */
+        if (when_parse_days(arg, 0, 36500,
+                            c == 'x' ? &a->sel.expiring_days
+                                     : &a->sel.unused_days) != AK_OK) {
+            cli_err("--%s '%s': give a number of days",
+                    c == 'x' ? "expiring" : "unused", arg);
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* The command line. EXIT_OK, EXIT_USAGE, or -1 after --help. */
+static int list_args(int argc, char **argv, struct list_args *a)
 {
     static const struct option longopts[] = {
         {"all", no_argument, NULL, 'a'},
@@ -130,109 +167,106 @@ int cmd_list(struct cli *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct keysel sel;
-    struct keys_out out = {0};
-    struct ak_holder h = {0}, owner = {0};
-    struct ak_policy pol;
-    struct ak_conn *conn = NULL;
-    const char *owner_name = NULL;
-    bool all = false, services = false;
-    int c, rc;
+    int c;
 
-    keysel_init(&sel);
-    out.json = cli->json;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'a':
-            all = true;
-            break;
-        case 'S':
-            all = services = true;
-            break;
-        case 'o':
-            all = true;
-            owner_name = optarg;
-            break;
-        case 'A':
-            sel.active = true;
-            break;
-        case 'E':
-            sel.expired = true;
-            break;
-        case 'R':
-            sel.revoked = true;
-            break;
-        case 'x':
-        case 'u':
-            if (when_parse_days(optarg, 0, 36500,
-                                c == 'x' ? &sel.expiring_days
-                                         : &sel.unused_days) != AK_OK) {
-                cli_err("--%s '%s': give a number of days",
-                        c == 'x' ? "expiring" : "unused", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'N':
-            sel.never_used = true;
-            break;
-        case 'j':
-            out.json = true;
-            break;
-        case 'h':
+        if (c == 'a' || c == 'S' || c == 'o') {
+            a->all = true;
+            a->services = a->services || c == 'S';
+            a->owner = c == 'o' ? optarg : a->owner;
+        } else if (c == 'j') {
+            a->json = true;
+        } else if (c == 'h') {
             list_usage(stdout);
-            return EXIT_OK;
-        default:
+            return -1;
+        } else if (c == '?' || c == ':') {
             list_usage(stderr);
+            return EXIT_USAGE;
+        } else if (list_filter(c, optarg, a) != EXIT_OK) {
             return EXIT_USAGE;
         }
     }
-    if (optind + 1 < argc || (all && optind < argc)) {
-        if (all && optind < argc)
+    if (optind + 1 < argc || (a->all && optind < argc)) {
+        if (a->all && optind < argc)
             cli_err("give USER or --all/--service-users/--owner, not both");
         list_usage(stderr);
         return EXIT_USAGE;
     }
-    rc = cli_load_config(cli);
+    a->user = optind < argc ? argv[optind] : NULL;
+    return EXIT_OK;
+}
+
+/* Last-use filters mean nothing while last use is not recorded. */
+static int need_tracking(struct cli *cli, const struct keysel *sel)
+{
+    int rc = cli_load_config(cli);
+
     if (rc != EXIT_OK)
         return rc;
-    if ((sel.unused_days >= 0 || sel.never_used) && !cli->cfg->track_last_use) {
+    if ((sel->unused_days >= 0 || sel->never_used) &&
+        !cli->cfg->track_last_use) {
         cli_err("--unused and --never-used need last-use tracking, and %s "
                 "has track_last_use off: without it every key looks unused",
                 cli->cfg->path);
         return EXIT_USAGE;
     }
-    rc = cli_begin(cli, &conn, &pol);
+    return EXIT_OK;
+}
+
+/* The keys of one holder (USER, or ourselves), or of everyone. */
+static int list_keys(struct cli *cli, const struct list_args *a,
+                     struct keys_out *out)
+{
+    struct ak_holder h = {0}, owner = {0};
+    int rc = EXIT_OK;
+
+    if (a->owner != NULL)
+        rc = cli_find_user(cli, a->owner, &owner);
+    if (rc == EXIT_OK && a->all) {
+        out->with_user = true;
+        keys_begin(out);
+        rc = list_all(cli, out, a->services, owner.dn);
+        keys_end(out);
+    } else if (rc == EXIT_OK) {
+        rc = a->user ? cli_find_user(cli, a->user, &h) : cli_me(cli, &h);
+        if (rc == EXIT_OK) {
+            keys_begin(out);
+            keys_holder(out, &h);
+            keys_end(out);
+        }
+    }
+    ak_holder_free(&h);
+    ak_holder_free(&owner);
+    return rc;
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv)
+{
+    struct list_args a = {.json = cli->json};
+    struct keys_out out = {0};
+    struct ak_policy pol;
+    struct ak_conn *conn = NULL;
+    int rc;
+
+    keysel_init(&a.sel);
+    rc = list_args(argc, argv, &a);
+    if (rc != EXIT_OK)
+        return rc < 0 ? EXIT_OK : rc;
+    rc = need_tracking(cli, &a.sel);
+    if (rc == EXIT_OK)
+        rc = cli_begin(cli, &conn, &pol);
     if (rc != EXIT_OK)
         return rc;
     out.f = stdout;
+    out.json = a.json;
     out.tracked = cli->cfg->track_last_use;
     out.now = time(NULL);
     out.pol = &pol;
-    out.sel = &sel;
+    out.sel = &a.sel;
     out.log = &cli->log;
-    if (owner_name != NULL) {
-        rc = cli_find_user(cli, owner_name, &owner);
-        if (rc != EXIT_OK)
-            goto out;
-    }
-    if (all) {
-        out.with_user = true;
-        keys_begin(&out);
-        rc = list_all(cli, &out, services, owner.dn);
-    } else {
-        rc = optind < argc ? cli_find_user(cli, argv[optind], &h)
-                           : cli_me(cli, &h);
-        if (rc != EXIT_OK)
-            goto out;
-        keys_begin(&out);
-        keys_holder(&out, &h);
-    }
-    keys_end(&out);
+    rc = list_keys(cli, &a, &out);
     if (rc == EXIT_OK && out.shown == 0 && !out.json)
         cli_err("no keys%s",
-                optind < argc || all ? " (or none that you may see)" : "");
-out:
-    ak_holder_free(&h);
-    ak_holder_free(&owner);
+                a.user || a.all ? " (or none that you may see)" : "");
     return rc;
 }

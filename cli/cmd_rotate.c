@@ -103,7 +103,24 @@ static int withdraw(struct cli *cli, const struct newkey_out *out,
     return EXIT_NOT_SHOWN;
 }
 
-int cmd_rotate(struct cli *cli, int argc, char **argv)
+/* One rotation: what was asked, what was read, what is written. */
+struct rotation {
+    const char *kid;
+    bool json;
+    long grace;
+    time_t now;
+    struct newkey_opts o;
+    struct newkey_out out;
+    struct ak_record old_r, r;
+    struct ak_holder h;
+    struct ak_policy pol;
+    char *key, *assertion;
+    char record[AK_RECORD_MAX + 1], ended[AK_REVOCATION_MAX + 1];
+    time_t old_end;
+};
+
+/* The command line. EXIT_OK, EXIT_USAGE, or -1 after --help. */
+static int rotate_args(int argc, char **argv, struct rotation *rt)
 {
     static const struct option longopts[] = {
         NEWKEY_LONGOPTS,
@@ -112,168 +129,207 @@ int cmd_rotate(struct cli *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct newkey_opts o;
-    struct newkey_out out = {.fd = -1};
-    struct ak_record old_r, r = {0};
-    struct ak_holder h = {0};
-    struct ak_policy pol;
-    struct ak_conn *conn = NULL;
-    const char *kid;
-    char *key = NULL, *assertion = NULL;
-    char record[AK_RECORD_MAX + 1], ended[AK_REVOCATION_MAX + 1];
-    char d1[64], d2[64];
-    bool json = cli->json;
-    long grace = DEFAULT_GRACE_DAYS;
-    time_t now = time(NULL), lifetime = 0, old_end = 0;
-    int c, rc;
+    int c;
 
-    newkey_opts_init(&o);
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 'j') {
-            json = true;
+            rt->json = true;
         } else if (c == 'g') {
-            if (when_parse_days(optarg, 0, 3650, &grace) != AK_OK) {
+            if (when_parse_days(optarg, 0, 3650, &rt->grace) != AK_OK) {
                 cli_err("--grace '%s': give a number of days from 0 to 3650",
                         optarg);
                 return EXIT_USAGE;
             }
         } else if (c == 'h') {
             rotate_usage(stdout);
-            return EXIT_OK;
-        } else if (c == '?' || newkey_opt(&o, c, optarg) != EXIT_OK) {
+            return -1;
+        } else if (c == '?' || newkey_opt(&rt->o, c, optarg) != EXIT_OK) {
             if (c == '?')
                 rotate_usage(stderr);
             return EXIT_USAGE;
         }
     }
-    if (newkey_check(&o) != EXIT_OK)
+    if (newkey_check(&rt->o) != EXIT_OK)
         return EXIT_USAGE;
     if (optind + 1 != argc) {
         rotate_usage(stderr);
         return EXIT_USAGE;
     }
-    kid = argv[optind];
-    if (!cli_kid_ok(kid)) /* before any bind or password prompt */
-        return EXIT_USAGE;
-    rc = newkey_out_check(cli, o.output, &out);
+    rt->kid = argv[optind];
+    /* before any bind or password prompt */
+    return cli_kid_ok(rt->kid) ? EXIT_OK : EXIT_USAGE;
+}
+
+/* The old key, if it may be rotated, and the policy. */
+static int find_old(struct cli *cli, struct rotation *rt)
+{
+    struct ak_conn *conn = NULL;
+    char d[64];
+    int rc = cli_open_self(cli);
+
+    if (rc == EXIT_OK)
+        rc = cli_find_key(cli, rt->kid, &rt->h, &rt->old_r);
     if (rc != EXIT_OK)
         return rc;
-    rc = cli_open_self(cli);
-    if (rc != EXIT_OK)
-        goto out;
-    rc = cli_find_key(cli, kid, &h, &old_r);
-    if (rc != EXIT_OK)
-        goto out;
-    if (old_r.is_revoked) {
+    if (rt->old_r.is_revoked) {
         cli_err("key %s is revoked; a revoked key is not rotated (create a "
                 "new one)",
-                kid);
-        rc = EXIT_DENIED;
-        goto out;
+                rt->kid);
+        return EXIT_DENIED;
     }
-    if (old_r.has_end) {
+    if (rt->old_r.has_end) {
         cli_err("key %s was rotated already (it stops working %s); rotate "
                 "its successor, or revoke it",
-                kid, cli_iso(d1, sizeof(d1), old_r.end));
-        rc = EXIT_DENIED;
-        goto out;
+                rt->kid, cli_iso(d, sizeof(d), rt->old_r.end));
+        return EXIT_DENIED;
     }
     rc = cli_conn(cli, &conn);
+    return rc == EXIT_OK ? cli_read_policy(cli, conn, &rt->pol) : rc;
+}
+
+/* The new key: the old one's label, scope and lifetime unless told. */
+static int plan_new(struct rotation *rt)
+{
+    const struct ak_record *old = &rt->old_r;
+    struct newkey_opts *o = &rt->o;
+    struct ak_record *r = &rt->r;
+    time_t lifetime = 0;
+
+    snprintf(r->label, sizeof(r->label), "%s",
+             o->label ? o->label : old->label);
+    r->n_scopes = o->has_scope ? o->scope_rec.n_scopes : old->n_scopes;
+    memcpy(r->scopes, o->has_scope ? o->scope_rec.scopes : old->scopes,
+           sizeof(r->scopes));
+    if (old->has_expires && old->expires > old->created)
+        lifetime = old->expires - old->created;
+    else if (!old->has_expires && o->n_expiry_opts == 0 &&
+             !rt->pol.require_expiry && rt->pol.max_lifetime_days == 0)
+        o->no_expiry = true; /* it never expired; neither does its successor */
+    return newkey_expiry(o, &rt->pol, rt->now, lifetime, r);
+}
+
+/* The old key ends after the grace period (earlier, if it would anyway):
+ * an apiKeyRevoked value, since its record is never rewritten. The write
+ * happens only while nobody else ended it meanwhile. */
+static int plan_end(struct rotation *rt)
+{
+    if (ak_revocation_format(rt->kid, rt->now + (time_t)rt->grace * 86400,
+                             AK_END_ROTATED, rt->ended) != AK_OK ||
+        !ak_revocation_apply(&rt->old_r, rt->ended, strlen(rt->ended)) ||
+        !ak_policy_effective_expiry(&rt->pol, &rt->old_r, &rt->old_end) ||
+        ak_store_end_unchanged(&rt->h, rt->kid, AK_END_ROTATED,
+                               &rt->assertion) != AK_OK)
+        return EXIT_INTERNAL;
+    return EXIT_OK;
+}
+
+/* One write: the old key's end and the new key, only while the old key's
+ * end is as we read it (a concurrent rotate or revoke of it makes this
+ * fail whole). */
+static int write_rotation(struct cli *cli, struct rotation *rt)
+{
+    const char *add[] = {rt->record, NULL};
+    const char *ids[] = {rt->r.id, NULL};
+    const char *ends[] = {rt->ended, NULL};
+    struct ak_change ch = {.add = add,
+                           .add_ids = ids,
+                           .add_revoked = ends,
+                           .assertion = rt->assertion};
+    struct ak_conn *conn = NULL;
+    int rc = cli_conn(cli, &conn);
+
     if (rc != EXIT_OK)
-        goto out;
-    rc = cli_read_policy(cli, conn, &pol);
-    if (rc != EXIT_OK)
-        goto out;
-    /* The new key: the old one's label, scope and lifetime unless told. */
-    snprintf(r.label, sizeof(r.label), "%s", o.label ? o.label : old_r.label);
-    if (o.has_scope) {
-        r.n_scopes = o.scope_rec.n_scopes;
-        memcpy(r.scopes, o.scope_rec.scopes, sizeof(r.scopes));
-    } else {
-        r.n_scopes = old_r.n_scopes;
-        memcpy(r.scopes, old_r.scopes, sizeof(r.scopes));
+        return rc;
+    rc = ak_store_change(conn, &rt->h, &ch, &cli->log);
+    if (rc == AK_ERR_CONFLICT) {
+        cli_err("key %s changed while being rotated (by someone else); "
+                "nothing written, check with 'apikey list' and try again",
+                rt->kid);
+        return EXIT_CONFLICT;
     }
-    if (old_r.has_expires && old_r.expires > old_r.created)
-        lifetime = old_r.expires - old_r.created;
-    else if (!old_r.has_expires && o.n_expiry_opts == 0 &&
-             !pol.require_expiry && pol.max_lifetime_days == 0)
-        o.no_expiry = true; /* it never expired; neither does its successor */
-    rc = newkey_expiry(&o, &pol, now, lifetime, &r);
+    return rc == AK_OK ? EXIT_OK
+                       : cli_change_failed(cli, rc, "rotate a key", rt->h.dn);
+}
+
+/* Make the key, open where it goes, store it; signals stay blocked from
+ * the write until the key is shown (or withdrawn). */
+static int store(struct cli *cli, struct rotation *rt)
+{
+    int rc = newkey_make(cli, rt->now, &rt->r, &rt->key, rt->record);
+
     if (rc != EXIT_OK)
-        goto out;
-    /* The old key ends after the grace period (earlier, if it would
-     * anyway): an apiKeyRevoked value, since its record is never rewritten.
-     * The write happens only while nobody else ended it meanwhile. */
-    if (ak_revocation_format(kid, now + (time_t)grace * 86400, AK_END_ROTATED,
-                             ended) != AK_OK ||
-        !ak_revocation_apply(&old_r, ended, strlen(ended)) ||
-        !ak_policy_effective_expiry(&pol, &old_r, &old_end) ||
-        ak_store_end_unchanged(&h, kid, AK_END_ROTATED, &assertion) != AK_OK) {
-        rc = EXIT_INTERNAL;
-        goto out;
-    }
-    rc = newkey_make(cli, now, &r, &key, record);
-    if (rc != EXIT_OK)
-        goto out;
+        return rc;
     cli_test_delay();
     newkey_block_signals(true);
-    rc = newkey_out_open(&out);
-    if (rc != EXIT_OK) {
-        newkey_block_signals(false);
-        goto out;
-    }
-    rc = cli_conn(cli, &conn);
+    rc = newkey_out_open(&rt->out);
     if (rc == EXIT_OK) {
-        /* One write: the old key's end and the new key, only while the
-         * old key's end is as we read it (a concurrent rotate or revoke of
-         * it makes this fail whole). */
-        const char *add[] = {record, NULL};
-        const char *ids[] = {r.id, NULL};
-        const char *ends[] = {ended, NULL};
-        struct ak_change ch = {.add = add,
-                               .add_ids = ids,
-                               .add_revoked = ends,
-                               .assertion = assertion};
-        rc = ak_store_change(conn, &h, &ch, &cli->log);
-        if (rc == AK_ERR_CONFLICT) {
-            cli_err("key %s changed while being rotated (by someone else); "
-                    "nothing written, check with 'apikey list' and try again",
-                    kid);
-            rc = EXIT_CONFLICT;
-        } else if (rc != AK_OK) {
-            rc = cli_change_failed(cli, rc, "rotate a key", h.dn);
-        }
+        rc = write_rotation(cli, rt);
+        if (rc != EXIT_OK)
+            cli_audit(cli, "rotate", rc, rt->kid, rt->h.dn, NULL);
     }
-    if (rc != EXIT_OK) {
+    if (rc != EXIT_OK)
         newkey_block_signals(false);
-        cli_audit(cli, "rotate", rc, kid, h.dn, NULL);
-        goto out;
-    }
-    if (!newkey_show(&out, key, &h, &r, json, kid)) {
-        rc = withdraw(cli, &out, h.dn, ended, &r, old_end);
-        newkey_out_discard(&out);
+    return rc;
+}
+
+/* Show the new key; if that fails, withdraw it. */
+static int show(struct cli *cli, struct rotation *rt)
+{
+    const struct ak_holder *h = &rt->h;
+    char d1[64], d2[64];
+
+    if (!newkey_show(&rt->out, rt->key, h, &rt->r, rt->json, rt->kid)) {
+        int rc = withdraw(cli, &rt->out, h->dn, rt->ended, &rt->r, rt->old_end);
+        newkey_out_discard(&rt->out);
         newkey_block_signals(false);
-        goto out;
+        return rc;
     }
     newkey_block_signals(false);
-    cli_audit(cli, "rotate", EXIT_OK, kid, h.dn, "new_key=%s old_expires=%s",
-              r.id, cli_iso(d1, sizeof(d1), old_end));
-    if (!json)
-        fprintf(stderr,
-                "apikey: rotated key %s of %s: the new key is %s (expires "
-                "%s);\n"
-                "apikey: the old key now expires %s.\n",
-                kid, h.name ? h.name : h.dn, r.id,
-                when_text(d2, sizeof(d2), r.has_expires, r.expires, now),
-                when_text(d1, sizeof(d1), true, old_end, now));
-    if (!json)
-        newkey_say_where(&out, "new key");
-    rc = EXIT_OK;
-out:
-    newkey_out_discard(&out); /* unless the key is in it */
-    if (key != NULL)
-        sodium_free(key);
-    free(assertion);
-    ak_holder_free(&h);
+    cli_audit(cli, "rotate", EXIT_OK, rt->kid, h->dn,
+              "new_key=%s old_expires=%s", rt->r.id,
+              cli_iso(d1, sizeof(d1), rt->old_end));
+    if (rt->json)
+        return EXIT_OK;
+    fprintf(
+        stderr,
+        "apikey: rotated key %s of %s: the new key is %s (expires "
+        "%s);\n"
+        "apikey: the old key now expires %s.\n",
+        rt->kid, h->name ? h->name : h->dn, rt->r.id,
+        when_text(d2, sizeof(d2), rt->r.has_expires, rt->r.expires, rt->now),
+        when_text(d1, sizeof(d1), true, rt->old_end, rt->now));
+    newkey_say_where(&rt->out, "new key");
+    return EXIT_OK;
+}
+
+int cmd_rotate(struct cli *cli, int argc, char **argv)
+{
+    struct rotation rt = {.json = cli->json,
+                          .grace = DEFAULT_GRACE_DAYS,
+                          .now = time(NULL),
+                          .out = {.fd = -1}};
+    int rc;
+
+    newkey_opts_init(&rt.o);
+    rc = rotate_args(argc, argv, &rt);
+    if (rc != EXIT_OK)
+        return rc < 0 ? EXIT_OK : rc;
+    rc = newkey_out_check(cli, rt.o.output, &rt.out);
+    if (rc != EXIT_OK)
+        return rc;
+    rc = find_old(cli, &rt);
+    if (rc == EXIT_OK)
+        rc = plan_new(&rt);
+    if (rc == EXIT_OK)
+        rc = plan_end(&rt);
+    if (rc == EXIT_OK)
+        rc = store(cli, &rt);
+    if (rc == EXIT_OK)
+        rc = show(cli, &rt);
+    newkey_out_discard(&rt.out); /* unless the key is in it */
+    if (rt.key != NULL)
+        sodium_free(rt.key);
+    free(rt.assertion);
+    ak_holder_free(&rt.h);
     return rc;
 }
