@@ -47,7 +47,10 @@ static bool read_key(char *buf, size_t size, size_t *len)
     return true;
 }
 
-int cmd_verify(struct cli *cli, int argc, char **argv)
+/* The command line into req (user, service) and *at. EXIT_OK,
+ * EXIT_USAGE, or -1 after --help. */
+static int verify_args(int argc, char **argv, struct ak_verify_request *req,
+                       time_t *at)
 {
     static const struct option longopts[] = {
         {"service", required_argument, NULL, 's'},
@@ -55,30 +58,22 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct ak_verify_request req = {0};
-    struct ak_verify_result res;
-    const char *service = "apikey";
-    time_t at = 0;
-    char *key = NULL;
-    size_t key_len = 0;
-    int c, rc;
+    int c;
 
+    req->service = "apikey";
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (c == 's') {
-            service = optarg;
+            req->service = optarg;
         } else if (c == 'a') {
-            if (ak_time_parse_human(optarg, &at) != AK_OK) {
+            if (ak_time_parse_human(optarg, at) != AK_OK) {
                 cli_err("--at '%s': not a date (use YYYY-MM-DD or "
                         "YYYY-MM-DDTHH:MM:SSZ)",
                         optarg);
                 return EXIT_USAGE;
             }
-        } else if (c == 'h') {
-            verify_usage(stdout);
-            return EXIT_OK;
         } else {
-            verify_usage(stderr);
-            return EXIT_USAGE;
+            verify_usage(c == 'h' ? stdout : stderr);
+            return c == 'h' ? -1 : EXIT_USAGE;
         }
     }
     if (optind + 1 < argc) {
@@ -86,9 +81,37 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
         return EXIT_USAGE;
     }
     if (optind < argc) {
-        req.user = argv[optind];
-        req.user_len = strlen(argv[optind]);
+        req->user = argv[optind];
+        req->user_len = strlen(argv[optind]);
     }
+    return EXIT_OK;
+}
+
+/* Say what the verifier decided; the exit status for it. */
+static int report(const struct ak_verify_result *res)
+{
+    if (res->outcome == AK_VERIFY_OK) {
+        printf("ok: key %s of %s (%s)\n", res->key_id, res->owner_name,
+               res->owner_dn);
+        return EXIT_OK;
+    }
+    printf("refused: %s%s%s\n", ak_outcome_str(res->outcome),
+           res->detail ? ": " : "", res->detail ? res->detail : "");
+    return cli_exit_for_outcome(res->outcome);
+}
+
+int cmd_verify(struct cli *cli, int argc, char **argv)
+{
+    struct ak_verify_request req = {0};
+    struct ak_verify_result res;
+    time_t at = 0;
+    char *key = NULL;
+    size_t key_len = 0;
+    int rc;
+
+    rc = verify_args(argc, argv, &req, &at);
+    if (rc != EXIT_OK)
+        return rc < 0 ? EXIT_OK : rc;
     rc = cli_open(cli);
     if (rc != EXIT_OK)
         return rc;
@@ -104,18 +127,9 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
     }
     req.key = key;
     req.key_len = key_len;
-    req.service = service;
     ak_verify(cli->dir, &req, at, &cli->log, &res);
     sodium_free(key);
-    if (res.outcome == AK_VERIFY_OK) {
-        printf("ok: key %s of %s (%s)\n", res.key_id, res.owner_name,
-               res.owner_dn);
-        rc = EXIT_OK;
-    } else {
-        printf("refused: %s%s%s\n", ak_outcome_str(res.outcome),
-               res.detail ? ": " : "", res.detail ? res.detail : "");
-        rc = cli_exit_for_outcome(res.outcome);
-    }
+    rc = report(&res);
     ak_verify_result_clear(&res);
     return rc;
 }

@@ -108,7 +108,52 @@ static void cli_close(struct cli *cli)
     free(cli->actor);
 }
 
-int main(int argc, char **argv)
+/* One option of the command line before the command. EXIT_OK, or the
+ * exit status to end with (-h, -V, a bad value). */
+static int global_opt(struct cli *cli, int c, const char *arg)
+{
+    switch (c) {
+    case 'c':
+        cli->config_path = arg;
+        break;
+    case 'H':
+        cli->uri = arg;
+        break;
+    case 'D':
+        cli->bind_dn = arg;
+        break;
+    case 'U':
+        cli->bind_user = arg;
+        break;
+    case 'y':
+        cli->pw_file = arg;
+        break;
+    case 'W':
+        cli->pw_prompt = true;
+        break;
+    case 'Y':
+        if (strcmp(arg, "EXTERNAL") != 0 && strcmp(arg, "GSSAPI") != 0) {
+            cli_err("-Y: EXTERNAL or GSSAPI");
+            return EXIT_USAGE;
+        }
+        cli->mech = arg;
+        break;
+    case 'j':
+        cli->json = true;
+        break;
+    case 'v':
+        cli->verbose++;
+        cli->log.debug = cli->verbose > 1;
+        break;
+    default:
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* The options before the command, and how they go together. EXIT_OK
+ * with optind at the command, or the exit status to end with (-1: 0). */
+static int global_args(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
@@ -118,8 +163,59 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
+    int c;
+
+    /* '+': stop at the command name; its options are its own. */
+    while ((c = getopt_long(argc, argv, "+c:H:D:U:y:WY:vhV", longopts, NULL)) !=
+           -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return -1;
+        }
+        if (c == 'V') {
+            printf("apikey %s\n", AK_VERSION);
+            return -1;
+        }
+        if (c == '?') {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        if (global_opt(cli, c, optarg) != EXIT_OK)
+            return EXIT_USAGE;
+    }
+    if ((cli->bind_dn != NULL) + (cli->bind_user != NULL) +
+            (cli->mech != NULL) >
+        1) {
+        cli_err("give one of -D, -U and -Y");
+        return EXIT_USAGE;
+    }
+    if (cli->mech != NULL && (cli->pw_file != NULL || cli->pw_prompt)) {
+        cli_err("-Y binds need no password (-y, -W)");
+        return EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* Run the command named argv[0]. */
+static int run(struct cli *cli, int argc, char **argv)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[0], commands[i].name) == 0) {
+            optind = 0; /* glibc: restart option parsing for the command */
+            return commands[i].fn(cli, argc, argv);
+        }
+    cli_err("unknown command '%s'; see 'apikey --help'", argv[0]);
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
     struct cli cli = {0};
-    int c, rc = EXIT_USAGE;
+    int rc;
 
     cli.stdout_closed = guard_std_fds();
     /* A closed pipe on stdout must be an error we can report (the key id
@@ -131,78 +227,10 @@ int main(int argc, char **argv)
     }
     cli.log.sink = log_stderr;
     cli.log.ctx = &cli;
-    /* '+': stop at the command name; its options are its own. */
-    while ((c = getopt_long(argc, argv, "+c:H:D:U:y:WY:vhV", longopts, NULL)) !=
-           -1) {
-        switch (c) {
-        case 'c':
-            cli.config_path = optarg;
-            break;
-        case 'H':
-            cli.uri = optarg;
-            break;
-        case 'D':
-            cli.bind_dn = optarg;
-            break;
-        case 'U':
-            cli.bind_user = optarg;
-            break;
-        case 'y':
-            cli.pw_file = optarg;
-            break;
-        case 'W':
-            cli.pw_prompt = true;
-            break;
-        case 'Y':
-            if (strcmp(optarg, "EXTERNAL") != 0 &&
-                strcmp(optarg, "GSSAPI") != 0) {
-                cli_err("-Y: EXTERNAL or GSSAPI");
-                return EXIT_USAGE;
-            }
-            cli.mech = optarg;
-            break;
-        case 'j':
-            cli.json = true;
-            break;
-        case 'v':
-            cli.verbose++;
-            cli.log.debug = cli.verbose > 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return EXIT_OK;
-        case 'V':
-            printf("apikey %s\n", AK_VERSION);
-            return EXIT_OK;
-        default:
-            usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if ((cli.bind_dn != NULL) + (cli.bind_user != NULL) + (cli.mech != NULL) >
-        1) {
-        cli_err("give one of -D, -U and -Y");
-        return EXIT_USAGE;
-    }
-    if (cli.mech != NULL && (cli.pw_file != NULL || cli.pw_prompt)) {
-        cli_err("-Y binds need no password (-y, -W)");
-        return EXIT_USAGE;
-    }
-    if (optind >= argc) {
-        usage(stderr);
-        return EXIT_USAGE;
-    }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (strcmp(argv[optind], commands[i].name) == 0) {
-            int sub_argc = argc - optind;
-            char **sub_argv = argv + optind;
-            optind = 0; /* glibc: restart option parsing for the command */
-            rc = commands[i].fn(&cli, sub_argc, sub_argv);
-            goto out;
-        }
-    }
-    cli_err("unknown command '%s'; see 'apikey --help'", argv[optind]);
-out:
+    rc = global_args(&cli, argc, argv);
+    if (rc != EXIT_OK)
+        return rc < 0 ? EXIT_OK : rc;
+    rc = run(&cli, argc - optind, argv + optind);
     cli_close(&cli);
     if (fflush(stdout) != 0 && rc == EXIT_OK) {
         cli_err("cannot write output");
