@@ -129,6 +129,8 @@ const char *svc_state(const struct ak_service *s, char *buf, size_t size)
 {
     if (s->h.disabled)
         snprintf(buf, size, "disabled");
+    else if (s->h.locked != NULL)
+        snprintf(buf, size, "locked (%s)", s->h.locked);
     else
         snprintf(buf, size, "enabled");
     return buf;
@@ -172,8 +174,10 @@ void svc_json(FILE *f, const struct ak_service *s, const struct ak_policy *pol,
     cli_json_str(f, s->description ? s->description : "");
     fputs(",\"mail\":", f);
     json_str_or_null(f, s->mail);
-    fprintf(f, ",\"disabled\":%s,\"owners\":[",
-            s->h.disabled ? "true" : "false");
+    fprintf(f,
+            ",\"disabled\":%s,\"locked\":", s->h.disabled ? "true" : "false");
+    json_str_or_null(f, s->h.locked);
+    fputs(",\"owners\":[", f);
     for (unsigned i = 0; i < s->h.n_owners; i++) {
         if (i > 0)
             fputc(',', f);

@@ -38,7 +38,9 @@ int svc_read(struct cli *cli, const char *name, struct ak_service *s);
 int svc_begin_read(struct cli *cli, const char *name, struct ak_conn **c,
                    struct ak_policy *pol, struct ak_service *s);
 
-/* "enabled" or "disabled" (apiKeyDisabled) into buf. */
+/* "disabled" (apiKeyDisabled, the admin's switch), "locked (<reason>)"
+ * (any other lock of its owner state: ppolicy, shadowExpire, ...: its
+ * keys are refused all the same) or "enabled" into buf. */
 const char *svc_state(const struct ak_service *s, char *buf, size_t size);
 
 /* The owners' names, comma-separated ("-": none). */

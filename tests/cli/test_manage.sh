@@ -94,8 +94,28 @@ expect_rc 1 "a disabled service user's key is refused" -- verify svc.key svc-ci 
 has out.txt "disabled" "refusal says disabled"
 expect_rc 0 "disable twice" -- "${ADMIN[@]}" service disable svc-ci
 has out.txt "already disabled" "second disable says so"
+expect_rc 0 "service show of a disabled service user" -- "${ADMIN[@]}" service show svc-ci
+has out.txt "^state: +disabled$" "show says disabled"
 expect_rc 0 "service enable" -- "${ADMIN[@]}" service enable svc-ci
 expect_rc 0 "enabled again, the key works" -- verify svc.key svc-ci --service imap
+# a lock of the owner state other than apiKeyDisabled (ppolicy) is shown
+# as such, with the verifier's reason: the keys are refused all the same
+SVC_DN=uid=svc-ci,ou=services,$SUFFIX
+printf 'dn: %s\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n' "$SVC_DN" | rootmod &&
+    ok "svc-ci locked with pwdAccountLockedTime" || bad "lock svc-ci"
+expect_rc 1 "a locked service user's key is refused" -- verify svc.key svc-ci --service imap
+expect_rc 0 "service show of a locked service user" -- "${ADMIN[@]}" service show svc-ci
+has out.txt "^state: +locked \(account locked \(pwdAccountLockedTime\)\)$" "show says locked, with the reason"
+expect_rc 0 "service list with a locked service user" -- "${ADMIN[@]}" service list
+has out.txt "^svc-ci +locked \(account locked \(pwdAccountLockedTime\)\) +1/1 " "list says locked"
+expect_rc 0 "service show --json of a locked service user" -- "${ADMIN[@]}" service show svc-ci --json
+jqt "JSON: locked with the reason, not disabled" out.txt '.disabled == false and .locked == "account locked (pwdAccountLockedTime)"'
+expect_rc 0 "service list --json with a locked service user" -- "${ADMIN[@]}" service list --json
+jqt "list JSON: locked" out.txt '.[] | select(.name == "svc-ci") | .locked | test("pwdAccountLockedTime")'
+printf 'dn: %s\nchangetype: modify\ndelete: pwdAccountLockedTime\n' "$SVC_DN" | rootmod &&
+    ok "svc-ci unlocked" || bad "unlock svc-ci"
+expect_rc 0 "service show --json after the unlock" -- "${ADMIN[@]}" service show svc-ci --json
+jqt "JSON: neither locked nor disabled" out.txt '.disabled == false and .locked == null'
 expect_rc 2 "service modify with nothing" -- "${ADMIN[@]}" service modify svc-ci
 expect_rc 0 "service modify" -- "${ADMIN[@]}" service modify svc-ci --owner bob --description ""
 expect_rc 0 "service show after modify" -- "${ADMIN[@]}" service show svc-ci --json
