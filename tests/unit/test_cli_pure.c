@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_cli_pure.c - the apikey command's date parsing and key filters */
+/* test_cli_pure.c - the apikey command's dates, key filters and value rules */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
+#include "ak_mail.h"
 #include "ak_status.h"
+#include "ak_store_service.h"
 #include "keysel.h"
 #include "when.h"
 
@@ -160,13 +163,72 @@ static void test_keysel(void **state)
     assert_string_equal(keysel_state(AK_KEY_CREATED_IN_FUTURE), "invalid");
 }
 
+/* The addresses stored for notices: one recipient, no header. */
+static void test_mail(void **state)
+{
+    struct ak_mail_list l;
+    const char *bad = NULL;
+    char many[AK_RECIPIENTS_MAX * 8 + 16] = "";
+
+    (void)state;
+
+    assert_true(ak_mail_ok("a@b"));
+    assert_true(ak_mail_ok("ops+ci@example.org"));
+    assert_false(ak_mail_ok("root"));
+    assert_false(ak_mail_ok("@example.org"));
+    assert_false(ak_mail_ok("a@"));
+    assert_false(ak_mail_ok("a@b@c"));
+    assert_false(ak_mail_ok("a@b.org\nBcc: x@y.org"));
+    assert_false(ak_mail_ok("A <a@b.org>"));
+    assert_false(ak_mail_ok("a@b.org,c@d.org"));
+    assert_false(ak_mail_ok("\xc3\xa9@b.org"));
+
+    assert_int_equal(ak_mail_list_parse("sec@x.org,ops@x.org", &l, &bad),
+                     AK_OK);
+    assert_int_equal(l.n, 2);
+    assert_string_equal(l.v[1], "ops@x.org");
+    assert_null(l.v[2]);
+    assert_int_equal(ak_mail_list_parse("", &l, &bad), AK_OK);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(ak_mail_list_parse("a@x.org,root", &l, &bad),
+                     AK_ERR_INVALID);
+    assert_string_equal(bad, "root");
+    assert_int_equal(ak_mail_list_parse("a@x.org,A@X.org", &l, &bad),
+                     AK_ERR_CONFLICT);
+    assert_string_equal(bad, "A@X.org");
+    for (int i = 0; i <= AK_RECIPIENTS_MAX; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "%s%c@x.o",
+                 i ? "," : "", 'a' + i);
+    assert_int_equal(ak_mail_list_parse(many, &l, &bad), AK_ERR_INVALID);
+    assert_string_equal(bad, "q@x.o"); /* the 17th */
+}
+
+/* Service users' names and texts. */
+static void test_service_values(void **state)
+{
+    (void)state;
+    assert_true(ak_service_name_ok("svc-ci"));
+    assert_true(ak_service_name_ok("0backup.v2_x"));
+    assert_false(ak_service_name_ok(""));
+    assert_false(ak_service_name_ok("-svc"));
+    assert_false(ak_service_name_ok("svc a"));
+    assert_false(ak_service_name_ok("svc,ou=x"));
+    assert_true(ak_service_name_ok(
+        "a234567890123456789012345678901234567890123456789012345678901234"));
+    assert_false(ak_service_name_ok(
+        "a2345678901234567890123456789012345678901234567890123456789012345"));
+    assert_true(ak_service_text_ok("CI robot \xc3\xa9", 64));
+    assert_false(ak_service_text_ok("two\nlines", 64));
+    assert_false(ak_service_text_ok("\xff", 64));
+    assert_false(ak_service_text_ok("long", 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_days),
-        cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_relative),
-        cmocka_unit_test(test_keysel),
+        cmocka_unit_test(test_days),     cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_relative), cmocka_unit_test(test_keysel),
+        cmocka_unit_test(test_mail),     cmocka_unit_test(test_service_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
