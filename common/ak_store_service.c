@@ -135,17 +135,13 @@ int ak_service_name_free(struct ak_conn *c, const struct ak_config *cfg,
     return rc;
 }
 
-static unsigned count_strv(const char *const *v)
-{
-    unsigned n = 0;
-    while (v != NULL && v[n] != NULL)
-        n++;
-    return n;
-}
-
+/* One to AK_SERVICE_OWNERS_MAX people. */
 static bool owners_ok(const char *const *owners)
 {
-    unsigned n = count_strv(owners);
+    unsigned n = 0;
+
+    while (owners != NULL && owners[n] != NULL && n <= AK_SERVICE_OWNERS_MAX)
+        n++;
     return n > 0 && n <= AK_SERVICE_OWNERS_MAX;
 }
 
