@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
-# test_manpage.sh - apikey.conf(5) and the key table in common/ak_config.c
+# test_manpage.sh - apikey.conf(5) and the key table in common/directory/ak_config.c
 # say the same: every key of the table has an entry in the man page's
 # OPTIONS, with "Default: <the table's default>" and, for an integer,
 # "(<min>-<max>)"; the man page names no key the table lacks, and gives no
