@@ -100,22 +100,11 @@ static int create_args(int argc, char **argv, struct creation *cr)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = newkey_args(argc, argv, longopts, create_usage, &cr->o, &cr->json,
+                         NULL, NULL);
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (c == 'j') {
-            cr->json = true;
-        } else if (c == 'h') {
-            create_usage(stdout);
-            return -1;
-        } else if (c == '?' || newkey_opt(&cr->o, c, optarg) != EXIT_OK) {
-            if (c == '?')
-                create_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (newkey_check(&cr->o) != EXIT_OK)
-        return EXIT_USAGE;
+    if (rc != EXIT_OK)
+        return rc;
     if (optind + 1 < argc) {
         create_usage(stderr);
         return EXIT_USAGE;

@@ -119,6 +119,18 @@ struct rotation {
     time_t old_end;
 };
 
+/* --grace DAYS: how long the old key keeps working. */
+static int grace_opt(void *ctx, int c, const char *arg)
+{
+    if (c != 'g')
+        return EXIT_USAGE;
+    if (when_parse_days(arg, 0, 3650, ctx) != AK_OK) {
+        cli_err("--grace '%s': give a number of days from 0 to 3650", arg);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
 /* The command line. EXIT_OK, EXIT_USAGE, or -1 after --help. */
 static int rotate_args(int argc, char **argv, struct rotation *rt)
 {
@@ -129,28 +141,11 @@ static int rotate_args(int argc, char **argv, struct rotation *rt)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int rc = newkey_args(argc, argv, longopts, rotate_usage, &rt->o, &rt->json,
+                         grace_opt, &rt->grace);
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (c == 'j') {
-            rt->json = true;
-        } else if (c == 'g') {
-            if (when_parse_days(optarg, 0, 3650, &rt->grace) != AK_OK) {
-                cli_err("--grace '%s': give a number of days from 0 to 3650",
-                        optarg);
-                return EXIT_USAGE;
-            }
-        } else if (c == 'h') {
-            rotate_usage(stdout);
-            return -1;
-        } else if (c == '?' || newkey_opt(&rt->o, c, optarg) != EXIT_OK) {
-            if (c == '?')
-                rotate_usage(stderr);
-            return EXIT_USAGE;
-        }
-    }
-    if (newkey_check(&rt->o) != EXIT_OK)
-        return EXIT_USAGE;
+    if (rc != EXIT_OK)
+        return rc;
     if (optind + 1 != argc) {
         rotate_usage(stderr);
         return EXIT_USAGE;

@@ -418,3 +418,27 @@ void newkey_block_signals(bool block)
         sigprocmask(SIG_SETMASK, &old, NULL);
     }
 }
+
+int newkey_args(int argc, char **argv, const struct option *longopts,
+                void (*usage)(FILE *), struct newkey_opts *o, bool *json,
+                int (*extra)(void *ctx, int c, const char *arg), void *ctx)
+{
+    int c;
+
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (c == 'j') {
+            *json = true;
+        } else if (c == 'h') {
+            usage(stdout);
+            return -1;
+        } else if (c == '?') {
+            usage(stderr);
+            return EXIT_USAGE;
+        } else if (newkey_opt(o, c, optarg) == EXIT_OK) {
+            continue;
+        } else if (extra == NULL || extra(ctx, c, optarg) != EXIT_OK) {
+            return EXIT_USAGE;
+        }
+    }
+    return newkey_check(o) == EXIT_OK ? EXIT_OK : EXIT_USAGE;
+}

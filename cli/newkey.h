@@ -3,7 +3,9 @@
 #ifndef AK_CLI_NEWKEY_H
 #define AK_CLI_NEWKEY_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -47,6 +49,16 @@ int newkey_opt(struct newkey_opts *o, int c, const char *arg);
 
 /* After parsing: at most one expiry option. */
 int newkey_check(const struct newkey_opts *o);
+
+/*
+ * The option loop of a command that makes a key (create, rotate): the
+ * newkey options, --json ('j'), --help ('h'), and the command's own through
+ * extra (may be NULL; returns EXIT_OK or EXIT_USAGE after saying why).
+ * Ends with newkey_check(). EXIT_OK, EXIT_USAGE, or -1 after --help.
+ */
+int newkey_args(int argc, char **argv, const struct option *longopts,
+                void (*usage)(FILE *), struct newkey_opts *o, bool *json,
+                int (*extra)(void *ctx, int c, const char *arg), void *ctx);
 
 /*
  * Set r's expiry from the options (or default_seconds from now, capped at
