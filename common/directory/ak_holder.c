@@ -175,13 +175,18 @@ static int copy_field(struct ak_holder *h, const struct ak_entry *en,
     if (h->strs[f] == NULL || h->bytes[f] == NULL)
         return AK_ERR_NOMEM;
     for (unsigned i = 0; i < in->n; i++) {
-        h->strs[f][i] = strndup(in->v[i].p, in->v[i].n);
-        if (h->strs[f][i] == NULL)
+        char *copy = malloc(in->v[i].n + 1);
+        if (copy == NULL)
             return AK_ERR_NOMEM;
+        memcpy(copy, in->v[i].p, in->v[i].n);
+        copy[in->v[i].n] = '\0';
+        h->strs[f][i] = copy;
         h->n_strs[f]++;
-        /* a value holding a NUL is cut in the string, never in the view */
-        h->bytes[f][i].p = h->strs[f][i];
-        h->bytes[f][i].n = strlen(h->strs[f][i]);
+        /* A value holding a NUL reads short as a string (display), but the
+         * view keeps every byte: a record the verifier refuses as
+         * malformed is malformed here too. */
+        h->bytes[f][i].p = copy;
+        h->bytes[f][i].n = in->v[i].n;
     }
     view->v = h->bytes[f];
     view->n = in->n;

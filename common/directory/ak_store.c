@@ -290,12 +290,12 @@ int ak_store_end_unchanged(const struct ak_holder *h, const char *kid,
     bool ok = ak_key_id_valid(kid, strlen(kid)) && append(&f, "(&"),
          seen = false;
 
-    for (unsigned i = 0; ok && i < h->n_revoked; i++) {
-        if (!ak_revocation_names(h->revoked[i], strlen(h->revoked[i]), kid))
+    for (unsigned i = 0; ok && i < h->view.revoked.n; i++) {
+        const struct ak_bytes *v = &h->view.revoked.v[i];
+        if (!ak_revocation_names(v->p, v->n, kid))
             continue;
         seen = true;
-        ok = ak_filter_eq(AK_AT_REVOKED, h->revoked[i], strlen(h->revoked[i]),
-                          &eq) == AK_OK &&
+        ok = ak_filter_eq(AK_AT_REVOKED, v->p, v->n, &eq) == AK_OK &&
              append(&f, eq);
         free(eq);
         eq = NULL;
