@@ -17,6 +17,7 @@
 #include "ak_dn.h"
 #include "ak_key.h"
 #include "ak_secure.h"
+#include "ak_mail.h"
 #include "ak_status.h"
 #include "ak_text.h"
 
@@ -32,6 +33,9 @@ enum opt_type {
     T_PREFIX,    /* key prefix */
     T_MECH,      /* SASL mechanism for the service bind */
     T_NAMEMATCH, /* exact|ascii-case, into a bool (true: ascii-case) */
+    T_WURI,      /* one LDAP URI (scheme, host, port) */
+    T_MAIL,      /* one mail address (ak_mail_ok) */
+    T_COMMAND,   /* an absolute program path and its arguments, no shell */
 };
 
 struct opt {
@@ -80,6 +84,21 @@ static const struct opt opts[] = {
     {"debug", T_BOOL, OFF(debug), "no", 0, 0},
     {"track_last_use", T_BOOL, OFF(track_last_use), "no", 0, 0},
     {"last_use_interval", T_UINT, OFF(last_use_interval), "15", 1, 1440},
+    /* apikey-expiryd(8) */
+    {"notice_bind_dn", T_DN, OFF(notice_bind_dn), NULL, 0, 0},
+    {"notice_bind_pw_file", T_PATH, OFF(notice_bind_pw_file), NULL, 0, 0},
+    {"notice_write_uri", T_WURI, OFF(notice_write_uri), NULL, 0, 0},
+    {"notice_from", T_MAIL, OFF(notice_from), NULL, 0, 0},
+    {"notice_sendmail", T_COMMAND, OFF(notice_sendmail),
+     "/usr/sbin/sendmail -t -oi", 0, 0},
+    {"notify_command", T_COMMAND, OFF(notify_command), NULL, 0, 0},
+    {"notice_timeout", T_UINT, OFF(notice_timeout), "60", 1, 600},
+    {"notice_interval", T_UINT, OFF(notice_interval), "300", 5, 86400},
+    {"notice_lease", T_UINT, OFF(notice_lease), "600", 30, 86400},
+    {"notice_expired_days", T_UINT, OFF(notice_expired_days), "30", 0, 365},
+    {"notice_state_dir", T_PATH, OFF(notice_state_dir),
+     "/var/lib/apikey-expiryd", 0, 0},
+    {"notice_template_dir", T_PATH, OFF(notice_template_dir), NULL, 0, 0},
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -176,6 +195,36 @@ static bool path_ok(const char *v)
     return v[0] == '/';
 }
 
+/* One LDAP URI of the kinds uri takes: scheme, host and port only. */
+static bool wuri_ok(const char *u)
+{
+    LDAPURLDesc *d = NULL;
+    bool ok;
+
+    if (ldap_url_parse(u, &d) != LDAP_URL_SUCCESS)
+        return false;
+    ok = d->lud_scheme != NULL &&
+         (strcasecmp(d->lud_scheme, "ldap") == 0 ||
+          strcasecmp(d->lud_scheme, "ldaps") == 0 ||
+          strcasecmp(d->lud_scheme, "ldapi") == 0) &&
+         !(d->lud_dn && d->lud_dn[0]) && d->lud_attrs == NULL &&
+         d->lud_filter == NULL && d->lud_exts == NULL;
+    ldap_free_urldesc(d);
+    return ok;
+}
+
+/* A program run without a shell: an absolute path, then its arguments,
+ * separated by spaces; printable ASCII only (no quoting to get wrong). */
+static bool command_ok(const char *v)
+{
+    if (v[0] != '/')
+        return false;
+    for (const char *c = v; *c; c++)
+        if (*c < 0x20 || *c > 0x7e)
+            return false;
+    return strlen(v) <= 512;
+}
+
 static bool mech_ok(const char *v)
 {
     return strcmp(v, "EXTERNAL") == 0;
@@ -200,6 +249,13 @@ static const struct str_type str_types[] = {
     {T_PREFIX, ak_key_prefix_valid,
      " must be 1-10 of a-z 0-9, starting with a letter"},
     {T_MECH, mech_ok, ": only EXTERNAL is supported"},
+    {T_WURI, wuri_ok,
+     " is not an LDAP URI of scheme ldap, ldaps or ldapi with host and port "
+     "only"},
+    {T_MAIL, ak_mail_ok, " is not a mail address"},
+    {T_COMMAND, command_ok,
+     " must be an absolute program path and arguments (printable ASCII, no "
+     "shell)"},
 };
 
 /* The row of a string type; NULL for the types that are not strings. */

@@ -66,6 +66,22 @@ struct ak_config {
     bool track_last_use;
     unsigned last_use_interval; /* minutes */
 
+    /* The expiry daemon (apikey-expiryd(8)): its own bind (it may write
+     * apiKeyNotice, which the verifier may not), where claims go, how
+     * notices are delivered, and its limits. */
+    char *notice_bind_dn;
+    char *notice_bind_pw_file;
+    char *notice_write_uri; /* a provider; NULL: the first uri */
+    char *notice_from;
+    char *notice_sendmail; /* program and arguments, run without a shell */
+    char *notify_command;  /* NULL: none */
+    unsigned notice_timeout;      /* seconds per delivery */
+    unsigned notice_interval;     /* seconds between scans without syncrepl */
+    unsigned notice_lease;        /* seconds before a claim may be taken */
+    unsigned notice_expired_days; /* "expired" notices at most this late */
+    char *notice_state_dir;
+    char *notice_template_dir; /* NULL: the built-in texts */
+
     /* Derived at load: where one search finds users and service users,
      * and the DNs the verifier compares entries with, parsed once. */
     char *search_base;
