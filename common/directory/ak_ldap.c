@@ -88,6 +88,7 @@ struct ak_dir {
     struct ak_conn *idle;
     unsigned n_open;
     int last_uri; /* for logging failover once per transition */
+    char *only_uri; /* ak_bind.uri: this server only, no failover */
 };
 
 static struct timespec mono_now(void)
@@ -398,7 +399,7 @@ static int connect_one(struct ak_dir *dir, unsigned idx,
     if (c == NULL)
         return AK_ERR_NOMEM;
     c->pid = getpid();
-    c->uri = cfg->uri[idx];
+    c->uri = dir->only_uri ? dir->only_uri : cfg->uri[idx];
     c->timeout = cfg->timeout;
     c->uri_index = idx;
     c->since = mono_now();
@@ -441,9 +442,10 @@ static int connect_any(struct ak_dir *dir, const struct ak_log *log,
                        struct ak_conn **out)
 {
     const struct ak_config *cfg = dir->cfg;
+    unsigned n = dir->only_uri ? 1 : cfg->n_uri;
     int rc = AK_ERR_BACKEND;
 
-    for (unsigned i = 0; i < cfg->n_uri; i++) {
+    for (unsigned i = 0; i < n; i++) {
         struct pipe_guard g;
         pipe_block(&g); /* connecting writes before ak_sock_harden */
         rc = connect_one(dir, i, log, out);
@@ -452,7 +454,8 @@ static int connect_any(struct ak_dir *dir, const struct ak_log *log,
             pthread_mutex_lock(&dir->lock);
             if (dir->last_uri != (int)i && (dir->last_uri >= 0 || i > 0))
                 ak_log(log, LOG_NOTICE, "directory: now using %s%s",
-                       cfg->uri[i], i > 0 ? " (failover)" : "");
+                       dir->only_uri ? dir->only_uri : cfg->uri[i],
+                       i > 0 ? " (failover)" : "");
             dir->last_uri = (int)i;
             pthread_mutex_unlock(&dir->lock);
             return AK_OK;
@@ -461,7 +464,7 @@ static int connect_any(struct ak_dir *dir, const struct ak_log *log,
             return rc;
     }
     ak_log(log, LOG_ERR, "directory unavailable: none of %u URI(s) answered",
-           cfg->n_uri);
+           n);
     return rc == AK_ERR_CONFIG ? AK_ERR_CONFIG : AK_ERR_BACKEND;
 }
 
@@ -554,6 +557,10 @@ int ak_dir_open_bind(struct ak_dir **out, const struct ak_config *cfg,
 
     if (dir == NULL)
         return AK_ERR_NOMEM;
+    if (bind->uri != NULL && (dir->only_uri = strdup(bind->uri)) == NULL) {
+        rc = AK_ERR_NOMEM;
+        goto out;
+    }
     if (bind->dn != NULL) {
         dir->bind_dn = strdup(bind->dn);
         dir->bindpw = ak_secret_alloc(bind->pw_len + 1);
@@ -587,6 +594,7 @@ void ak_dir_close(struct ak_dir *dir)
     ak_secret_free(dir->bindpw); /* wipes */
     free(dir->bind_dn);
     free(dir->bind_mech);
+    free(dir->only_uri);
     free(dir);
 }
 

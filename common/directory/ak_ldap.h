@@ -52,6 +52,8 @@ struct ak_bind {
     const char *pw;
     size_t pw_len;
     const char *mech;
+    const char *uri; /* this server only (a provider for writes); NULL: the
+                        config's URIs with failover */
 };
 
 int ak_dir_open_bind(struct ak_dir **out, const struct ak_config *cfg,

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ex.h - apikey-expiryd: what one run of the daemon holds */
+#ifndef EX_H
+#define EX_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "ak_config.h"
+#include "ak_ldap.h"
+#include "ak_log.h"
+#include "ak_store_policy.h"
+
+/* Exit statuses, as apikey(1)'s where they mean the same. */
+enum {
+    EX_EXIT_OK = 0,
+    EX_EXIT_INCOMPLETE = 1, /* --once: not every due notice went out */
+    EX_EXIT_USAGE = 2,
+    EX_EXIT_CONFIG = 3,
+    EX_EXIT_UNAVAILABLE = 4,
+    EX_EXIT_INTERNAL = 10,
+};
+
+struct ex_stats {
+    unsigned holders, keys;
+    unsigned claimed, lost; /* claims made / taken by another daemon */
+    unsigned sent, deferred, failed, skipped;
+    unsigned maybe_twice; /* sent, but the claim had been taken over */
+};
+
+struct ex {
+    const char *conf_path;
+    struct ak_config *cfg;
+    struct ak_log log;
+    struct ak_dir *rd; /* reads: the config's URIs, failover */
+    struct ak_dir *wr; /* claims: notice_write_uri (or the first uri) */
+    bool once, dry_run, verbose;
+    char host[65];
+    struct ak_policy_entry pol;
+    struct ex_stats st;
+    time_t next_due;  /* earliest moment a tracked notice falls due, 0 none */
+    time_t last_pass; /* when the last complete pass ended */
+    bool pass_complete;
+};
+
+/* Set by the signal handlers; the loop looks at them between steps. */
+extern volatile sig_atomic_t ex_stop, ex_reload;
+
+/* Open the directory pools for e->cfg (the daemon's own bind). */
+int ex_open(struct ex *e);
+void ex_close(struct ex *e);
+
+/* One complete pass over every key holder: due notices are claimed,
+ * delivered and recorded. AK_OK only when the scan was complete. */
+int ex_pass(struct ex *e);
+
+/* Write and read the status file (--status). */
+void ex_status_write(const struct ex *e, const char *mode);
+int ex_status_print(const struct ak_config *cfg);
+
+#endif

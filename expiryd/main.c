@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* main.c - apikey-expiryd: expiry notices for API keys kept in LDAP */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ak_build.h"
+#include "ak_hash.h"
+#include "ak_status.h"
+#include "ex.h"
+
+volatile sig_atomic_t ex_stop, ex_reload;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    ex_stop = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    ex_reload = 1;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: apikey-expiryd [OPTIONS]\n"
+            "\n"
+            "Send the expiry notices of API keys kept in LDAP: to each key's\n"
+            "owner (a service user's responsible people) and the policy's\n"
+            "admin recipients, the policy's number of days before a key\n"
+            "expires and once when it has expired. Each notice once, across\n"
+            "restarts and several daemons (apikey-expiryd(8)).\n"
+            "\n"
+            "  -c, --config FILE  configuration file (default %s)\n"
+            "      --once         one pass, then exit (cron, systemd timer)\n"
+            "      --dry-run      print what would be sent; claim and send "
+            "nothing\n"
+            "      --status       say what the running daemon tracks\n"
+            "  -v, --verbose      log more (twice: debug)\n"
+            "  -h, --help         show this help\n"
+            "  -V, --version      show the version\n",
+            AK_DEFAULT_CONF);
+}
+
+static void log_stderr(void *ctx, int prio, const char *msg)
+{
+    (void)ctx;
+    (void)prio;
+    fprintf(stderr, "apikey-expiryd: %s\n", msg);
+}
+
+/* The command line into e; -1 when it only asked for help or version. */
+static int parse_args(int argc, char **argv, struct ex *e, bool *status)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"once", no_argument, NULL, 'o'},
+        {"dry-run", no_argument, NULL, 'n'},
+        {"status", no_argument, NULL, 's'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            e->conf_path = optarg;
+            break;
+        case 'o':
+            e->once = true;
+            break;
+        case 'n':
+            e->dry_run = e->once = true; /* a dry run is one pass */
+            break;
+        case 's':
+            *status = true;
+            break;
+        case 'v':
+            e->log.debug = e->verbose;
+            e->verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        case 'V':
+            printf("apikey-expiryd %s\n", AK_VERSION);
+            return -1;
+        default:
+            usage(stderr);
+            return EX_EXIT_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "apikey-expiryd: unexpected argument '%s'\n",
+                argv[optind]);
+        return EX_EXIT_USAGE;
+    }
+    return EX_EXIT_OK;
+}
+
+static int exit_for(int rc)
+{
+    switch (ak_status_class(rc)) {
+    case AK_CLASS_OK:
+        return EX_EXIT_OK;
+    case AK_CLASS_LOCAL_CONFIG:
+        return EX_EXIT_CONFIG;
+    case AK_CLASS_UNAVAILABLE:
+        return EX_EXIT_UNAVAILABLE;
+    default:
+        return EX_EXIT_INTERNAL;
+    }
+}
+
+/* (Re)load the configuration and reopen the pools; the old ones stay when
+ * the new file is bad (a daemon keeps running on its last good config). */
+static int load(struct ex *e)
+{
+    struct ex fresh = *e;
+    int rc;
+
+    fresh.cfg = NULL;
+    fresh.rd = fresh.wr = NULL;
+    rc = ak_config_load(&fresh.cfg, e->conf_path, &e->log);
+    if (rc == AK_OK && fresh.cfg->notice_from == NULL && !e->dry_run) {
+        ak_log(&e->log, LOG_ERR, "%s: notice_from is required",
+               fresh.cfg->path);
+        rc = AK_ERR_CONFIG;
+    }
+    if (rc == AK_OK)
+        rc = ex_open(&fresh);
+    if (rc != AK_OK) {
+        ex_close(&fresh);
+        ak_config_free(fresh.cfg);
+        return rc;
+    }
+    ex_close(e);
+    ak_config_free(e->cfg);
+    e->cfg = fresh.cfg;
+    e->rd = fresh.rd;
+    e->wr = fresh.wr;
+    e->log.debug = e->log.debug || e->cfg->debug;
+    return AK_OK;
+}
+
+/* Sleep until the next due notice, the next scan, or a signal. The clock
+ * for intervals is CLOCK_MONOTONIC: a step of the wall clock neither
+ * wakes us early nor keeps us asleep. */
+static void wait_next(const struct ex *e)
+{
+    struct timespec start, now;
+    long long wait = e->cfg->notice_interval;
+    time_t wall = time(NULL);
+
+    if (e->next_due > 0 && e->next_due - wall < wait)
+        wait = e->next_due - wall > 0 ? e->next_due - wall : 0;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (ex_stop || ex_reload || now.tv_sec - start.tv_sec >= wait)
+            return;
+        (void)poll(NULL, 0, 1000); /* signals interrupt it */
+    }
+}
+
+static int run(struct ex *e)
+{
+    int rc = ex_pass(e);
+
+    if (e->once)
+        return rc == AK_OK && e->st.deferred == 0 && e->st.failed == 0
+                   ? EX_EXIT_OK
+               : rc == AK_OK ? EX_EXIT_INCOMPLETE
+                             : exit_for(rc);
+    while (!ex_stop) {
+        wait_next(e);
+        if (ex_stop)
+            break;
+        if (ex_reload) {
+            ex_reload = 0;
+            if (load(e) == AK_OK)
+                ak_log(&e->log, LOG_NOTICE, "configuration reloaded");
+            else
+                ak_log(&e->log, LOG_ERR,
+                       "configuration not reloaded; keeping the last good "
+                       "one");
+        }
+        (void)ex_pass(e);
+    }
+    ak_log(&e->log, LOG_NOTICE, "stopping");
+    return EX_EXIT_OK;
+}
+
+static void signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    struct ex e = {.log = {.sink = log_stderr}};
+    bool status = false;
+    int rc;
+
+    rc = parse_args(argc, argv, &e, &status);
+    if (rc != EX_EXIT_OK)
+        return rc < 0 ? EX_EXIT_OK : rc;
+    if (ak_crypto_init() != AK_OK)
+        return EX_EXIT_INTERNAL;
+    if (gethostname(e.host, sizeof(e.host) - 1) != 0 || e.host[0] == '\0')
+        snprintf(e.host, sizeof(e.host), "localhost");
+    signals();
+    if (status) {
+        struct ak_config *cfg = NULL;
+        rc = ak_config_load(&cfg, e.conf_path, &e.log);
+        if (rc != AK_OK)
+            return exit_for(rc);
+        rc = ex_status_print(cfg);
+        ak_config_free(cfg);
+        return rc;
+    }
+    rc = load(&e);
+    if (rc != AK_OK)
+        return exit_for(rc);
+    ak_log(&e.log, LOG_INFO, "started%s%s", e.once ? " (one pass)" : "",
+           e.dry_run ? " (dry run)" : "");
+    rc = run(&e);
+    ex_close(&e);
+    ak_policy_entry_free(&e.pol);
+    ak_config_free(e.cfg);
+    return rc;
+}
