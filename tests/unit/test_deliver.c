@@ -192,37 +192,32 @@ static void test_capture_mailer(void **state)
 static void test_exit_codes(void **state)
 {
     (void)state;
+    static const struct {
+        const char *name, *body;
+        enum ex_delivery_result result;
+        const char *reason;
+    } t[] = {
+        {"t75", "cat >/dev/null; exit 75", EX_DELIVER_TEMPORARY, "exit-75"},
+        {"t1", "cat >/dev/null; exit 1", EX_DELIVER_PERMANENT, "exit-1"},
+        {"t78", "cat >/dev/null; exit 78", EX_DELIVER_PERMANENT, "exit-78"},
+        {"t0", "cat >/dev/null; exit 0", EX_DELIVER_SENT, "sent"},
+        /* killed by a signal: temporary */
+        {"tsig", "kill -9 $$", EX_DELIVER_TEMPORARY, "signal-9"},
+    };
     struct ex_delivery d;
 
-    assert_int_equal(run(script("t75", "cat >/dev/null; exit 75"), message,
-                         strlen(message), 10, &d),
-                     AK_OK);
-    assert_int_equal(d.result, EX_DELIVER_TEMPORARY);
-    assert_string_equal(d.reason, "exit-75");
-
-    assert_int_equal(run(script("t1", "cat >/dev/null; exit 1"), message,
-                         strlen(message), 10, &d),
-                     AK_OK);
-    assert_int_equal(d.result, EX_DELIVER_PERMANENT);
-    assert_string_equal(d.reason, "exit-1");
-
-    assert_int_equal(run(script("t78", "cat >/dev/null; exit 78"), message,
-                         strlen(message), 10, &d),
-                     AK_OK);
-    assert_int_equal(d.result, EX_DELIVER_PERMANENT);
-    assert_string_equal(d.reason, "exit-78");
-
-    assert_int_equal(run(script("t0", "cat >/dev/null; exit 0"), message,
-                         strlen(message), 10, &d),
-                     AK_OK);
-    assert_int_equal(d.result, EX_DELIVER_SENT);
-
-    /* killed by a signal: temporary */
-    assert_int_equal(
-        run(script("tsig", "kill -9 $$"), message, strlen(message), 10, &d),
-        AK_OK);
-    assert_int_equal(d.result, EX_DELIVER_TEMPORARY);
-    assert_string_equal(d.reason, "signal-9");
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        assert_int_equal(
+            run(script(t[i].name, t[i].body), message, strlen(message), 10, &d),
+            AK_OK);
+        assert_int_equal(d.result, t[i].result);
+        assert_string_equal(d.reason, t[i].reason);
+        assert_string_equal(ex_delivery_result_str(d.result),
+                            t[i].result == EX_DELIVER_SENT ? "sent"
+                            : t[i].result == EX_DELIVER_TEMPORARY
+                                ? "temporary"
+                                : "permanent");
+    }
 
     /* an empty input is closed at once */
     assert_int_equal(run(script("tempty", "test -z \"$(cat)\""), "", 0, 10, &d),

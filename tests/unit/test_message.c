@@ -651,6 +651,16 @@ static void test_message_id_random(void **state)
 static void test_json(void **state)
 {
     (void)state;
+    /* the validator itself refuses what is not JSON */
+    static const char *const not_json[] = {
+        "{\"a\":}", "{\"a\" 1}", "[1,]",      "{\"a\":\"x\ny\"}",
+        "\"\\q\"",  "{\"a\":1",  "\"\\u12\"",
+    };
+    for (size_t i = 0; i < sizeof(not_json) / sizeof(not_json[0]); i++) {
+        const char *e = js_value(not_json[i]);
+        assert_true(e == NULL || *js_ws(e) != '\0');
+    }
+    assert_non_null(js_value("{\"a\":[1,-2.5e3,true,null,\"\\u00e9\"]}"));
     for (size_t i = 0; i < N_EVIL; i++) {
         struct ak_msg_key k = key(ID1, now + 3 * 86400, 7);
         struct ak_msg_rcpt to[] = {{"a@example.org", evil[i]},
