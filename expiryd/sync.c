@@ -455,21 +455,30 @@ done:
     return rc;
 }
 
+/* The head that refreshDelete, refreshPresent, syncIdSet and syncDone
+ * share:
+ * SEQUENCE { cookie OPTIONAL, BOOLEAN DEFAULT ... }. *flag keeps its
+ * default when the boolean is absent. False when malformed. */
+static bool seq_head(BerElement *ber, struct berval *cookie, ber_int_t *flag)
+{
+    ber_len_t len;
+    if (ber_skip_tag(ber, &len) == LBER_DEFAULT)
+        return false;
+    if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING &&
+        ber_scanf(ber, "m", cookie) == LBER_ERROR)
+        return false;
+    return ber_peek_tag(ber, &len) != LBER_BOOLEAN ||
+           ber_scanf(ber, "b", flag) != LBER_ERROR;
+}
+
 /* refreshDelete / refreshPresent: { cookie OPTIONAL, refreshDone DEFAULT
  * TRUE } */
 static int on_refresh_end(struct ex_sync *s, BerElement *ber, bool present)
 {
-    ber_len_t len;
     struct berval cookie = {0};
     ber_int_t done = 1;
-    if (ber_skip_tag(ber, &len) == LBER_DEFAULT)
+    if (!seq_head(ber, &cookie, &done))
         return protocol(s, "a malformed syncInfo");
-    if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING &&
-        ber_scanf(ber, "m", &cookie) == LBER_ERROR)
-        return protocol(s, "a malformed syncInfo cookie");
-    if (ber_peek_tag(ber, &len) == LBER_BOOLEAN &&
-        ber_scanf(ber, "b", &done) == LBER_ERROR)
-        return protocol(s, "a malformed syncInfo refreshDone");
     if (s->phase == PH_PERSIST)
         return protocol(s, "a refresh phase ended in persist mode");
     if (present && s->phase == PH_REFRESH_DELETES)
@@ -497,14 +506,8 @@ static int on_id_set(struct ex_sync *s, BerElement *ber)
     ber_len_t len;
     struct berval cookie = {0};
     ber_int_t deletes = 0;
-    if (ber_skip_tag(ber, &len) == LBER_DEFAULT)
+    if (!seq_head(ber, &cookie, &deletes))
         return protocol(s, "a malformed syncIdSet");
-    if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING &&
-        ber_scanf(ber, "m", &cookie) == LBER_ERROR)
-        return protocol(s, "a malformed syncIdSet cookie");
-    if (ber_peek_tag(ber, &len) == LBER_BOOLEAN &&
-        ber_scanf(ber, "b", &deletes) == LBER_ERROR)
-        return protocol(s, "a malformed syncIdSet refreshDeletes");
     if (!deletes) {
         if (s->phase != PH_REFRESH)
             return protocol(s, "a present id set outside a present phase");
@@ -605,14 +608,9 @@ static int on_done(struct ex_sync *s, LDAPMessage *m, bool first)
             BerElement *ber = ber_init(&ctl->ldctl_value);
             struct berval cookie = {0};
             ber_int_t deletes = 0;
-            ber_len_t len;
             if (ber == NULL) {
                 rc = AK_ERR_NOMEM;
-            } else if (ber_skip_tag(ber, &len) == LBER_DEFAULT ||
-                       (ber_peek_tag(ber, &len) == LBER_OCTETSTRING &&
-                        ber_scanf(ber, "m", &cookie) == LBER_ERROR) ||
-                       (ber_peek_tag(ber, &len) == LBER_BOOLEAN &&
-                        ber_scanf(ber, "b", &deletes) == LBER_ERROR)) {
+            } else if (!seq_head(ber, &cookie, &deletes)) {
                 rc = protocol(s, "a malformed syncDone control");
             } else if (!deletes && s->phase == PH_REFRESH_DELETES) {
                 rc = protocol(s, "a present phase after a delete phase");
