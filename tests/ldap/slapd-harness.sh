@@ -16,6 +16,16 @@
 #                          over ldapi as root after start (olcAuthzRegexp...)
 #   AK_SLAPD_SASL_PATH     SASL_PATH for slapd (our plugin's build dir)
 #   AK_SLAPD_SASL_CONF_PATH SASL_CONF_PATH for slapd (its slapd.conf)
+#   AK_TEST_SYNCPROV_SESSIONLOG N: syncprov keeps a session log of N
+#                          operations (default: none, so a resume is a
+#                          present phase)
+#   AK_TEST_NOSYNC_DB=1    a second database, dc=nosync,dc=test (rootdn
+#                          cn=admin,dc=nosync,dc=test, same password),
+#                          WITHOUT syncprov: the sync control is still
+#                          advertised, but refused there (12)
+#
+# The main database (dc=example,dc=org) always has the syncprov overlay
+# (RFC 4533 provider, as the expiry daemon expects).
 #
 # DIR/env holds: AK_TEST_DIR AK_TEST_URI AK_TEST_PORT AK_TEST_LDAPI
 # AK_TEST_PID AK_TEST_LOG AK_TEST_CA AK_TEST_OTHER_CA AK_TEST_SUFFIX
@@ -73,6 +83,7 @@ cn: module{0}
 olcModulePath: /usr/lib/ldap
 olcModuleLoad: back_mdb
 olcModuleLoad: ppolicy
+olcModuleLoad: syncprov
 
 dn: cn=schema,cn=config
 objectClass: olcSchemaConfig
@@ -114,9 +125,35 @@ olcDbIndex: objectClass eq
 olcDbIndex: uid eq
 olcDbIndex: apiKeyId eq
 olcDbIndex: apiKeyExpires eq
+olcDbIndex: entryUUID eq
+olcDbIndex: entryCSN eq
 LDIF
     if [ -n "${AK_TEST_ACL_LDIF:-}" ]; then
         grep -v '^#' "$AK_TEST_ACL_LDIF"
+    fi
+    cat <<LDIF
+
+dn: olcOverlay={0}syncprov,olcDatabase={1}mdb,cn=config
+objectClass: olcOverlayConfig
+objectClass: olcSyncProvConfig
+olcOverlay: {0}syncprov
+LDIF
+    if [ -n "${AK_TEST_SYNCPROV_SESSIONLOG:-}" ]; then
+        echo "olcSpSessionlog: $AK_TEST_SYNCPROV_SESSIONLOG"
+    fi
+    if [ "${AK_TEST_NOSYNC_DB:-}" = 1 ]; then
+        cat <<LDIF
+
+dn: olcDatabase={2}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {2}mdb
+olcDbDirectory: $dir/db-nosync
+olcSuffix: dc=nosync,dc=test
+olcRootDN: cn=admin,dc=nosync,dc=test
+olcRootPW: admin-secret
+olcDbMaxSize: 104857600
+LDIF
     fi
 }
 
@@ -142,6 +179,7 @@ start() {
     local dir=$1 port ldapi pid tries=0
     [ -x "$slapd" ] || { echo "slapd-harness: $slapd missing" >&2; exit 77; }
     mkdir -p "$dir/slapd.d" "$dir/db"
+    [ "${AK_TEST_NOSYNC_DB:-}" != 1 ] || mkdir -p "$dir/db-nosync"
     dir=$(cd "$dir" && pwd)
     make_certs "$dir"
     write_config_ldif "$dir" >"$dir/config.ldif"
@@ -150,6 +188,11 @@ start() {
     "$slapadd" -F "$dir/slapd.d" -b dc=example,dc=org \
         -l "${AK_TEST_FIXTURES:-$here/fixtures.ldif}" >>"$dir/slapadd.log" 2>&1 ||
         { cat "$dir/slapadd.log" >&2; die "fixtures load failed"; }
+    if [ "${AK_TEST_NOSYNC_DB:-}" = 1 ]; then
+        printf 'dn: dc=nosync,dc=test\nobjectClass: dcObject\nobjectClass: organization\ndc: nosync\no: nosync\n' |
+            "$slapadd" -F "$dir/slapd.d" -b dc=nosync,dc=test >>"$dir/slapadd.log" 2>&1 ||
+            { cat "$dir/slapadd.log" >&2; die "nosync base load failed"; }
+    fi
     ldapi="ldapi://$(urlencode_path "$dir/ldapi")"
     while :; do
         port=$((20000 + RANDOM % 40000))
