@@ -55,6 +55,10 @@ void ex_close(struct ex *e);
  * delivered and recorded. AK_OK only when the scan was complete. */
 int ex_pass(struct ex *e);
 
+/* Driven by syncrepl until a signal; EX_SYNC_UNSUPPORTED (sync.h) when
+ * the server has no syncprov for the holders (then scan instead). */
+int ex_run_sync(struct ex *e);
+
 /* Write and read the status file (--status). */
 void ex_status_write(const struct ex *e, const char *mode);
 int ex_status_print(const struct ak_config *cfg);

@@ -14,6 +14,7 @@
 #include "ak_hash.h"
 #include "ak_status.h"
 #include "ex.h"
+#include "sync.h"
 
 volatile sig_atomic_t ex_stop, ex_reload;
 
@@ -175,32 +176,55 @@ static void wait_next(const struct ex *e)
     }
 }
 
-static int run(struct ex *e)
+/* Reload the configuration after SIGHUP; the last good one stays. */
+static void reload(struct ex *e)
 {
-    int rc = ex_pass(e);
+    ex_reload = 0;
+    if (load(e) == AK_OK)
+        ak_log(&e->log, LOG_NOTICE, "configuration reloaded");
+    else
+        ak_log(&e->log, LOG_ERR,
+               "configuration not reloaded; keeping the last good one");
+}
 
-    if (e->once)
-        return rc == AK_OK && e->st.deferred == 0 && e->st.failed == 0
-                   ? EX_EXIT_OK
-               : rc == AK_OK ? EX_EXIT_INCOMPLETE
-                             : exit_for(rc);
+/* The daemon: syncrepl where the server offers it, else a scan every
+ * notice_interval and whenever a tracked notice falls due. */
+static int daemon_loop(struct ex *e)
+{
+    bool scanning = false;
+
     while (!ex_stop) {
-        wait_next(e);
-        if (ex_stop)
-            break;
-        if (ex_reload) {
-            ex_reload = 0;
-            if (load(e) == AK_OK)
-                ak_log(&e->log, LOG_NOTICE, "configuration reloaded");
-            else
-                ak_log(&e->log, LOG_ERR,
-                       "configuration not reloaded; keeping the last good "
-                       "one");
+        if (!scanning && ex_run_sync(e) == EX_SYNC_UNSUPPORTED) {
+            ak_log(&e->log, LOG_NOTICE,
+                   "the server offers no syncrepl for %s: scanning every %u "
+                   "s instead",
+                   e->cfg->search_base, e->cfg->notice_interval);
+            scanning = true;
         }
-        (void)ex_pass(e);
+        if (scanning) {
+            (void)ex_pass(e);
+            wait_next(e);
+        }
+        if (ex_reload) {
+            reload(e);
+            scanning = false; /* the new config may name other servers */
+        }
     }
     ak_log(&e->log, LOG_NOTICE, "stopping");
     return EX_EXIT_OK;
+}
+
+static int run(struct ex *e)
+{
+    int rc;
+
+    if (!e->once)
+        return daemon_loop(e);
+    rc = ex_pass(e);
+    if (rc != AK_OK)
+        return exit_for(rc);
+    return e->st.deferred == 0 && e->st.failed == 0 ? EX_EXIT_OK
+                                                    : EX_EXIT_INCOMPLETE;
 }
 
 static void signals(void)

@@ -691,6 +691,12 @@ void ak_dir_release(struct ak_dir *dir, struct ak_conn *c)
     pthread_mutex_unlock(&dir->lock);
 }
 
+void ak_conn_discard(struct ak_conn *c)
+{
+    if (c != NULL)
+        c->broken = true;
+}
+
 LDAP *ak_conn_ld(struct ak_conn *c)
 {
     return c->ld;

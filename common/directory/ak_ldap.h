@@ -71,6 +71,12 @@ const struct ak_config *ak_dir_config(const struct ak_dir *dir);
  * Waits for a free slot at most cfg->timeout seconds. AK_OK or
  * AK_ERR_BACKEND (logged: which URI failed and why) / AK_ERR_NOMEM.
  */
+/* Mark c not to be pooled again: ak_dir_release then closes it (a
+ * connection whose state we no longer trust, such as one that carried an
+ * abandoned persistent search). */
+struct ak_conn;
+void ak_conn_discard(struct ak_conn *c);
+
 int ak_dir_acquire(struct ak_dir *dir, bool fresh, const struct ak_log *log,
                    struct ak_conn **out);
 

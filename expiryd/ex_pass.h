@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ex_pass.h - the steps of one pass: scan and claim, resolve, deliver */
+#ifndef EX_PASS_H
+#define EX_PASS_H
+
+#include "ak_ldap.h"
+#include "ak_notice.h"
+#include "ex.h"
+#include "outbox.h"
+
+/* Scan every key holder (paged) and claim what is due into out. AK_OK only
+ * when the scan saw every holder. */
+int ex_scan(struct ex *e, struct ak_conn *c, time_t now, struct ex_outbox *out);
+
+/* The attribute list and filter of every read of key holders. */
+struct ak_holder_attrs;
+void ex_attrs(const struct ex *e, struct ak_holder_attrs *a);
+void ex_filter(const struct ex *e, char *buf, size_t len);
+
+/* One holder entry (read with ex_attrs): plan, claim into out; *wake the
+ * holder's next moment (0: none). AK_OK or AK_ERR_NOMEM. */
+int ex_entry(struct ex *e, const struct ak_holder_attrs *a, LDAP *ld,
+             LDAPMessage *m, time_t now, struct ex_outbox *out, time_t *wake);
+
+/* Find the addresses of service users' responsible people. */
+void ex_resolve(struct ex *e, struct ak_conn *c, struct ex_outbox *out);
+
+/* Compose, deliver and record every queued notice. */
+void ex_deliver_all(struct ex *e, struct ex_outbox *out, time_t now);
+
+/* The bookkeeping writes, on the writable server (ak_store_notice). */
+int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
+             time_t now, struct ak_notice *claimed);
+int ex_settle(struct ex *e, const struct ex_item *it,
+              const struct ak_notice *final);
+
+void ex_item_free(struct ex_item *it);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* outbox.h - the notices one pass claimed, waiting to be delivered */
+#ifndef EX_OUTBOX_H
+#define EX_OUTBOX_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "ak_notice.h"
+
+/* One claimed notice (or, in a dry run, one that would be claimed). */
+struct ex_item {
+    char *dn; /* the holder's entry, where the claim lives */
+    struct ak_notice_id id;
+    struct ak_notice claimed; /* the exact claim value written */
+    bool has_old;
+    struct ak_notice old; /* the deferred value it took over, if any */
+    char *owner;          /* the holder's user name */
+    char *label;
+    bool service;
+    /* Owner class: who gets it ("a@x b@y", sorted, space-separated), or
+     * NULL when nobody can (problem says why). */
+    char *to;
+    const char *problem;
+    char **owners; /* a service user's apiKeyOwner DNs (NULL-terminated) */
+};
+
+struct ex_outbox {
+    struct ex_item *items;
+    unsigned n, cap;
+};
+
+/* Append a copy of it (fields are taken over: the caller's pointers are
+ * cleared). AK_OK or AK_ERR_NOMEM. */
+int ex_outbox_add(struct ex_outbox *o, struct ex_item *it);
+void ex_outbox_free(struct ex_outbox *o);
+
+#endif

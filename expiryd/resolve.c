@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* resolve.c - who receives a service user's notices: the mail of each of
+ * its responsible people (apiKeyOwner), read once per person per pass */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ak_mail.h"
+#include "ak_status.h"
+#include "ex_pass.h"
+
+#define EX_OWNERS_MAX 64 /* addresses in one owner message */
+
+/* One responsible person, as read: their single valid mail, or NULL. */
+struct person {
+    char *dn;
+    char *mail;
+};
+
+struct people {
+    struct person *p;
+    unsigned n, cap;
+};
+
+/* The single valid mail of the entry dn, or NULL (no entry, none, several,
+ * or not valid: the admins are told instead). */
+static char *read_mail(struct ex *e, struct ak_conn *c, const char *dn)
+{
+    char *attrs[] = {AK_LDAP_STR("mail"), NULL};
+    LDAPMessage *res = NULL, *m;
+    struct berval **v = NULL;
+    char *mail = NULL;
+
+    if (ak_conn_search(c, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 1,
+                       &e->log, &res) != AK_OK)
+        return NULL;
+    m = ldap_first_entry(ak_conn_ld(c), res);
+    if (m != NULL)
+        v = ldap_get_values_len(ak_conn_ld(c), m, "mail");
+    if (ldap_count_values_len(v) == 1)
+        mail = strndup(v[0]->bv_val, v[0]->bv_len);
+    if (mail != NULL && (strlen(mail) != v[0]->bv_len || !ak_mail_ok(mail))) {
+        free(mail);
+        mail = NULL;
+    }
+    ldap_value_free_len(v);
+    ldap_msgfree(res);
+    return mail;
+}
+
+static const char *mail_of(struct ex *e, struct ak_conn *c, struct people *pp,
+                           const char *dn)
+{
+    struct person *n;
+
+    for (unsigned i = 0; i < pp->n; i++)
+        if (strcmp(pp->p[i].dn, dn) == 0)
+            return pp->p[i].mail;
+    if (pp->n == pp->cap) {
+        unsigned cap = pp->cap ? pp->cap * 2 : 8;
+        n = realloc(pp->p, cap * sizeof(*n));
+        if (n == NULL)
+            return NULL;
+        pp->p = n;
+        pp->cap = cap;
+    }
+    n = &pp->p[pp->n];
+    n->dn = strdup(dn);
+    if (n->dn == NULL)
+        return NULL;
+    n->mail = read_mail(e, c, dn);
+    if (n->mail == NULL)
+        ak_log(&e->log, LOG_WARNING,
+               "responsible person %s has no single valid mail address", dn);
+    pp->n++;
+    return n->mail;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "a b c": the distinct addresses, sorted, so that one person's notices
+ * from several service users go out as one message. */
+static char *join(const char **addrs, unsigned n)
+{
+    size_t len = 1;
+    char *s;
+
+    qsort(addrs, n, sizeof(*addrs), cmp_str);
+    for (unsigned i = 0; i < n; i++)
+        len += strlen(addrs[i]) + 1;
+    s = calloc(1, len);
+    for (unsigned i = 0; s != NULL && i < n; i++) {
+        if (i > 0 && strcmp(addrs[i], addrs[i - 1]) == 0)
+            continue;
+        if (s[0] != '\0')
+            strcat(s, " ");
+        strcat(s, addrs[i]);
+    }
+    return s;
+}
+
+static void resolve_item(struct ex *e, struct ak_conn *c, struct people *pp,
+                         struct ex_item *it)
+{
+    const char *addrs[EX_OWNERS_MAX];
+    unsigned n = 0;
+
+    for (unsigned i = 0; it->owners[i] != NULL; i++) {
+        const char *m = mail_of(e, c, pp, it->owners[i]);
+        if (m != NULL && n < EX_OWNERS_MAX)
+            addrs[n++] = m;
+    }
+    if (n == 0) {
+        if (it->problem == NULL)
+            it->problem = "no responsible person has a valid mail address";
+        return;
+    }
+    it->to = join(addrs, n);
+}
+
+void ex_resolve(struct ex *e, struct ak_conn *c, struct ex_outbox *out)
+{
+    struct people pp = {0};
+
+    for (unsigned i = 0; i < out->n; i++) {
+        struct ex_item *it = &out->items[i];
+        if (it->id.class == AK_NOTICE_OWNER && it->service &&
+            it->owners != NULL && it->owners[0] != NULL)
+            resolve_item(e, c, &pp, it);
+    }
+    for (unsigned i = 0; i < pp.n; i++) {
+        free(pp.p[i].dn);
+        free(pp.p[i].mail);
+    }
+    free(pp.p);
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* scan.c - one pass over the key holders: what is due, claimed at once */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ak_holder.h"
+#include "ak_judge.h"
+#include "ak_mail.h"
+#include "ak_manage.h"
+#include "ak_schema.h"
+#include "ak_status.h"
+#include "ak_store_notice.h"
+#include "ex.h"
+#include "ex_pass.h"
+
+/* What the reading of one holder needs (a scan, or a syncrepl change). */
+struct scan {
+    struct ex *e;
+    struct ak_holder_attrs attrs;
+    struct ex_outbox *out;
+    time_t now;
+    time_t wake; /* the holder's next moment, 0: none */
+    int rc;      /* the first local fault (memory): stops the scan */
+};
+
+static char *dup_bytes(const struct ak_bytes *b)
+{
+    return b ? strndup(b->p, b->n) : NULL;
+}
+
+/* The owner class's recipients of a person's key: the entry's single valid
+ * mail. Service users' responsible people are looked up after the scan
+ * (ex_resolve), one read per person, not per key. */
+static void owner_mail(const struct ak_values *mail, struct ex_item *it)
+{
+    if (mail->tagged || mail->n != 1) {
+        it->problem = mail->n == 0 ? "the owner has no mail address"
+                                   : "the owner has several mail addresses";
+        return;
+    }
+    it->to = dup_bytes(&mail->v[0]);
+    if (it->to != NULL && !ak_mail_ok(it->to)) {
+        free(it->to);
+        it->to = NULL;
+        it->problem = "the owner's mail address is not valid";
+    }
+}
+
+/* A service user's responsible people, by DN, for ex_resolve. */
+static int copy_owners(const struct ak_values *owners, struct ex_item *it)
+{
+    it->owners = calloc(owners->n + 1, sizeof(char *));
+    if (it->owners == NULL)
+        return AK_ERR_NOMEM;
+    for (unsigned i = 0; i < owners->n; i++)
+        if ((it->owners[i] = dup_bytes(&owners->v[i])) == NULL)
+            return AK_ERR_NOMEM;
+    if (owners->n == 0)
+        it->problem = "the service user has no responsible people";
+    return AK_OK;
+}
+
+/* Write the plan's claim (not in a dry run) and queue the notice. */
+static void claim(struct scan *s, struct ak_entry *en,
+                  const struct ak_holder_view *v, const struct ak_record *rec,
+                  const struct ak_notice_plan *plan)
+{
+    struct ex *e = s->e;
+    struct ex_item it = {.id = plan->id};
+    struct ak_bytes name;
+    char *dn = ak_entry_dn(en);
+    int rc = dn ? AK_OK : AK_ERR_NOMEM;
+
+    if (rc == AK_OK && !e->dry_run)
+        rc = ex_claim(e, dn, plan, s->now, &it.claimed);
+    if (rc == AK_ERR_CONFLICT)
+        e->st.lost++;
+    if (rc != AK_OK || plan->action == AK_NOTICE_GIVE_UP) {
+        /* lost, or a fault (logged: the notice stays due for the next
+         * pass), or given up (recorded as failed by ex_claim) */
+        e->st.failed += rc == AK_OK;
+        free(dn);
+        return;
+    }
+    e->st.claimed++;
+    e->st.skipped += plan->n_skip;
+    it.has_old = plan->action == AK_NOTICE_TAKE_OVER &&
+                 plan->old.state == AK_NOTICE_DEFERRED;
+    it.old = plan->old;
+    it.dn = dn;
+    it.owner = ak_view_name(v, &name) ? dup_bytes(&name) : strdup("?");
+    it.label = strdup(rec->label);
+    it.service = ak_values_has(&v->object_class, AK_OC_SERVICE_USER, true);
+    if (plan->id.class == AK_NOTICE_OWNER && !it.service)
+        owner_mail(ak_holder_field(en, &s->attrs, AK_HF_MAIL), &it);
+    if (plan->id.class == AK_NOTICE_OWNER && it.service &&
+        copy_owners(ak_holder_field(en, &s->attrs, AK_HF_OWNER), &it) != AK_OK)
+        s->rc = AK_ERR_NOMEM;
+    if (it.dn == NULL || it.owner == NULL || it.label == NULL ||
+        ex_outbox_add(s->out, &it) != AK_OK)
+        s->rc = AK_ERR_NOMEM;
+    ex_item_free(&it);
+}
+
+/* Every key of one holder, for both classes. */
+static void holder(struct scan *s, struct ak_entry *en)
+{
+    struct ex *e = s->e;
+    struct ak_notice_opts opts = {e->cfg->notice_lease,
+                                  e->cfg->notice_expired_days};
+    const struct ak_values *notices =
+        ak_holder_field(en, &s->attrs, AK_HF_NOTICE);
+    struct ak_holder_view v;
+
+    ak_holder_view_of(en, &s->attrs, &v);
+    e->st.holders++;
+    for (unsigned i = 0; i < v.records.n; i++) {
+        struct ak_record rec;
+        if (ak_view_key(&v, i, &rec, NULL) != AK_OK)
+            continue; /* the verifier refuses it too: nothing expires */
+        e->st.keys++;
+        for (int c = AK_NOTICE_OWNER; c <= AK_NOTICE_ADMIN; c++) {
+            struct ak_notice_plan plan;
+            if (c == AK_NOTICE_ADMIN && e->pol.n_recipients == 0)
+                continue;
+            ak_notice_plan(&rec, &e->pol.p, (enum ak_notice_class)c, notices,
+                           s->now, &opts, &plan);
+            if (plan.n_garbage > 0)
+                ak_log(&e->log, LOG_WARNING,
+                       "%s: key %s: an apiKeyNotice value cannot be read "
+                       "(%s); it counts as taking its notice",
+                       v.dn, rec.id, plan.why_garbage);
+            if (plan.has_wake && (s->wake == 0 || plan.wake < s->wake))
+                s->wake = plan.wake;
+            if (plan.action != AK_NOTICE_NOTHING)
+                claim(s, en, &v, &rec, &plan);
+        }
+    }
+}
+
+static void one_entry(struct scan *s, LDAP *ld, LDAPMessage *m)
+{
+    struct ak_entry en;
+
+    s->wake = 0;
+    if (ak_entry_open_logged(ld, m, s->attrs.list, &s->e->log, &en) != AK_OK)
+        return; /* one unreadable entry: the others still count */
+    if (ak_holder_in_bases(&en, s->e->cfg))
+        holder(s, &en);
+    ak_entry_close(&en);
+    if (s->wake != 0 && (s->e->next_due == 0 || s->wake < s->e->next_due))
+        s->e->next_due = s->wake;
+}
+
+static int scan_entry(void *ctx, LDAP *ld, LDAPMessage *m)
+{
+    struct scan *s = ctx;
+    one_entry(s, ld, m);
+    return s->rc;
+}
+
+void ex_attrs(const struct ex *e, struct ak_holder_attrs *a)
+{
+    ak_holder_attrs_init(a, e->cfg, AK_READ_MANAGE | AK_READ_NOTICE);
+}
+
+void ex_filter(const struct ex *e, char *buf, size_t len)
+{
+    snprintf(buf, len,
+             "(&(objectClass=" AK_OC_HOLDER ")(" AK_AT_RECORD "=*)(|%s%s))",
+             e->cfg->user_filter, e->cfg->service_filter);
+}
+
+int ex_entry(struct ex *e, const struct ak_holder_attrs *a, LDAP *ld,
+             LDAPMessage *m, time_t now, struct ex_outbox *out, time_t *wake)
+{
+    struct scan s = {.e = e, .attrs = *a, .out = out, .now = now};
+
+    one_entry(&s, ld, m);
+    *wake = s.wake;
+    return s.rc;
+}
+
+int ex_scan(struct ex *e, struct ak_conn *c, time_t now, struct ex_outbox *out)
+{
+    struct scan s = {.e = e, .out = out, .now = now};
+    char filter[2048];
+    int rc;
+
+    ex_attrs(e, &s.attrs);
+    ex_filter(e, filter, sizeof(filter));
+    rc = ak_manage_search(c, e->cfg, e->cfg->search_base, LDAP_SCOPE_SUBTREE,
+                          filter, s.attrs.list, 0, scan_entry, &s, &e->log);
+    return rc != AK_OK ? rc : s.rc;
+}

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* send.c - compose the pass's messages, deliver them, record the outcome */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ak_message.h"
+#include "ak_secure.h"
+#include "ak_status.h"
+#include "deliver.h"
+#include "ex_pass.h"
+
+#define EX_GROUP_MAX 4096 /* keys in one message; more go in the next */
+
+/* The template of a class from notice_template_dir (NULL: built in). */
+static char *template_of(struct ex *e, enum ak_msg_class cls, size_t *len)
+{
+    char path[4096], err[256];
+    char *buf = NULL;
+
+    *len = 0;
+    if (e->cfg->notice_template_dir == NULL)
+        return NULL;
+    snprintf(path, sizeof(path), "%s/%s.txt", e->cfg->notice_template_dir,
+             cls == AK_MSG_OWNER ? "owner" : "admin");
+    if (ak_file_read(path, AK_FILE_CONFIG, AK_MSG_TEMPLATE_MAX, &e->log, &buf,
+                     len) != AK_OK)
+        return NULL; /* logged; the built-in text still tells people */
+    if (ak_msg_template_check(buf, *len, err, sizeof(err)) != AK_OK) {
+        ak_log(&e->log, LOG_ERR, "%s: %s; using the built-in text", path, err);
+        ak_file_free(buf, *len, AK_FILE_CONFIG);
+        *len = 0;
+        return NULL;
+    }
+    return buf;
+}
+
+static struct ak_msg_key msg_key(const struct ex_item *it)
+{
+    struct ak_msg_key k = {
+        .key_id = it->id.kid,
+        .label = it->label,
+        .owner = it->owner,
+        .service = it->service,
+        .expires = it->id.expires,
+        .stage = it->id.stage,
+        .problem = it->problem,
+    };
+    return k;
+}
+
+/* What the bookkeeping says after a delivery. */
+static void record(struct ex *e, struct ex_item *it,
+                   const struct ex_delivery *d, time_t now)
+{
+    struct ak_notice final = {.id = it->id, .at = now};
+
+    if (e->dry_run)
+        return;
+    if (d->result == EX_DELIVER_SENT) {
+        final.state = AK_NOTICE_SENT;
+        e->st.sent++;
+    } else if (d->result == EX_DELIVER_TEMPORARY) {
+        final.state = AK_NOTICE_DEFERRED;
+        final.at = it->has_old ? it->old.at : now;
+        final.attempts = it->has_old ? it->old.attempts + 1 : 1;
+        e->st.deferred++;
+    } else {
+        final.state = AK_NOTICE_FAILED;
+        snprintf(final.reason, sizeof(final.reason), "%s", d->reason);
+        e->st.failed++;
+    }
+    if (ex_settle(e, it, &final) == AK_ERR_CONFLICT && final.state ==
+                                                           AK_NOTICE_SENT) {
+        /* Our lease was taken over: the other daemon may send it too. */
+        e->st.maybe_twice++;
+        ak_log(&e->log, LOG_WARNING,
+               "key %s: notice sent, but its claim had been taken over: it "
+               "may go out twice",
+               it->id.kid);
+    }
+}
+
+/* One message to to[0..n_to) about its[0..n): deliver it, then record
+ * its[n_info..n); the first n_info are information only (the owners'
+ * problems in the admin message, whose bookkeeping is already done). */
+static void one_message(struct ex *e, enum ak_msg_class cls,
+                        const struct ak_msg_rcpt *to, size_t n_to,
+                        struct ex_item **its, unsigned n_info, unsigned n,
+                        time_t now)
+{
+    struct ak_msg_key *keys = calloc(n, sizeof(*keys));
+    struct ex_delivery d = {.result = EX_DELIVER_TEMPORARY};
+    char err[256] = "", *msg = NULL;
+    size_t len = 0, tlen = 0;
+    char *tmpl = template_of(e, cls, &tlen);
+    struct ak_msg_in in = {.cls = cls, .to = to, .n_to = n_to,
+                           .from = e->cfg->notice_from, .keys = keys,
+                           .n_keys = n, .now = now, .tmpl = tmpl,
+                           .tmpl_len = tlen};
+
+    if (keys == NULL) {
+        snprintf(d.reason, sizeof(d.reason), "no-memory");
+    } else {
+        for (unsigned i = 0; i < n; i++)
+            keys[i] = msg_key(its[i]);
+        if (ak_msg_build(&in, &msg, &len, err, sizeof(err)) != AK_OK) {
+            ak_log(&e->log, LOG_ERR, "cannot compose a notice to %s: %s",
+                   to[0].addr, err);
+            d.result = EX_DELIVER_PERMANENT;
+            snprintf(d.reason, sizeof(d.reason), "bad-message");
+        } else if (e->dry_run) {
+            printf("--- would send to %s (%u key%s)\n%s\n", to[0].addr, n,
+                   n == 1 ? "" : "s", msg);
+        } else if (ex_deliver(e->cfg->notice_sendmail, msg, len,
+                              e->cfg->notice_timeout, &d) != AK_OK ||
+                   d.result != EX_DELIVER_SENT) {
+            ak_log(&e->log, LOG_WARNING,
+                   "notice to %s (%u key%s): %s (%s)%s%s", to[0].addr, n,
+                   n == 1 ? "" : "s", ex_delivery_result_str(d.result),
+                   d.reason, d.output[0] ? ": " : "", d.output);
+        } else {
+            ak_log(&e->log, LOG_INFO, "sent a notice to %s about %u key%s",
+                   to[0].addr, n, n == 1 ? "" : "s");
+        }
+    }
+    for (unsigned i = n_info; i < n; i++) {
+        if (d.result == EX_DELIVER_PERMANENT && cls == AK_MSG_OWNER &&
+            its[i]->problem == NULL)
+            its[i]->problem = "the notice could not be delivered";
+        record(e, its[i], &d, now);
+    }
+    free(msg);
+    free(keys);
+    if (tmpl != NULL)
+        ak_file_free(tmpl, tlen, AK_FILE_CONFIG);
+}
+
+/* The owner class: one message per set of recipients; items without
+ * recipients fail at once ("no-mail") and go to the admins. */
+static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
+{
+    struct ex_delivery none = {.result = EX_DELIVER_PERMANENT};
+    struct ex_item **its = calloc(out->n + 1, sizeof(*its));
+    bool *done = calloc(out->n + 1, sizeof(*done));
+
+    snprintf(none.reason, sizeof(none.reason), "no-mail");
+    for (unsigned i = 0; its != NULL && done != NULL && i < out->n; i++) {
+        struct ex_item *it = &out->items[i];
+        struct ak_msg_rcpt to[64];
+        char *addrs, *save = NULL;
+        size_t n_to = 0;
+        unsigned n = 0;
+
+        if (done[i] || it->id.class != AK_NOTICE_OWNER)
+            continue;
+        if (it->to == NULL) {
+            record(e, it, &none, now);
+            continue;
+        }
+        for (unsigned k = i; k < out->n && n < EX_GROUP_MAX; k++)
+            if (!done[k] && out->items[k].id.class == AK_NOTICE_OWNER &&
+                out->items[k].to != NULL &&
+                strcmp(out->items[k].to, it->to) == 0) {
+                its[n++] = &out->items[k];
+                done[k] = true;
+            }
+        addrs = strdup(it->to);
+        for (char *a = addrs ? strtok_r(addrs, " ", &save) : NULL;
+             a != NULL && n_to < 64; a = strtok_r(NULL, " ", &save))
+            to[n_to++] = (struct ak_msg_rcpt){.addr = a};
+        if (n_to > 0)
+            one_message(e, AK_MSG_OWNER, to, n_to, its, 0, n, now);
+        free(addrs);
+    }
+    free(its);
+    free(done);
+}
+
+/* The admin class: one message to every policy recipient with the
+ * pass's admin notices and every owner notice that had a problem. Owner
+ * notices appear there only as information: their bookkeeping is done. */
+static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
+{
+    struct ak_msg_rcpt to[64];
+    struct ex_item **its = calloc(out->n + 1, sizeof(*its));
+    struct ex_item **own = calloc(out->n + 1, sizeof(*own));
+    unsigned n = 0, n_own = 0, n_to = 0;
+
+    for (unsigned i = 0; i < e->pol.n_recipients && n_to < 64; i++)
+        to[n_to++] = (struct ak_msg_rcpt){.addr = e->pol.recipients[i]};
+    for (unsigned i = 0; its != NULL && own != NULL && i < out->n; i++) {
+        struct ex_item *it = &out->items[i];
+        if (it->id.class == AK_NOTICE_ADMIN)
+            its[n++] = it;
+        else if (it->problem != NULL)
+            own[n_own++] = it;
+    }
+    if (its == NULL || own == NULL) {
+        ak_log(&e->log, LOG_ERR, "out of memory composing the admin notice");
+    } else if (n_to == 0) {
+        for (unsigned i = 0; i < n_own; i++)
+            ak_log(&e->log, LOG_WARNING,
+                   "key %s of %s: %s, and the policy names no admin "
+                   "recipients",
+                   own[i]->id.kid, own[i]->owner, own[i]->problem);
+    } else if (n + n_own > 0) {
+        /* the owners' problems first, then the admins' own notices */
+        struct ex_item **all = calloc(n + n_own, sizeof(*all));
+        if (all != NULL) {
+            memcpy(all, own, n_own * sizeof(*all));
+            memcpy(all + n_own, its, n * sizeof(*all));
+            one_message(e, AK_MSG_ADMIN, to, n_to, all, n_own, n_own + n,
+                        now);
+        }
+        free(all);
+    }
+    free(its);
+    free(own);
+}
+
+/* Each notice as JSON to notify_command: extra, never instead of mail. */
+static void notify_each(struct ex *e, struct ex_outbox *out, time_t now)
+{
+    for (unsigned i = 0; e->cfg->notify_command && i < out->n; i++) {
+        struct ex_item *it = &out->items[i];
+        struct ak_msg_key k = msg_key(it);
+        struct ak_msg_rcpt to = {.addr = it->to ? it->to : ""};
+        struct ex_delivery d;
+        char err[256], *json = NULL;
+        size_t len = 0;
+
+        if (ak_msg_json(it->id.class == AK_NOTICE_OWNER ? AK_MSG_OWNER
+                                                        : AK_MSG_ADMIN,
+                        &k, &to, it->to ? 1 : 0, now, &json, &len, err,
+                        sizeof(err)) != AK_OK) {
+            ak_log(&e->log, LOG_ERR, "key %s: notify_command: %s", it->id.kid,
+                   err);
+            continue;
+        }
+        if (e->dry_run)
+            printf("--- would run notify_command with\n%s\n", json);
+        else if (ex_deliver(e->cfg->notify_command, json, len,
+                            e->cfg->notice_timeout, &d) != AK_OK ||
+                 d.result != EX_DELIVER_SENT)
+            ak_log(&e->log, LOG_WARNING, "key %s: notify_command: %s (%s)",
+                   it->id.kid, ex_delivery_result_str(d.result), d.reason);
+        free(json);
+    }
+}
+
+void ex_deliver_all(struct ex *e, struct ex_outbox *out, time_t now)
+{
+    owner_messages(e, out, now);
+    admin_message(e, out, now);
+    notify_each(e, out, now);
+}
