@@ -14,6 +14,7 @@
 #define AK_AT_OWNER "apiKeyOwner"
 #define AK_AT_LAST_USED "apiKeyLastUsed"
 #define AK_AT_REVOKED "apiKeyRevoked"
+#define AK_AT_NOTICE "apiKeyNotice"
 
 #define AK_AT_REQUIRE_EXPIRY "apiKeyRequireExpiry"
 #define AK_AT_MAX_LIFETIME "apiKeyMaxLifetime"

@@ -29,7 +29,7 @@
  * The values point into the search result: an ak_entry lives no longer
  * than the LDAPMessage it was opened on.
  */
-#define AK_ENTRY_ATTRS_MAX 24
+#define AK_ENTRY_ATTRS_MAX 32
 
 struct ak_entry {
     struct berval dn;     /* points into the message */

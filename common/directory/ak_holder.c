@@ -23,6 +23,8 @@ static const char *const field_attr[AK_HF_LOCKS] = {
     [AK_HF_MAX_LIFETIME] = AK_AT_MAX_LIFETIME,
     [AK_HF_NOTICE_DAYS] = AK_AT_NOTICE_DAYS,
     [AK_HF_LAST_USED] = AK_AT_LAST_USED,
+    [AK_HF_NOTICE] = AK_AT_NOTICE,
+    [AK_HF_MAIL] = "mail",
 };
 
 static bool wanted(enum ak_holder_field f, unsigned what)
@@ -37,6 +39,9 @@ static bool wanted(enum ak_holder_field f, unsigned what)
         return what & AK_READ_POLICY;
     case AK_HF_LAST_USED:
         return what & (AK_READ_MANAGE | AK_READ_LAST_USE);
+    case AK_HF_NOTICE:
+    case AK_HF_MAIL:
+        return what & AK_READ_NOTICE;
     default:
         return true;
     }
@@ -207,7 +212,7 @@ static int copy_fields(struct ak_holder *h, const struct ak_entry *en,
         rc = copy_field(h, en, a, AK_HF_RECORD, &v->records);
     if (rc == AK_OK)
         rc = copy_field(h, en, a, AK_HF_REVOKED, &v->revoked);
-    for (int f = AK_HF_EXPIRES; rc == AK_OK && f <= AK_HF_LAST_USED; f++)
+    for (int f = AK_HF_EXPIRES; rc == AK_OK && f <= AK_HF_MAIL; f++)
         rc = copy_field(h, en, a, (enum ak_holder_field)f, &scratch);
     v->n_locks = a->n_locks;
     for (unsigned i = 0; rc == AK_OK && i < a->n_locks; i++)
@@ -249,6 +254,8 @@ int ak_holder_copy(struct ak_entry *en, const struct ak_holder_attrs *a,
     AK_ALIAS(expires, AK_HF_EXPIRES);
     AK_ALIAS(last_used, AK_HF_LAST_USED);
     AK_ALIAS(owners, AK_HF_OWNER);
+    AK_ALIAS(notices, AK_HF_NOTICE);
+    AK_ALIAS(mail, AK_HF_MAIL);
 #undef AK_ALIAS
     return AK_OK;
 }

@@ -34,6 +34,8 @@ enum ak_holder_field {
     AK_HF_MAX_LIFETIME,
     AK_HF_NOTICE_DAYS,
     AK_HF_LAST_USED, /* apiKeyLastUsed (AK_READ_MANAGE, AK_READ_LAST_USE) */
+    AK_HF_NOTICE,    /* apiKeyNotice (AK_READ_NOTICE) */
+    AK_HF_MAIL,      /* mail (AK_READ_NOTICE) */
     AK_HF_LOCKS,     /* the owner-state attributes, AK_OWNER_N_ATTRS */
     AK_HF_N = AK_HF_LOCKS + AK_OWNER_N_ATTRS
 };
@@ -46,6 +48,7 @@ enum {
     AK_READ_MANAGE = 1 << 0,   /* expiries, responsible people, last use */
     AK_READ_POLICY = 1 << 1,   /* the policy entry is in the same answer */
     AK_READ_LAST_USE = 1 << 2, /* apiKeyLastUsed (the verifier, tracking) */
+    AK_READ_NOTICE = 1 << 3,   /* apiKeyNotice and mail (the daemon) */
 };
 
 /* The search's attribute list and where each field landed in it. */
@@ -97,6 +100,10 @@ struct ak_holder {
     char **last_used; /* apiKeyLastUsed values */
     unsigned n_owners;
     char **owners; /* apiKeyOwner DNs (service users) */
+    unsigned n_notices;
+    char **notices; /* apiKeyNotice values (AK_READ_NOTICE) */
+    unsigned n_mail;
+    char **mail; /* mail values (AK_READ_NOTICE) */
     struct ak_holder_view view;
     struct ak_bytes *bytes[AK_HF_N]; /* owned arrays behind view */
     char **strs[AK_HF_N];            /* owned copies behind both */

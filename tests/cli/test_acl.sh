@@ -36,6 +36,7 @@ for u in alice bob keyadmin nokeys; do
     printf '%s-password' "$u" >"$u.pw"
 done
 printf 'verifier-secret' >verifier.pw
+printf 'expiryd-secret' >expiryd.pw
 printf 'wrong' >wrong.pw
 chmod 600 ./*.pw
 A=("${W[@]}" "$APIKEY" -c "$AK_TEST_CONF")
@@ -44,6 +45,7 @@ as() { # as USER ARGS...: apikey bound as USER (-U, password from a file)
     "${A[@]}" -U "$u" -y "$PWD/$u.pw" "$@"
 }
 VERIFIER=cn=verifier,ou=system,$SUFFIX
+EXPIRYD=cn=expiryd,ou=system,$SUFFIX
 raw_mod() { # raw_mod BINDDN PWFILE: ldapmodify with LDIF on stdin; prints the code
     ldapmodify -x -H "$AK_TEST_URI" -D "$1" -y "$2" >/dev/null 2>raw.err
     echo $?
@@ -173,6 +175,67 @@ raw_search "uid=bob,$PEOPLE" bob.pw -b "$ALICEDN" -s base apiKeyLastUsed >s.txt
 hasnt s.txt "^apiKeyLastUsed" "raw: bob does not read alice's last use"
 ldapsearch -x -LLL -H "$AK_TEST_URI" -b "$SUFFIX" '(apiKeyId=*)' apiKeyRecord >s.txt 2>/dev/null
 hasnt s.txt "^apiKeyRecord" "raw: anonymous sees no key records"
+# --- apiKeyNotice: the expiry daemon's bookkeeping, nobody else's ---
+# mod DN OP ATTR VALUE: one-value modify LDIF on stdout
+mod() { printf 'dn: %s\nchangetype: modify\n%s: %s\n%s: %s\n' "$1" "$2" "$3" "$3" "$4"; }
+NEXP=$(gentime $((3 * 86400)))
+NV="$AID $NEXP 7 owner sent $(gentime 0)"
+[ "$(mod "$ALICEDN" add apiKeyNotice "$NV" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot add an apiKeyNotice value to her entry" || bad "raw: alice wrote apiKeyNotice"
+[ "$(mod "$ALICEDN" add apiKeyNotice "$NV" | raw_mod "$VERIFIER" verifier.pw)" = 50 ] &&
+    ok "raw: the verifier cannot add apiKeyNotice" || bad "raw: verifier wrote apiKeyNotice"
+[ "$(mod "$ALICEDN" add apiKeyNotice "$NV" | raw_mod "$EXPIRYD" expiryd.pw)" = 0 ] &&
+    ok "raw: the daemon adds an apiKeyNotice value" || { bad "raw: the daemon cannot add apiKeyNotice"; cat raw.err; }
+raw_search "$ALICEDN" alice.pw -b "$ALICEDN" -s base apiKeyNotice >s.txt
+has s.txt "^apiKeyNotice: $AID $NEXP 7 owner sent " "raw: alice reads her own notices"
+raw_search "uid=bob,$PEOPLE" bob.pw -b "$ALICEDN" -s base apiKeyNotice >s.txt
+hasnt s.txt "^apiKeyNotice" "raw: bob does not read alice's notices"
+raw_search "$VERIFIER" verifier.pw -b "$ALICEDN" -s base apiKeyNotice >s.txt
+hasnt s.txt "^apiKeyNotice" "raw: nor does the verifier"
+[ "$(mod "$ALICEDN" delete apiKeyNotice "$NV" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice cannot delete an apiKeyNotice value (so she is not mailed again)" || bad "raw: alice deleted apiKeyNotice"
+[ "$(printf 'dn: %s\nchangetype: modify\ndelete: apiKeyNotice\n' "$ALICEDN" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: nor all of them" || bad "raw: alice deleted every apiKeyNotice"
+[ "$(mod "$ALICEDN" delete apiKeyNotice "$NV" | raw_mod "$EXPIRYD" expiryd.pw)" = 0 ] &&
+    ok "raw: the daemon deletes its exact value" || { bad "raw: the daemon cannot delete apiKeyNotice"; cat raw.err; }
+[ "$(mod "uid=svc-backup,ou=services,$SUFFIX" add apiKeyNotice "$NV" | raw_mod "$EXPIRYD" expiryd.pw)" = 0 ] &&
+    ok "raw: the daemon writes apiKeyNotice on service users" || { bad "raw: daemon on svc-backup"; cat raw.err; }
+[ "$(mod "uid=svc-backup,ou=services,$SUFFIX" add apiKeyNotice "$NV x" | raw_mod "$ALICEDN" alice.pw)" = 50 ] &&
+    ok "raw: alice does not, even on the service user she owns" || bad "raw: alice wrote svc-backup's notices"
+[ "$(mod "$ALICEDN" add apiKeyNotice "$NV" | raw_mod "uid=keyadmin,$PEOPLE" keyadmin.pw)" = 0 ] &&
+    ok "raw: a key admin writes apiKeyNotice" || { bad "raw: keyadmin cannot write apiKeyNotice"; cat raw.err; }
+[ "$(mod "$ALICEDN" delete apiKeyNotice "$NV" | raw_mod "uid=keyadmin,$PEOPLE" keyadmin.pw)" = 0 ] &&
+    ok "raw: and deletes it" || bad "raw: keyadmin cannot delete apiKeyNotice"
+for w in "add apiKeyRecord v1 id=aaaaaaaaaaaaaaaa" "add apiKeyRevoked $AID $(gentime 0) revoked" \
+    "add apiKeyDisabled TRUE" "add mail daemon@example.org" "add apiKeyExpires $NEXP" \
+    "add apiKeyLastUsed $AID $(gentime 0)" "add objectClass pilotPerson"; do
+    set -- $w
+    op=$1 at=$2; shift 2
+    [ "$(mod "$ALICEDN" "$op" "$at" "$*" | raw_mod "$EXPIRYD" expiryd.pw)" = 50 ] &&
+        ok "raw: the daemon cannot write $at" || bad "raw: the daemon wrote $at"
+done
+[ "$(printf 'dn: %s\nchangetype: modify\ndelete: apiKeyRecord\n' "$ALICEDN" | raw_mod "$EXPIRYD" expiryd.pw)" = 50 ] &&
+    ok "raw: nor delete records" || bad "raw: the daemon deleted records"
+[ "$(mod "cn=apikey-policy,ou=policies,$SUFFIX" replace apiKeyMaxLifetime 9999 | raw_mod "$EXPIRYD" expiryd.pw)" = 50 ] &&
+    ok "raw: nor the policy" || bad "raw: the daemon changed the policy"
+raw_search "$EXPIRYD" expiryd.pw -b "$ALICEDN" -s base '*' '+' >s.txt
+has s.txt "^apiKeyRecord: v1 id=" "raw: the daemon reads key records"
+has s.txt "^mail: alice@example.org" "raw: and mail"
+has s.txt "^apiKeyExpires: " "raw: and the expiry index"
+has s.txt "^entryUUID: " "raw: and entryUUID"
+hasnt s.txt "^(userPassword|cn|sn|homeDirectory|uidNumber|apiKeyLastUsed):" "raw: and nothing it does not need"
+raw_search "$EXPIRYD" expiryd.pw -b "uid=svc-backup,ou=services,$SUFFIX" -s base apiKeyOwner apiKeyNotice >s.txt
+has s.txt "^apiKeyOwner: uid=alice," "raw: the daemon reads who owns a service user"
+has s.txt "^apiKeyNotice: $AID " "raw: and its notices"
+raw_search "$EXPIRYD" expiryd.pw -b "cn=apikey-policy,ou=policies,$SUFFIX" -s base apiKeyNoticeDays apiKeyNoticeRecipient >s.txt
+has s.txt "^apiKeyNoticeRecipient: sec@example.org" "raw: and the admin recipients"
+raw_search "$EXPIRYD" expiryd.pw -b "ou=system,$SUFFIX" >s.txt
+hasnt s.txt "^dn:" "raw: the daemon sees nothing outside users, services and policy"
+raw_search "$EXPIRYD" expiryd.pw -b "$SUFFIX" '(objectClass=apiKeyHolder)' dn >s.txt
+[ "$(grep -c '^dn:' s.txt)" -ge 6 ] && ok "raw: the daemon finds the key holders from the search base" || { bad "raw: the daemon's search"; cat s.txt; }
+sed -e ':a' -e 'N' -e '$!ba' -e 's/\n //g' "$AK_TEST_DIR"/slapd.d/cn=config/olcDatabase=*mdb.ldif |
+    grep -qs '^olcLimits: {[0-9]*}dn.exact="cn=expiryd,ou=system,dc=example,dc=org" size=unlimited time=unlimited' &&
+    ok "the daemon's size limit is lifted (olcLimits loaded)" || bad "no olcLimits for the daemon in slapd's config"
 # --- check-config: what the verifier's bind can read, seen by an admin ---
 printf 'dn: uid=svc-backup,ou=services,%s\nchangetype: modify\nadd: objectClass\nobjectClass: shadowAccount\n-\nadd: shadowExpire\nshadowExpire: -1\n' "$SUFFIX" | rootmod
 expect_rc 0 "check-config as the verifier" -- "${A[@]}" check-config
@@ -190,7 +253,7 @@ cat >acl-v1.ldif <<LDIF
 dn: olcDatabase={1}mdb,cn=config
 changetype: modify
 add: olcAccess
-olcAccess: {12}to dn.subtree="ou=services,$SUFFIX" attrs=shadowExpire,pwdAccountLockedTime,pwdStartTime,pwdEndTime by dn.exact="$VERIFIER" none by * break
+olcAccess: {14}to dn.subtree="ou=services,$SUFFIX" attrs=shadowExpire,pwdAccountLockedTime,pwdStartTime,pwdEndTime by dn.exact="$VERIFIER" none by * break
 LDIF
 "$AK_TEST_HARNESS" stop "$AK_TEST_DIR"
 /usr/sbin/slapmodify -F "$AK_TEST_DIR/slapd.d" -n 0 -l acl-v1.ldif >slapmodify.out 2>&1 ||

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_notice.h - apiKeyNotice values and when a key's notice is due (pure) */
+#ifndef AK_NOTICE_H
+#define AK_NOTICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "ak_key.h"
+#include "ak_policy.h"
+#include "ak_record.h"
+#include "ak_view.h"
+
+/*
+ * The expiry daemon records each notice in the holder's entry, one value
+ * per (key, expiry, stage, class), single spaces, every field checked:
+ *
+ *   <kid> <expiresZ> <stage> <class> <state> <timeZ> [<extra>]
+ *
+ * kid: the key id; expiresZ: the key's effective expiry when claimed (a
+ * renewed key starts its stages again); stage: days before the expiry
+ * (decimal, no leading zero, 0..AK_NOTICE_DAYS_MAX; 0: "has expired");
+ * class: owner | admin; state and extra:
+ *
+ *   claimed   <claim time>          <host> [A-Za-z0-9.-]{1,64}
+ *   sent      <when>
+ *   deferred  <first failure>       <attempts> 1..AK_NOTICE_ATTEMPTS_MAX
+ *   failed    <when>                <reason> [a-z0-9-]{1,32}
+ *   skipped   <when>                (a wider stage passed unseen)
+ *
+ * "<kid> <expiresZ> <stage> <class> " (ak_notice_prefix) identifies the
+ * notice: a value with it, in any state, means the notice is taken. See
+ * docs/key-records.md.
+ */
+#define AK_NOTICE_MAX 160 /* the schema's IA5String{160} */
+#define AK_NOTICE_HOST_MAX 64
+#define AK_NOTICE_REASON_MAX 32
+#define AK_NOTICE_ATTEMPTS_MAX 999999u
+/* "<kid> <expiresZ> <stage> owner|admin " */
+#define AK_NOTICE_PREFIX_MAX (AK_KEY_ID_LEN + 1 + 15 + 1 + 4 + 1 + 5 + 1)
+/* The policy's stages and 0. */
+#define AK_NOTICE_STAGES_MAX (AK_NOTIFIED_MAX + 1)
+
+/* Defaults of the daemon's options (apikey.conf). */
+#define AK_NOTICE_LEASE_DEFAULT 600       /* notice_lease, seconds */
+#define AK_NOTICE_EXPIRED_DAYS_DEFAULT 30 /* notice_expired_days */
+/* A deferred notice is given up this long after its first failure. */
+#define AK_NOTICE_GIVE_UP_AFTER 86400
+#define AK_NOTICE_BACKOFF_MAX 3600
+
+enum ak_notice_class {
+    AK_NOTICE_OWNER,
+    AK_NOTICE_ADMIN,
+};
+
+enum ak_notice_state {
+    AK_NOTICE_CLAIMED,
+    AK_NOTICE_SENT,
+    AK_NOTICE_DEFERRED,
+    AK_NOTICE_FAILED,
+    AK_NOTICE_SKIPPED,
+};
+
+/* "owner", "admin"; "claimed", "sent", ... (never NULL). */
+const char *ak_notice_class_name(enum ak_notice_class c);
+const char *ak_notice_state_name(enum ak_notice_state s);
+
+/* Which notice. */
+struct ak_notice_id {
+    char kid[AK_KEY_ID_LEN + 1];
+    time_t expires; /* the effective expiry it is about */
+    unsigned stage; /* days before expires; 0: has expired */
+    enum ak_notice_class class;
+};
+
+/* One value. */
+struct ak_notice {
+    struct ak_notice_id id;
+    enum ak_notice_state state;
+    time_t at;         /* claimed, sent, first failure, failed, skipped */
+    unsigned attempts; /* deferred: failures so far (>= 1) */
+    char host[AK_NOTICE_HOST_MAX + 1];     /* claimed */
+    char reason[AK_NOTICE_REASON_MAX + 1]; /* failed */
+};
+
+/* True when s[0..len) may stand as a host / a reason word. */
+bool ak_notice_host_valid(const char *s, size_t len);
+bool ak_notice_reason_valid(const char *s, size_t len);
+
+/*
+ * "<kid> <expiresZ> <stage> <class> " into buf (NUL-terminated; the
+ * characters need no filter escaping). AK_OK or AK_ERR_INVALID.
+ */
+int ak_notice_prefix(const struct ak_notice_id *id,
+                     char buf[AK_NOTICE_PREFIX_MAX + 1]);
+
+/* The canonical value of n into buf. AK_OK or AK_ERR_INVALID (a field out
+ * of range: the extra its state needs is missing or bad). */
+int ak_notice_format(const struct ak_notice *n, char buf[AK_NOTICE_MAX + 1]);
+
+/*
+ * Parse one value v[0..len) (not NUL-terminated): only the canonical form
+ * ak_notice_format writes, so a parsed value formats back to the same
+ * bytes (a delete of that exact value hits it). AK_OK, or
+ * AK_ERR_MALFORMED with *why (static; never quotes the value).
+ */
+int ak_notice_parse(const char *v, size_t len, struct ak_notice *out,
+                    const char **why);
+
+/*
+ * How value v relates to notice id. AK_NOTICE_OTHER: provably about another
+ * notice (or about no key). AK_NOTICE_THIS: about id, parsed into *out.
+ * AK_NOTICE_GARBAGE: names id's key but cannot be read, and nothing it
+ * says rules out id (fail safe: it counts as taking the notice; *why).
+ */
+enum ak_notice_match {
+    AK_NOTICE_OTHER,
+    AK_NOTICE_THIS,
+    AK_NOTICE_GARBAGE,
+};
+enum ak_notice_match ak_notice_match(const char *v, size_t len,
+                                     const struct ak_notice_id *id,
+                                     struct ak_notice *out, const char **why);
+
+/* The wait before retry n+1 of a deferred notice with n failures:
+ * min(2^n minutes, 1 hour). */
+time_t ak_notice_backoff(unsigned attempts);
+/* When a deferred notice is retried: its first failure plus the backoffs
+ * of every failure so far (the schedule counts from the first failure,
+ * which is all the value records). */
+time_t ak_notice_retry_at(const struct ak_notice *n);
+
+/* What the daemon does about one key and one class now. */
+enum ak_notice_action {
+    AK_NOTICE_NOTHING,   /* nothing due, or due but taken */
+    AK_NOTICE_CLAIM,     /* claim id (and mark skip[] skipped) */
+    AK_NOTICE_TAKE_OVER, /* replace old (stale claim, deferred retry) */
+    AK_NOTICE_GIVE_UP,   /* replace old (deferred) by failed tempfail-24h */
+};
+
+struct ak_notice_plan {
+    enum ak_notice_action action;
+    const char *why; /* static: why nothing, or what is done */
+    bool has_expiry; /* the key's effective expiry (policy applied) */
+    time_t expires;
+    struct ak_notice_id id; /* the notice acted on (not NOTHING) */
+    struct ak_notice old;   /* TAKE_OVER, GIVE_UP: the value replaced */
+    unsigned n_skip;        /* CLAIM: wider due stages not yet taken */
+    unsigned skip[AK_NOTICE_STAGES_MAX];
+    bool has_wake; /* when to look at this key again */
+    time_t wake;
+    /* Values that name the key and could not be read; each one takes the
+     * notices it might be about. The caller logs them (first_garbage
+     * points into the values given, why_garbage says what is wrong). */
+    unsigned n_garbage;
+    const struct ak_bytes *first_garbage;
+    const char *why_garbage;
+};
+
+/* Options of the planner (the daemon's config). */
+struct ak_notice_opts {
+    unsigned lease;        /* seconds a claim is held; 0: the default */
+    unsigned expired_days; /* no notice for keys expired longer ago */
+};
+
+/*
+ * Plan the notices of one key of one class. key: its record as the
+ * verifier judges it (ak_view_key: revocations folded); policy: may be
+ * NULL; notices: the holder's apiKeyNotice values (any key's). Pure:
+ * callers pass now.
+ *
+ * Stages are policy->notice_days and 0; stage d is due when
+ * now >= E - d days (E: the effective expiry). Only the tightest due stage
+ * is acted on: claimed when no value takes it (with the wider due stages
+ * no value takes, to be marked skipped in the same claim), taken over when
+ * its value is a claim older than the lease or a deferred one whose retry
+ * time has come, given up when it has been deferred for
+ * AK_NOTICE_GIVE_UP_AFTER. Revoked keys, keys ended by a rotation, keys
+ * that never expire and keys expired more than opts->expired_days ago:
+ * nothing, and no wake-up. Otherwise wake is the earliest moment after now
+ * at which something may change (a stage no value takes falls due, a lease
+ * ends, a retry or the give-up comes).
+ */
+void ak_notice_plan(const struct ak_record *key, const struct ak_policy *policy,
+                    enum ak_notice_class class, const struct ak_values *notices,
+                    time_t now, const struct ak_notice_opts *opts,
+                    struct ak_notice_plan *out);
+
+#endif

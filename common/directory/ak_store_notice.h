@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ak_store_notice.h - claim and settle expiry notices in the holder's
+ * entry (apiKeyNotice), one modify each */
+#ifndef AK_STORE_NOTICE_H
+#define AK_STORE_NOTICE_H
+
+#include <time.h>
+
+#include "ak_ldap.h"
+#include "ak_log.h"
+#include "ak_notice.h"
+
+/*
+ * Each call is one modify of the entry dn (the key's holder), to be sent
+ * to a writable server, never with the permissive-modify control: of two
+ * daemons doing the same, exactly one succeeds. Returns AK_OK;
+ * AK_ERR_CONFLICT when another daemon (or an admin) got there first and
+ * nothing was written (assertionFailed 122, noSuchAttribute 16,
+ * typeOrValueExists 20); AK_ERR_DENIED (access control: not the daemon's
+ * bind), AK_ERR_NOT_FOUND (no such entry), AK_ERR_INVALID (bad arguments,
+ * or a server without the assertion control), AK_ERR_BACKEND otherwise.
+ * See docs/key-records.md, "Expiry notices".
+ */
+
+/*
+ * Claim notice id: add "<id> claimed <now> <host>", and "<id at stage s>
+ * skipped <now>" for each of skip[0..n_skip), asserting (RFC 4528) that no
+ * value takes any of these notices, that the entry still holds key id->kid
+ * and that nothing ended it. *claimed (may be NULL) receives the claimed
+ * value, for the settle.
+ */
+int ak_store_notice_claim(struct ak_conn *c, const char *dn,
+                          const struct ak_notice_id *id, const unsigned *skip,
+                          unsigned n_skip, time_t now, const char *host,
+                          const struct ak_log *log, struct ak_notice *claimed);
+
+/*
+ * Take over old (a claim past its lease, or a deferred notice whose retry
+ * has come): delete that exact value and add "<id> claimed <now> <host>",
+ * asserting as above that the key is still there and not ended. A value
+ * already replaced by someone else is AK_ERR_CONFLICT.
+ */
+int ak_store_notice_take_over(struct ak_conn *c, const char *dn,
+                              const struct ak_notice *old, time_t now,
+                              const char *host, const struct ak_log *log,
+                              struct ak_notice *claimed);
+
+/*
+ * Replace the exact value old by next (the same notice): delete + add.
+ * settle is this for old claimed and next sent, deferred or failed: an
+ * AK_ERR_CONFLICT then means the claim was taken over after its lease (the
+ * mail went out and may go out once more: the one duplicate window). A
+ * deferred notice given up is old deferred, next failed.
+ */
+int ak_store_notice_replace(struct ak_conn *c, const char *dn,
+                            const struct ak_notice *old,
+                            const struct ak_notice *next,
+                            const struct ak_log *log);
+int ak_store_notice_settle(struct ak_conn *c, const char *dn,
+                           const struct ak_notice *claimed,
+                           const struct ak_notice *final,
+                           const struct ak_log *log);
+
+#endif
