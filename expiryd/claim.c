@@ -20,16 +20,15 @@ int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
                                    now, e->host, &e->log, claimed);
         break;
     case AK_NOTICE_TAKE_OVER:
-        rc = ak_store_notice_take_over(c, dn, &plan->old, now, e->host,
-                                       &e->log, claimed);
+        rc = ak_store_notice_take_over(c, dn, &plan->old, now, e->host, &e->log,
+                                       claimed);
         if (rc == AK_OK)
             ak_log(&e->log, LOG_NOTICE, "key %s: took over notice (%s)",
                    plan->id.kid, plan->why ? plan->why : "");
         break;
     case AK_NOTICE_GIVE_UP: {
-        struct ak_notice failed = {.id = plan->old.id,
-                                   .state = AK_NOTICE_FAILED,
-                                   .at = now};
+        struct ak_notice failed = {
+            .id = plan->old.id, .state = AK_NOTICE_FAILED, .at = now};
         snprintf(failed.reason, sizeof(failed.reason), "tempfail-24h");
         rc = ak_store_notice_replace(c, dn, &plan->old, &failed, &e->log);
         if (rc == AK_OK)
@@ -61,7 +60,6 @@ int ex_settle(struct ex *e, const struct ex_item *it,
         ak_log(&e->log, LOG_ERR,
                "key %s: cannot record the notice as %s (%s); its claim "
                "expires after notice_lease",
-               it->id.kid, ak_notice_state_name(final->state),
-               ak_strerror(rc));
+               it->id.kid, ak_notice_state_name(final->state), ak_strerror(rc));
     return rc;
 }

@@ -30,7 +30,8 @@ int ex_open(struct ex *e)
     if (dn != NULL) {
         if (pwf == NULL) {
             ak_log(&e->log, LOG_ERR, "%s: %s needs its password file",
-                   cfg->path, cfg->notice_bind_dn ? "notice_bind_dn" : "bind_dn");
+                   cfg->path,
+                   cfg->notice_bind_dn ? "notice_bind_dn" : "bind_dn");
             return AK_ERR_CONFIG;
         }
         rc = ak_file_read(pwf, AK_FILE_SECRET, EX_BINDPW_MAX, &e->log, &pw,

@@ -63,8 +63,8 @@ int ex_pass(struct ex *e)
            "pass %s: %u holders, %u keys; %u sent, %u deferred, %u failed, "
            "%u skipped, %u taken by another daemon",
            rc == AK_OK ? "complete" : "INCOMPLETE (nothing concluded)",
-           e->st.holders, e->st.keys, e->st.sent, e->st.deferred,
-           e->st.failed, e->st.skipped, e->st.lost);
+           e->st.holders, e->st.keys, e->st.sent, e->st.deferred, e->st.failed,
+           e->st.skipped, e->st.lost);
     ex_status_write(e, "scan");
     return rc;
 }

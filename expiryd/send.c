@@ -70,8 +70,8 @@ static void record(struct ex *e, struct ex_item *it,
         snprintf(final.reason, sizeof(final.reason), "%s", d->reason);
         e->st.failed++;
     }
-    if (ex_settle(e, it, &final) == AK_ERR_CONFLICT && final.state ==
-                                                           AK_NOTICE_SENT) {
+    if (ex_settle(e, it, &final) == AK_ERR_CONFLICT &&
+        final.state == AK_NOTICE_SENT) {
         /* Our lease was taken over: the other daemon may send it too. */
         e->st.maybe_twice++;
         ak_log(&e->log, LOG_WARNING,
@@ -94,9 +94,14 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
     char err[256] = "", *msg = NULL;
     size_t len = 0, tlen = 0;
     char *tmpl = template_of(e, cls, &tlen);
-    struct ak_msg_in in = {.cls = cls, .to = to, .n_to = n_to,
-                           .from = e->cfg->notice_from, .keys = keys,
-                           .n_keys = n, .now = now, .tmpl = tmpl,
+    struct ak_msg_in in = {.cls = cls,
+                           .to = to,
+                           .n_to = n_to,
+                           .from = e->cfg->notice_from,
+                           .keys = keys,
+                           .n_keys = n,
+                           .now = now,
+                           .tmpl = tmpl,
                            .tmpl_len = tlen};
 
     if (keys == NULL) {
@@ -115,10 +120,10 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
         } else if (ex_deliver(e->cfg->notice_sendmail, msg, len,
                               e->cfg->notice_timeout, &d) != AK_OK ||
                    d.result != EX_DELIVER_SENT) {
-            ak_log(&e->log, LOG_WARNING,
-                   "notice to %s (%u key%s): %s (%s)%s%s", to[0].addr, n,
-                   n == 1 ? "" : "s", ex_delivery_result_str(d.result),
-                   d.reason, d.output[0] ? ": " : "", d.output);
+            ak_log(&e->log, LOG_WARNING, "notice to %s (%u key%s): %s (%s)%s%s",
+                   to[0].addr, n, n == 1 ? "" : "s",
+                   ex_delivery_result_str(d.result), d.reason,
+                   d.output[0] ? ": " : "", d.output);
         } else {
             ak_log(&e->log, LOG_INFO, "sent a notice to %s about %u key%s",
                    to[0].addr, n, n == 1 ? "" : "s");
@@ -210,8 +215,7 @@ static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
         if (all != NULL) {
             memcpy(all, own, n_own * sizeof(*all));
             memcpy(all + n_own, its, n * sizeof(*all));
-            one_message(e, AK_MSG_ADMIN, to, n_to, all, n_own, n_own + n,
-                        now);
+            one_message(e, AK_MSG_ADMIN, to, n_to, all, n_own, n_own + n, now);
         }
         free(all);
     }

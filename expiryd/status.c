@@ -32,8 +32,7 @@ void ex_status_write(const struct ex *e, const char *mode)
         return;
     snprintf(path, sizeof(path), "%s/status", e->cfg->notice_state_dir);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-              0644);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
         ak_log_errno(&e->log, LOG_WARNING, "%s", tmp);
         if (fd >= 0)

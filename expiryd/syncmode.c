@@ -159,8 +159,8 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     if (rc == AK_OK)
         rc = ex_sync_open(c, r->idx, &p, &cb, r, &e->log, &s);
     if (rc == AK_OK) {
-        ak_log(&e->log, LOG_INFO, "syncrepl: %s", *cookie ? "resumed"
-                                                          : "full refresh");
+        ak_log(&e->log, LOG_INFO, "syncrepl: %s",
+               *cookie ? "resumed" : "full refresh");
         rc = persist(r, s);
     }
     free(*cookie);

@@ -41,7 +41,9 @@ rules = [
      [A + ' write', V + ' read', 'self read', '* none']),
     (P + ' attrs=objectClass val=apiKeyHolder',
      [A + ' write', 'self write', '* break']),
-    ('dn.base="dc=example,dc=org" attrs=entry',
+    # objectClass and contextCSN: syncprov reads the base with the
+    # consumer's identity (the daemon's refreshAndPersist).
+    ('dn.base="dc=example,dc=org" attrs=entry,objectClass,contextCSN',
      [V + ' read', D + ' read', '* break']),
     (P + ' attrs=entry,objectClass,uid,' + LOCKS, [V + ' read', '* break']),
     (S + ' attrs=entry,objectClass,uid,apiKeyDisabled,' + LOCKS,

@@ -73,11 +73,11 @@ struct ak_config {
     char *notice_bind_pw_file;
     char *notice_write_uri; /* a provider; NULL: the first uri */
     char *notice_from;
-    char *notice_sendmail; /* program and arguments, run without a shell */
-    char *notify_command;  /* NULL: none */
-    unsigned notice_timeout;      /* seconds per delivery */
-    unsigned notice_interval;     /* seconds between scans without syncrepl */
-    unsigned notice_lease;        /* seconds before a claim may be taken */
+    char *notice_sendmail;    /* program and arguments, run without a shell */
+    char *notify_command;     /* NULL: none */
+    unsigned notice_timeout;  /* seconds per delivery */
+    unsigned notice_interval; /* seconds between scans without syncrepl */
+    unsigned notice_lease;    /* seconds before a claim may be taken */
     unsigned notice_expired_days; /* "expired" notices at most this late */
     char *notice_state_dir;
     char *notice_template_dir; /* NULL: the built-in texts */

@@ -87,7 +87,7 @@ struct ak_dir {
     pthread_cond_t cond;
     struct ak_conn *idle;
     unsigned n_open;
-    int last_uri; /* for logging failover once per transition */
+    int last_uri;   /* for logging failover once per transition */
     char *only_uri; /* ak_bind.uri: this server only, no failover */
 };
 

@@ -1,0 +1,185 @@
+#!/bin/bash
+# test_expiryd.sh - apikey-expiryd against a throwaway slapd with the
+# packaged access rules and syncprov, delivering to a capture mailer:
+# who gets what, each notice once (restarts, several daemons at once),
+# catch-up, mailer failures, service users, and notices in persist mode.
+# Usage (from meson): test_expiryd.sh with-slapd.sh apikey apikey-expiryd
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+
+if [ "${1:-}" != --inner ]; then
+    with_slapd=${1:?path to with-slapd.sh}
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexd.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
+    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2" "$3"
+    exit $?
+fi
+APIKEY=${2:?path to apikey}
+EXPIRYD=${3:?path to apikey-expiryd}
+: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
+export LDAPNOINIT=1
+. "$top/tests/cli/lib.sh"
+
+printf 'admin-secret' >admin.pw
+printf 'expiryd-secret' >expiryd.pw
+chmod 600 admin.pw expiryd.pw
+mkdir -p mail state
+export AK_MAILDIR=$PWD/mail
+A=("$APIKEY" -c "$AK_TEST_CONF")
+ADMIN=("${A[@]}" -D "$ROOTDN" -y "$PWD/admin.pw")
+D=("${W[@]}" "$EXPIRYD")
+
+# The daemon's config: the verifier's plus the notice options.
+conf() { # conf FILE [EXTRA LINE...]
+    local f=$1; shift
+    { cat "$AK_TEST_CONF"
+      echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
+      echo "notice_bind_pw_file $PWD/expiryd.pw"
+      echo "notice_from apikey@example.org"
+      echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
+      echo "notice_state_dir $PWD/state"
+      echo "notice_timeout 2"
+      printf '%s\n' "$@"
+    } >"$f"
+    chmod 644 "$f"
+}
+conf d.conf
+count() { ls mail/*.eml 2>/dev/null | wc -l; }
+to_count() { grep -l "^To: .*$1" mail/*.eml 2>/dev/null | wc -l; }
+notices() { rootsearch -b "$1" -s base apiKeyNotice | grep '^apiKeyNotice:' || true; }
+mkkey() { # mkkey USER SECONDS_LEFT LABEL: create a key, its id on stdout
+    "${ADMIN[@]}" create "$1" --expires "$(isotime "$2")" --label "$3" \
+        --json >key.json 2>err.txt || { cat err.txt >&2; return 1; }
+    kid key.json
+}
+
+expect_rc 0 "apikey-expiryd --help" -- "${D[@]}" --help
+has out.txt '^Usage: apikey-expiryd' "--help prints usage"
+expect_rc 2 "an unknown option" -- "${D[@]}" --bogus
+expect_rc 3 "no notice_from" -- "${D[@]}" -c "$AK_TEST_CONF" --once
+
+# The policy: notices 30, 7 and 1 day before; one admin recipient.
+expect_rc 0 "policy set" -- "${ADMIN[@]}" policy set --notice-days 30,7,1 \
+    --recipients keys@example.org
+
+# --- a key expiring in 3 days: its tightest due stage is 7 ---
+k1=$(mkkey alice $((3 * 86400 + 600)) laptop)
+expect_rc 0 "a dry run" -- "${D[@]}" -c "$PWD/d.conf" --dry-run
+has out.txt "would send to alice@example.org" "the dry run shows the owner's notice"
+[ "$(count)" -eq 0 ] && ok "a dry run sends nothing" || bad "a dry run sent mail"
+[ -z "$(notices "uid=alice,$PEOPLE")" ] && ok "a dry run claims nothing" || bad "a dry run claimed"
+expect_rc 0 "one pass" -- "${D[@]}" -c "$PWD/d.conf" --once
+[ "$(to_count alice@example.org)" -eq 1 ] && ok "one notice to the owner" || bad "owner got $(to_count alice@example.org)"
+[ "$(to_count keys@example.org)" -eq 1 ] && ok "one notice to the admins" || bad "admins got $(to_count keys@example.org)"
+m=$(grep -l '^To: .*alice@example.org' mail/*.eml | head -1)
+has "$m" "$k1" "the notice names the key id"
+has "$m" "apikey rotate $k1" "the notice gives the rotate command"
+hasnt "$m" '^Bcc:' "no Bcc header"
+notices "uid=alice,$PEOPLE" >n.txt
+has n.txt "^apiKeyNotice: $k1 [0-9]{14}Z 7 owner sent " "the owner notice is recorded as sent"
+has n.txt "^apiKeyNotice: $k1 [0-9]{14}Z 7 admin sent " "the admin notice is recorded as sent"
+has n.txt "^apiKeyNotice: $k1 [0-9]{14}Z 30 owner skipped " "the wider stage is recorded as skipped"
+hasnt n.txt "claimed" "no claim is left behind"
+
+# --- again, and a restart: no duplicate ---
+expect_rc 0 "a second pass" -- "${D[@]}" -c "$PWD/d.conf" --once
+expect_rc 0 "a third pass (a restart)" -- "${D[@]}" -c "$PWD/d.conf" --once
+[ "$(count)" -eq 2 ] && ok "no notice twice" || bad "$(count) messages after three passes"
+expect_rc 0 "--status" -- "${D[@]}" -c "$PWD/d.conf" --status
+has out.txt '^last complete pass: [0-9]' "--status shows the last pass"
+
+# --- several daemons at once: each notice exactly once ---
+rm -f mail/*.eml
+for i in $(seq 1 8); do mkkey bob $((2 * 86400 + i * 60)) "k$i" >/dev/null; done
+for i in 1 2 3 4 5; do "${D[@]}" -c "$PWD/d.conf" --once >/dev/null 2>"d$i.err" & done
+wait
+# Each daemon mails what it won: the keys may come in several messages,
+# but each key's notice exactly once per recipient class.
+once_each() { # once_each CLASS ADDR: every key of bob once in CLASS mail
+    local f n bad_kids=0
+    f=$(grep -l "^To: .*$2" mail/*.eml | xargs grep -l "X-Apikey-Notice: $1")
+    for k in $(rootsearch -b "uid=bob,$PEOPLE" -s base apiKeyId | sed -n 's/^apiKeyId: //p'); do
+        n=$(cat $f | grep -c "apikey rotate $k\b")
+        [ "$n" -eq 1 ] || bad_kids=$((bad_kids + 1))
+    done
+    [ "$bad_kids" -eq 0 ]
+}
+check "5 daemons: each key once in the owner's mail" once_each owner bob@example.org
+check "5 daemons: each key once in the admins' mail" once_each admin keys@example.org
+notices "uid=bob,$PEOPLE" | grep -c ' 7 owner sent ' >c.txt
+[ "$(cat c.txt)" -eq 8 ] && ok "8 keys, 8 owner notices recorded" || bad "$(cat c.txt) owner notices recorded"
+lost=$(cat d*.err | grep -o 'taken by another daemon' | wc -l)
+ok "($lost passes lost claims to another daemon)"
+
+# --- the mailer fails ---
+for u in carol dave erin; do
+    rootmod <<LDIF
+dn: uid=$u,$PEOPLE
+changetype: modify
+replace: mail
+mail: $u@example.org
+LDIF
+done
+rm -f mail/*.eml mail/*.rej mail/attempts
+k3=$(mkkey carol $((86400 / 2)) tempfail)
+echo 75 >mail/exit
+expect_rc 1 "mailer exit 75: the pass says some were deferred" -- "${D[@]}" -c "$PWD/d.conf" --once
+notices "uid=carol,$PEOPLE" >n.txt
+has n.txt "^apiKeyNotice: $k3 [0-9]{14}Z 1 owner deferred [0-9]{14}Z 1$" "a temporary failure is recorded as deferred"
+hasnt n.txt "sent" "nothing is recorded as sent"
+expect_rc 0 "the next pass waits for the retry time" -- "${D[@]}" -c "$PWD/d.conf" --once
+[ "$(grep -c '' mail/attempts)" -eq 2 ] && ok "no retry before the backoff" || bad "$(grep -c '' mail/attempts) attempts"
+rm -f mail/exit mail/attempts
+
+k4=$(mkkey dave $((86400 / 2)) permfail)
+echo 1 >mail/exit
+expect_rc 1 "mailer exit 1" -- "${D[@]}" -c "$PWD/d.conf" --once
+notices "uid=dave,$PEOPLE" >n.txt
+has n.txt "^apiKeyNotice: $k4 [0-9]{14}Z 1 owner failed [0-9]{14}Z exit-1$" "a permanent failure is recorded with its reason"
+rm -f mail/exit
+
+k5=$(mkkey erin $((86400 / 2)) hang)
+touch mail/hang
+start=$(date +%s)
+expect_rc 1 "a mailer that hangs" -- "${D[@]}" -c "$PWD/d.conf" --once
+[ $(($(date +%s) - start)) -lt 20 ] && ok "the hang is cut by notice_timeout" || bad "the pass took $(($(date +%s) - start)) s"
+rm -f mail/hang
+has <(notices "uid=erin,$PEOPLE") "$k5 [0-9]{14}Z 1 owner deferred" "a hang is a temporary failure"
+
+# --- a service user's key reaches its responsible people ---
+rm -f mail/*.eml
+expect_rc 0 "service create" -- "${ADMIN[@]}" service create svc-ci --owner alice,bob
+k6=$(mkkey svc-ci $((86400 / 2)) pipeline)
+expect_rc 0 "a pass with a service user's key" -- "${D[@]}" -c "$PWD/d.conf" --once
+m=$(grep -l "$k6" mail/*.eml | xargs grep -l 'X-Apikey-Notice: owner' | head -1)
+[ -n "$m" ] && grep -q '^To: .*alice@example.org' "$m" && grep -q 'bob@example.org' "$m" &&
+    ok "the service user's notice goes to alice and bob" || bad "no owner notice to alice and bob"
+
+# --- driven by syncrepl: a new key's notice within seconds ---
+rm -f mail/*.eml
+"${D[@]}" -c "$PWD/d.conf" >daemon.log 2>&1 &
+dpid=$!
+sleep $((${#W[@]} ? 10 : 2))
+rootmod <<LDIF
+dn: uid=nokeys,$PEOPLE
+changetype: modify
+replace: mail
+mail: nokeys@example.org
+LDIF
+t0=$(date +%s%N)
+k7=$(mkkey nokeys $((3 * 86400)) live)
+for _ in $(seq 1 $((${#W[@]} ? 300 : 50))); do [ "$(to_count nokeys@example.org)" -ge 1 ] && break; sleep 0.2; done
+[ "$(to_count nokeys@example.org)" -eq 1 ] &&
+    ok "persist mode: the notice arrives in $((($(date +%s%N) - t0) / 1000000)) ms" ||
+    bad "persist mode: no notice (see daemon.log)"
+has <(grep -l "$k7" mail/*.eml | head -1 | xargs cat) "apikey rotate $k7" "persist mode: the notice names the new key"
+kill -TERM "$dpid"
+wait "$dpid"
+rc=$?
+[ "$rc" -eq 0 ] && ok "SIGTERM stops the daemon cleanly" || bad "daemon exit $rc"
+has daemon.log 'syncrepl' "the daemon used syncrepl"
+[ -s state/state ] && ok "the syncrepl state is saved" || bad "no state file"
+
+done_tests
