@@ -55,6 +55,7 @@ sn: Demo
 uidNumber: 20001
 gidNumber: 20000
 homeDirectory: /home/dana
+mail: dana@example.org
 LDIF
 show "apikey create dana --label 'demo laptop' --days 30"
 KEY=$(admin create dana --label "demo laptop" --days 30)
@@ -159,6 +160,33 @@ admin revoke "$SVC_KID"
 echo "$SVC_KEY" | apikey verify svc-ci --service imap || echo "(exit status $?)"
 show "apikey list --all --revoked"
 admin list --all --revoked
+
+step "An expiry notice: a key that ends in 5 days, mailed by apikey-expiryd"
+show "apikey create dana --days 5 --label 'build box'"
+SOON=$(admin create dana --days 5 --label "build box")
+mkdir -p "$work/mail" "$work/state"
+{ cat "$AK_TEST_CONF"
+  echo "notice_bind_dn cn=admin,dc=example,dc=org"
+  echo "notice_bind_pw_file $work/admin.pw"
+  echo "notice_from apikey@example.org"
+  echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
+  echo "notice_state_dir $work/state"
+} >"$work/expiryd.conf"
+echo "(apikey.conf gets notice_from, the daemon's bind and a sendmail that"
+echo " captures the mail here)"
+show "apikey-expiryd --once"
+AK_MAILDIR="$work/mail" "$top/build-demo/expiryd/apikey-expiryd" \
+    -c "$work/expiryd.conf" --once 2>&1 | sed 's/^/    /'
+for m in "$work"/mail/*.eml; do
+    grep -q '^To: dana@example.org' "$m" || continue
+    echo "(the message dana received:)"
+    sed 's/^/    /' "$m"
+done
+show "apikey-expiryd --once   # again: each notice only once"
+AK_MAILDIR="$work/mail" "$top/build-demo/expiryd/apikey-expiryd" \
+    -c "$work/expiryd.conf" --once 2>&1 | sed 's/^/    /'
+echo "(still $(ls "$work"/mail/*.eml | wc -l) messages: the fixtures' keys, dana's, and the admins' one)"
+: "${SOON:?}"
 
 step "What the verifier logged (apikey -v): key ids, never keys"
 echo "$WRONG" | apikey -v verify dana --service sshd 2>&1 >/dev/null | sed 's/^/    /' || true
