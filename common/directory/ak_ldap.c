@@ -212,7 +212,13 @@ static int op_result(struct ak_conn *c, LDAPMessage *res, int freeit,
     }
     *code = err;
     if (err != LDAP_SUCCESS) {
-        ak_log(log, LOG_ERR, "%s: %s: %s%s%s", c->uri, what,
+        /* A lost race (an assertion, an exact value gone or already
+         * there) is an answer, not a fault: the caller says what it
+         * means (another daemon's claim, a concurrent change). */
+        bool race = err == LDAP_ASSERTION_FAILED ||
+                    err == LDAP_NO_SUCH_ATTRIBUTE ||
+                    err == LDAP_TYPE_OR_VALUE_EXISTS;
+        ak_log(log, race ? LOG_INFO : LOG_ERR, "%s: %s: %s%s%s", c->uri, what,
                ldap_err2string(err), diag && *diag ? "; " : "",
                diag && *diag ? diag : "");
         /* The server may be going away (busy, unavailable, shutdown). */
