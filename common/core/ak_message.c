@@ -660,6 +660,34 @@ static void sb_to(struct sb *b, const struct ak_msg_in *in)
     }
 }
 
+/*
+ * The Message-ID names the notices, not the moment: a hash of the class,
+ * the recipients and each key's (id, expiry, stage). A message sent again
+ * (a daemon died after the mailer accepted it and before it was recorded,
+ * the one duplicate window) carries the same Message-ID, which mail
+ * stores and filters commonly drop as a repeat.
+ */
+static void message_id(const struct ak_msg_in *in, unsigned char out[16])
+{
+    crypto_generichash_state st;
+    char buf[64];
+
+    crypto_generichash_init(&st, NULL, 0, 16);
+    crypto_generichash_update(&st, (const unsigned char *)"apikey-notice-v1",
+                              16);
+    snprintf(buf, sizeof(buf), "|%d|", (int)in->cls);
+    crypto_generichash_update(&st, (const unsigned char *)buf, strlen(buf));
+    for (size_t i = 0; i < in->n_to; i++)
+        crypto_generichash_update(&st, (const unsigned char *)in->to[i].addr,
+                                  strlen(in->to[i].addr) + 1);
+    for (size_t i = 0; i < in->n_keys; i++) {
+        snprintf(buf, sizeof(buf), "|%s %" PRId64 " %u", in->keys[i].key_id,
+                 (int64_t)in->keys[i].expires, in->keys[i].stage);
+        crypto_generichash_update(&st, (const unsigned char *)buf, strlen(buf));
+    }
+    crypto_generichash_final(&st, out, 16);
+}
+
 int ak_msg_build(const struct ak_msg_in *in, char **out, size_t *outlen,
                  char *err, size_t errsize)
 {
@@ -712,7 +740,7 @@ int ak_msg_build(const struct ak_msg_in *in, char **out, size_t *outlen,
     if ((rc = template_pass(tmpl, tlen, &body, in, err, errsize)) != AK_OK)
         goto out;
 
-    randombytes_buf(rnd, sizeof(rnd));
+    message_id(in, rnd);
     sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 
     sb_str(&m, "From: ");
@@ -723,7 +751,7 @@ int ak_msg_build(const struct ak_msg_in *in, char **out, size_t *outlen,
     sb_subject(&m, in);
     sb_str(&m, "\nDate: ");
     sb_rfc5322_date(&m, &tm);
-    sb_fmt(&m, "\nMessage-ID: <%s.%" PRId64 "@", hex, (int64_t)in->now);
+    sb_fmt(&m, "\nMessage-ID: <%s@", hex);
     sb_str(&m, strchr(in->from, '@') + 1);
     sb_str(&m, ">\nMIME-Version: 1.0\n"
                "Content-Type: text/plain; charset=UTF-8\n"

@@ -92,7 +92,9 @@ int ak_msg_template_check(const char *tmpl, size_t len, char *err,
  * MIME-Version, Content-Type, Content-Transfer-Encoding, Auto-Submitted,
  * and X-Apikey-Notice: owner or admin, one each, folded before column 78;
  * a blank line; the body from the template, no line over 990 bytes). The
- * Message-ID is random (libsodium), at the From address's domain; the
+ * Message-ID, at the From address's domain, is a hash of the class, the
+ * recipients and each key's (id, expiry, stage): the same notices sent
+ * again carry the same Message-ID, so mail stores can drop the repeat; the
  * Date is in->now (UTC). On AK_OK *out is a NUL-terminated buffer of
  * *outlen bytes that the caller frees with free(). On failure *out is
  * NULL and err (may be NULL) says why: AK_ERR_INVALID (an address that is

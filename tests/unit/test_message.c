@@ -624,7 +624,9 @@ static void test_long_values(void **state)
     free(msg);
 }
 
-static void test_message_id_random(void **state)
+/* The Message-ID names the notices: the same ones (a resend, later) give
+ * the same ID, other ones another. */
+static void test_message_id_per_notice(void **state)
 {
     (void)state;
     struct ak_msg_key k = key(ID1, now + 86400, 1);
@@ -640,6 +642,12 @@ static void test_message_id_random(void **state)
     char *m1 = NULL, *m2 = NULL;
 
     build_ok(&in, &p1, &m1);
+    in.now = now + 3600; /* sent again an hour later */
+    build_ok(&in, &p2, &m2);
+    assert_string_equal(hdr(&p1, "Message-ID"), hdr(&p2, "Message-ID"));
+    parsed_free(&p2);
+    free(m2);
+    k.stage = 7; /* another notice of the same key */
     build_ok(&in, &p2, &m2);
     assert_string_not_equal(hdr(&p1, "Message-ID"), hdr(&p2, "Message-ID"));
     parsed_free(&p1);
@@ -714,7 +722,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_templates),
         cmocka_unit_test(test_long_values),
-        cmocka_unit_test(test_message_id_random),
+        cmocka_unit_test(test_message_id_per_notice),
         cmocka_unit_test(test_json),
     };
     now = time(NULL);
