@@ -530,8 +530,16 @@ static void test_fork_after_init(void **state)
             int ok = 1;
             pam_end(ph, PAM_SUCCESS | PAM_DATA_SILENT);
             for (int k = 0; k < 5; k++) {
-                ok &= aktp_auth1("apikey", "alice", alice_key) == PAM_SUCCESS;
-                ok &= aktp_auth1("apikey", "bob", alice_key) == PAM_AUTH_ERR;
+                int a = aktp_auth1("apikey", "alice", alice_key);
+                int b = aktp_auth1("apikey", "bob", alice_key);
+                if (a != PAM_SUCCESS || b != PAM_AUTH_ERR) {
+                    /* say which, so that a failure here can be told apart
+                     * (a slow directory, or state shared across fork) */
+                    fprintf(stderr,
+                            "fork child %d, round %d: alice %s, bob %s\n", i, k,
+                            pam_strerror(NULL, a), pam_strerror(NULL, b));
+                    ok = 0;
+                }
             }
             _exit(ok ? 0 : 1);
         }
