@@ -795,9 +795,12 @@ int ex_sync_poll(struct ex_sync *s, int timeout_ms)
     struct timespec start = mono();
     if (timeout_ms < 0)
         timeout_ms = 0;
+    bool any = false;
     for (;;) {
         long long left = timeout_ms - ms_since(start, mono());
-        if (left < 0)
+        /* once something came, only drain what is already there: the
+         * caller acts on a change now, not at the end of its slice */
+        if (left < 0 || any)
             left = 0;
         bool got;
         int rc = one(s, left, false, &got);
@@ -812,6 +815,7 @@ int ex_sync_poll(struct ex_sync *s, int timeout_ms)
             s->alive = false;
             return AK_ERR_BACKEND;
         }
+        any = any || got;
         /* with timeout 0: drain what is there, for about 1 ms */
         if (!got ||
             ms_since(start, mono()) >= (timeout_ms > 0 ? timeout_ms : 1))

@@ -124,10 +124,11 @@ int ex_sync_open(struct ak_conn *c, struct ex_index *idx,
                  void *ctx, const struct ak_log *log, struct ex_sync **out);
 
 /*
- * Process what arrives within timeout_ms (0: only what is already there),
- * returning once it has waited that long (a long refresh is taken in
- * slices). AK_OK: the session goes on. EX_SYNC_RESYNC: see above.
- * AK_ERR_BACKEND: the connection dropped, the server ended the search or
+ * Wait up to timeout_ms for the server (0: only what is already there);
+ * once something arrives, process it and whatever else is already
+ * there, and return (a long refresh is taken in slices), so the caller
+ * acts on a change at once. AK_OK: the session goes on. EX_SYNC_RESYNC: see
+ * above. AK_ERR_BACKEND: the connection dropped, the server ended the search or
  * the refresh stalled longer than refresh_idle: close, back off, reopen
  * with ex_sync_cookie(). cb->entry's error as it returned it. After any
  * return but AK_OK the session is dead: only ex_sync_cookie and
