@@ -7,8 +7,6 @@
 #include "ak_status.h"
 #include "ex.h"
 
-#define EX_BINDPW_MAX 4096
-
 /*
  * Reads go to any of the config's URIs. Claims go to one server only
  * (notice_write_uri, else the first uri): the add-with-assertion that
@@ -34,13 +32,9 @@ int ex_open(struct ex *e)
                    cfg->notice_bind_dn ? "notice_bind_dn" : "bind_dn");
             return AK_ERR_CONFIG;
         }
-        rc = ak_file_read(pwf, AK_FILE_SECRET, EX_BINDPW_MAX, &e->log, &pw,
-                          &pw_len);
+        rc = ak_bindpw_read(pwf, &e->log, &pw, &pw_len);
         if (rc != AK_OK)
             return rc;
-        /* One trailing newline is the file's, not the password's. */
-        while (pw_len > 0 && (pw[pw_len - 1] == '\n' || pw[pw_len - 1] == '\r'))
-            pw[--pw_len] = '\0';
         b.pw = pw;
         b.pw_len = pw_len;
     }

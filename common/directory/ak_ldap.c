@@ -522,6 +522,21 @@ static int finish_open(struct ak_dir *dir, int rc, struct ak_dir **out)
     return AK_OK;
 }
 
+int ak_bindpw_read(const char *path, const struct ak_log *log, char **pw,
+                   size_t *len)
+{
+    int rc = ak_file_read(path, AK_FILE_SECRET, AK_BINDPW_MAX, log, pw, len);
+
+    if (rc != AK_OK)
+        return rc == AK_ERR_NOMEM ? rc : AK_ERR_CONFIG;
+    /* One trailing newline is the file's, not the password's. */
+    if (*len > 0 && (*pw)[*len - 1] == '\n')
+        (*pw)[--*len] = '\0';
+    if (*len > 0 && (*pw)[*len - 1] == '\r')
+        (*pw)[--*len] = '\0';
+    return AK_OK;
+}
+
 int ak_dir_open(struct ak_dir **out, const struct ak_config *cfg,
                 const struct ak_log *log)
 {
@@ -536,17 +551,10 @@ int ak_dir_open(struct ak_dir **out, const struct ak_config *cfg,
             rc = AK_ERR_NOMEM;
             goto out;
         }
-        rc = ak_file_read(cfg->bind_pw_file, AK_FILE_SECRET, AK_BINDPW_MAX, log,
-                          &dir->bindpw, &dir->bindpw_len);
-        if (rc != AK_OK) {
-            rc = rc == AK_ERR_NOMEM ? rc : AK_ERR_CONFIG;
+        rc = ak_bindpw_read(cfg->bind_pw_file, log, &dir->bindpw,
+                            &dir->bindpw_len);
+        if (rc != AK_OK)
             goto out;
-        }
-        /* One trailing newline is the file's, not the password's. */
-        if (dir->bindpw_len > 0 && dir->bindpw[dir->bindpw_len - 1] == '\n')
-            dir->bindpw[--dir->bindpw_len] = '\0';
-        if (dir->bindpw_len > 0 && dir->bindpw[dir->bindpw_len - 1] == '\r')
-            dir->bindpw[--dir->bindpw_len] = '\0';
         rc = refuse_empty_pw(dir, cfg->bind_pw_file, log);
     } else if (cfg->sasl_mech != NULL) {
         rc = set_mech(dir, cfg->sasl_mech);

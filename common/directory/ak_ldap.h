@@ -33,6 +33,15 @@ struct ak_conn;
 #define AK_LDAP_STR(s) ((char *)(uintptr_t)(s))
 
 /*
+ * Read a bind password file (bind_pw_file, notice_bind_pw_file) with
+ * ak_file_read()'s rules for secrets, without its one line ending. *pw
+ * is secret memory: free it with ak_file_free(*pw, *len, AK_FILE_SECRET).
+ * AK_OK, AK_ERR_CONFIG (missing, unsafe, too long), AK_ERR_NOMEM.
+ */
+int ak_bindpw_read(const char *path, const struct ak_log *log, char **pw,
+                   size_t *len);
+
+/*
  * Create a handle. Reads bind_pw_file now (AK_FILE_SECRET rules) so a bad
  * file is reported at start-up, not at the first login. No connection is
  * made yet. cfg must outlive the handle. AK_OK or AK_ERR_*.
