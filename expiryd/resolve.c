@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ak_entry.h"
 #include "ak_mail.h"
 #include "ak_status.h"
 #include "ex_pass.h"
@@ -21,28 +22,24 @@ struct people {
     unsigned n, cap;
 };
 
-/* The single valid mail of the entry dn, or NULL (no entry, none, several,
- * or not valid: the admins are told instead). */
+/* The single valid mail of the entry dn (ak_mail_single), or NULL: no
+ * entry, none, several, or not valid (the admins are told instead). */
 static char *read_mail(struct ex *e, struct ak_conn *c, const char *dn)
 {
     char *attrs[] = {AK_LDAP_STR("mail"), NULL};
     LDAPMessage *res = NULL, *m;
-    struct berval **v = NULL;
+    struct ak_entry en;
     char *mail = NULL;
 
     if (ak_conn_search(c, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 1,
                        &e->log, &res) != AK_OK)
         return NULL;
     m = ldap_first_entry(ak_conn_ld(c), res);
-    if (m != NULL)
-        v = ldap_get_values_len(ak_conn_ld(c), m, "mail");
-    if (ldap_count_values_len(v) == 1)
-        mail = strndup(v[0]->bv_val, v[0]->bv_len);
-    if (mail != NULL && (strlen(mail) != v[0]->bv_len || !ak_mail_ok(mail))) {
-        free(mail);
-        mail = NULL;
+    if (m != NULL &&
+        ak_entry_open_logged(ak_conn_ld(c), m, attrs, &e->log, &en) == AK_OK) {
+        (void)ak_mail_single(ak_entry_values(&en, 0), &mail);
+        ak_entry_close(&en);
     }
-    ldap_value_free_len(v);
     ldap_msgfree(res);
     return mail;
 }

@@ -34,17 +34,7 @@ static char *dup_bytes(const struct ak_bytes *b)
  * (ex_resolve), one read per person, not per key. */
 static void owner_mail(const struct ak_values *mail, struct ex_item *it)
 {
-    if (mail->tagged || mail->n != 1) {
-        it->problem = mail->n == 0 ? "the owner has no mail address"
-                                   : "the owner has several mail addresses";
-        return;
-    }
-    it->to = dup_bytes(&mail->v[0]);
-    if (it->to != NULL && !ak_mail_ok(it->to)) {
-        free(it->to);
-        it->to = NULL;
-        it->problem = "the owner's mail address is not valid";
-    }
+    it->problem = ak_mail_single(mail, &it->to);
 }
 
 /* A service user's responsible people, by DN, for ex_resolve. */

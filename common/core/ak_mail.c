@@ -3,10 +3,12 @@
 #include "ak_mail.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ak_status.h"
+#include "ak_view.h"
 
 bool ak_mail_ok(const char *s)
 {
@@ -44,4 +46,22 @@ int ak_mail_list_parse(const char *s, struct ak_mail_list *out,
     }
     *bad = NULL;
     return AK_OK;
+}
+
+const char *ak_mail_single(const struct ak_values *mail, char **out)
+{
+    *out = NULL;
+    if (mail->tagged || mail->n > 1)
+        return "several mail addresses";
+    if (mail->n == 0)
+        return "no mail address";
+    if (memchr(mail->v[0].p, '\0', mail->v[0].n) != NULL)
+        return "a mail address that is not valid";
+    *out = strndup(mail->v[0].p, mail->v[0].n);
+    if (*out != NULL && !ak_mail_ok(*out)) {
+        free(*out);
+        *out = NULL;
+        return "a mail address that is not valid";
+    }
+    return NULL;
 }

@@ -35,4 +35,14 @@ struct ak_mail_list {
 int ak_mail_list_parse(const char *s, struct ak_mail_list *out,
                        const char **bad);
 
+/*
+ * An entry's address to write to: its single mail value, when that is one
+ * plain address (ak_mail_ok; no NUL inside, no subtype with options).
+ * NULL on success, with *out a malloc'd copy (NULL only when out of
+ * memory); otherwise a static reason ("no mail address", "several mail
+ * addresses", "a mail address that is not valid") and *out NULL.
+ */
+struct ak_values;
+const char *ak_mail_single(const struct ak_values *mail, char **out);
+
 #endif

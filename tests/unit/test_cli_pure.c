@@ -7,11 +7,13 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ak_mail.h"
 #include "ak_status.h"
 #include "ak_store_service.h"
+#include "ak_view.h"
 #include "keysel.h"
 #include "when.h"
 
@@ -163,6 +165,35 @@ static void test_keysel(void **state)
     assert_string_equal(keysel_state(AK_KEY_CREATED_IN_FUTURE), "invalid");
 }
 
+/* The address a notice goes to: one value, one plain address. */
+static void test_mail_single(void **state)
+{
+    struct ak_bytes two[] = {{"a@x.org", 7}, {"b@x.org", 7}};
+    struct ak_bytes nul[] = {{"a@x.org\0b", 9}};
+    struct ak_bytes crlf[] = {{"a@x.org\r\nBcc: e@v.org", 22}};
+    struct ak_values vs = {two, 1, false};
+    char *out = NULL;
+
+    (void)state;
+    assert_null(ak_mail_single(&vs, &out));
+    assert_string_equal(out, "a@x.org");
+    free(out);
+    vs.n = 2; /* several: whom to write to is not ours to choose */
+    assert_non_null(ak_mail_single(&vs, &out));
+    assert_null(out);
+    vs.n = 0;
+    assert_non_null(ak_mail_single(&vs, &out));
+    vs.n = 1;
+    vs.tagged = true; /* mail;lang-x beside it */
+    assert_non_null(ak_mail_single(&vs, &out));
+    vs = (struct ak_values){nul, 1, false}; /* a NUL must not cut it short */
+    assert_non_null(ak_mail_single(&vs, &out));
+    assert_null(out);
+    vs = (struct ak_values){crlf, 1, false};
+    assert_non_null(ak_mail_single(&vs, &out));
+    assert_null(out);
+}
+
 /* The addresses stored for notices: one recipient, no header. */
 static void test_mail(void **state)
 {
@@ -226,9 +257,13 @@ static void test_service_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_days),     cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_relative), cmocka_unit_test(test_keysel),
-        cmocka_unit_test(test_mail),     cmocka_unit_test(test_service_values),
+        cmocka_unit_test(test_days),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_relative),
+        cmocka_unit_test(test_keysel),
+        cmocka_unit_test(test_mail),
+        cmocka_unit_test(test_mail_single),
+        cmocka_unit_test(test_service_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
