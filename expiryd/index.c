@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "ak_status.h"
+#include "atomic.h"
 
 struct ex_slot {
     uint8_t uuid[EX_UUID_LEN];
@@ -306,31 +307,6 @@ static uint64_t get64(const uint8_t *p)
     return v;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* The directory of path (malloc): "." when path has no slash. */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
-
 int ex_index_save(const struct ex_index *idx, const char *path,
                   const uint8_t *cookie, size_t cookie_len,
                   const struct ak_log *log)
@@ -342,11 +318,8 @@ int ex_index_save(const struct ex_index *idx, const char *path,
         return AK_ERR_CRYPTO;
     size_t len = HEAD_LEN + cookie_len + idx->count * REC_LEN + SUM_LEN;
     uint8_t *buf = malloc(len);
-    char *tmp = malloc(strlen(path) + 32);
-    char *dir = dir_of(path);
-    int rc = AK_ERR_NOMEM, fd = -1, dfd = -1;
-    if (buf == NULL || tmp == NULL || dir == NULL)
-        goto done;
+    if (buf == NULL)
+        return AK_ERR_NOMEM;
     memcpy(buf, magic, 8);
     put32(buf + 8, VERSION);
     put32(buf + 12, (uint32_t)idx->count);
@@ -364,47 +337,8 @@ int ex_index_save(const struct ex_index *idx, const char *path,
     }
     crypto_generichash(p, SUM_LEN, buf, (size_t)(p - buf), NULL, 0);
 
-    rc = AK_ERR_IO;
-    snprintf(tmp, strlen(path) + 32, "%s.tmp.%ld", path, (long)getpid());
-    (void)unlink(tmp); /* a leftover of a crashed run of this pid */
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        ak_log_errno(log, LOG_ERR, "state file: cannot create %s", tmp);
-        goto done;
-    }
-    if (write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
-        ak_log_errno(log, LOG_ERR, "state file: cannot write %s", tmp);
-        goto unlink;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        ak_log_errno(log, LOG_ERR, "state file: cannot write %s", tmp);
-        goto unlink;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        ak_log_errno(log, LOG_ERR, "state file: cannot rename %s to %s", tmp,
-                     path);
-        goto unlink;
-    }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) != 0) {
-        /* the new file is in place; only its durability is in doubt */
-        ak_log_errno(log, LOG_ERR, "state file: cannot sync directory %s", dir);
-        goto done;
-    }
-    rc = AK_OK;
-    goto done;
-unlink:
-    (void)unlink(tmp);
-done:
-    if (fd >= 0)
-        close(fd);
-    if (dfd >= 0)
-        close(dfd);
+    int rc = ex_write_atomic(path, buf, len, 0600, "state file", log);
     free(buf);
-    free(tmp);
-    free(dir);
     return rc;
 }
 
