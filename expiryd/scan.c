@@ -65,11 +65,13 @@ static void claim(struct scan *s, struct ak_entry *en,
     if (rc == AK_OK && !e->dry_run)
         rc = ex_claim(e, dn, plan, s->now, &it.claimed);
     if (rc == AK_ERR_CONFLICT)
-        e->st.lost++;
+        e->st.lost++; /* another daemon has it */
+    else if (rc == AK_ERR_NOMEM)
+        s->rc = rc; /* stops the scan */
+    else if (rc == AK_OK && plan->action == AK_NOTICE_GIVE_UP)
+        e->st.failed++; /* recorded as failed by ex_claim: nothing to send */
+    /* any other fault is logged; the notice stays due for the next pass */
     if (rc != AK_OK || plan->action == AK_NOTICE_GIVE_UP) {
-        /* lost, or a fault (logged: the notice stays due for the next
-         * pass), or given up (recorded as failed by ex_claim) */
-        e->st.failed += rc == AK_OK;
         free(dn);
         return;
     }
