@@ -9,11 +9,6 @@
 #include "ak_status.h"
 #include "ak_text.h"
 
-static bool bv_eq(const struct berval *bv, const char *s, bool nocase)
-{
-    return ak_text_equal(bv->bv_val, bv->bv_len, s, strlen(s), nocase);
-}
-
 /* The slot of the requested description name, or -1; *tagged when name is
  * that description followed by options (";lang-x..."). */
 static int slot_of(const struct ak_entry *en, const struct berval *name,
@@ -169,11 +164,6 @@ const struct ak_values *ak_entry_values(const struct ak_entry *en, unsigned i)
     return i < en->n_want ? &en->values[i] : &none;
 }
 
-bool ak_entry_tagged_at(const struct ak_entry *en, unsigned i)
-{
-    return i < en->n_want && en->tagged[i];
-}
-
 unsigned ak_entry_count_at(const struct ak_entry *en, unsigned i)
 {
     BerVarray v = ak_entry_at(en, i);
@@ -181,16 +171,6 @@ unsigned ak_entry_count_at(const struct ak_entry *en, unsigned i)
     while (v != NULL && v[n].bv_val != NULL)
         n++;
     return n;
-}
-
-bool ak_entry_has_at(const struct ak_entry *en, unsigned i, const char *v,
-                     bool nocase)
-{
-    BerVarray vals = ak_entry_at(en, i);
-    for (unsigned k = 0; vals != NULL && vals[k].bv_val != NULL; k++)
-        if (bv_eq(&vals[k], v, nocase))
-            return true;
-    return false;
 }
 
 char *ak_entry_dn(const struct ak_entry *en)

@@ -22,9 +22,9 @@
  * A server returns the subtypes of a requested attribute too, such as
  * "apiKeyRecord;lang-x" (RFC 4512 2.5: attribute options). A value with
  * options is not a value of the attribute: it is never returned by
- * ak_entry_get(), only noted (ak_entry_tagged), so that each caller can
- * decide what its presence means (the verifier: a tagged lock attribute
- * locks; a tagged record or key id counts for nothing).
+ * ak_entry_at() or ak_entry_values(), only noted (ak_values.tagged), so that
+ * each caller can decide what its presence means (the verifier: a tagged lock
+ * attribute locks; a tagged record or key id counts for nothing).
  *
  * The values point into the search result: an ak_entry lives no longer
  * than the LDAPMessage it was opened on.
@@ -75,15 +75,8 @@ BerVarray ak_entry_at(const struct ak_entry *en, unsigned i);
 /* The values of want[i] as the pure core reads them (never NULL). */
 const struct ak_values *ak_entry_values(const struct ak_entry *en, unsigned i);
 
-/* True when a subtype of want[i] with options (want[i];...) came back. */
-bool ak_entry_tagged_at(const struct ak_entry *en, unsigned i);
-
 /* Number of values of want[i]. */
 unsigned ak_entry_count_at(const struct ak_entry *en, unsigned i);
-
-/* True when want[i] has a value equal to v (nocase: ASCII case-insensitive). */
-bool ak_entry_has_at(const struct ak_entry *en, unsigned i, const char *v,
-                     bool nocase);
 
 /* The parsed DN, parsed at the first call; NULL if it does not parse. */
 const struct ak_dn *ak_entry_dnp(struct ak_entry *en);
