@@ -42,6 +42,9 @@ struct ex {
     time_t next_due;  /* earliest moment a tracked notice falls due, 0 none */
     time_t last_pass; /* when the last complete pass ended */
     bool pass_complete;
+    char *tmpl[2]; /* notice_template_dir's owner.txt and admin.txt, by
+                      enum ak_msg_class; NULL: the built-in text */
+    size_t tmpl_len[2];
 };
 
 /* Set by the signal handlers; the loop looks at them between steps. */
@@ -58,6 +61,10 @@ int ex_pass(struct ex *e);
 /* Driven by syncrepl until a signal; EX_SYNC_UNSUPPORTED (sync.h) when
  * the server has no syncprov for the holders (then scan instead). */
 int ex_run_sync(struct ex *e);
+
+/* Read (again) and free the notice templates of the configuration. */
+void ex_templates_load(struct ex *e);
+void ex_templates_free(struct ex *e);
 
 /* Write and read the status file (--status). */
 void ex_status_write(const struct ex *e, const char *mode);

@@ -153,6 +153,7 @@ static int load(struct ex *e)
     e->rd = fresh.rd;
     e->wr = fresh.wr;
     e->log.debug = e->log.debug || e->cfg->debug;
+    ex_templates_load(e);
     return AK_OK;
 }
 
@@ -272,6 +273,7 @@ int main(int argc, char **argv)
            e.dry_run ? " (dry run)" : "");
     rc = run(&e);
     ex_close(&e);
+    ex_templates_free(&e);
     ak_policy_entry_free(&e.pol);
     ak_config_free(e.cfg);
     return rc;

@@ -12,8 +12,9 @@
 
 #define EX_GROUP_MAX 4096 /* keys in one message; more go in the next */
 
-/* The template of a class from notice_template_dir (NULL: built in). */
-static char *template_of(struct ex *e, enum ak_msg_class cls, size_t *len)
+/* The template of a class from notice_template_dir (NULL: built in),
+ * read once per configuration (ex_templates_load), not per message. */
+static char *read_template(struct ex *e, enum ak_msg_class cls, size_t *len)
 {
     char path[4096], err[256];
     char *buf = NULL;
@@ -33,6 +34,25 @@ static char *template_of(struct ex *e, enum ak_msg_class cls, size_t *len)
         return NULL;
     }
     return buf;
+}
+
+void ex_templates_free(struct ex *e)
+{
+    for (int c = 0; c < 2; c++) {
+        if (e->tmpl[c] != NULL)
+            ak_file_free(e->tmpl[c], e->tmpl_len[c], AK_FILE_CONFIG);
+        e->tmpl[c] = NULL;
+        e->tmpl_len[c] = 0;
+    }
+}
+
+void ex_templates_load(struct ex *e)
+{
+    ex_templates_free(e);
+    e->tmpl[AK_MSG_OWNER] =
+        read_template(e, AK_MSG_OWNER, &e->tmpl_len[AK_MSG_OWNER]);
+    e->tmpl[AK_MSG_ADMIN] =
+        read_template(e, AK_MSG_ADMIN, &e->tmpl_len[AK_MSG_ADMIN]);
 }
 
 static struct ak_msg_key msg_key(const struct ex_item *it)
@@ -92,8 +112,7 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
     struct ak_msg_key *keys = calloc(n, sizeof(*keys));
     struct ex_delivery d = {.result = EX_DELIVER_TEMPORARY};
     char err[256] = "", *msg = NULL;
-    size_t len = 0, tlen = 0;
-    char *tmpl = template_of(e, cls, &tlen);
+    size_t len = 0;
     struct ak_msg_in in = {.cls = cls,
                            .to = to,
                            .n_to = n_to,
@@ -101,8 +120,8 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
                            .keys = keys,
                            .n_keys = n,
                            .now = now,
-                           .tmpl = tmpl,
-                           .tmpl_len = tlen};
+                           .tmpl = e->tmpl[cls],
+                           .tmpl_len = e->tmpl_len[cls]};
 
     if (keys == NULL) {
         snprintf(d.reason, sizeof(d.reason), "no-memory");
@@ -137,8 +156,6 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
     }
     free(msg);
     free(keys);
-    if (tmpl != NULL)
-        ak_file_free(tmpl, tlen, AK_FILE_CONFIG);
 }
 
 /* The owner class: one message per set of recipients; items without

@@ -90,6 +90,17 @@ expect_rc 0 "a third pass (a restart)" -- "${D[@]}" -c "$PWD/d.conf" --once
 expect_rc 0 "--status" -- "${D[@]}" -c "$PWD/d.conf" --status
 has out.txt '^last complete pass: [0-9]' "--status shows the last pass"
 
+# --- an admin's template replaces the built-in text; a bad one does not ---
+mkdir -p tmpl
+printf 'Dear {recipient}, {count} key(s) of yours:\n{keys}\nCustom text.\n' >tmpl/owner.txt
+printf 'Broken {nosuch}\n{keys}\n' >tmpl/admin.txt
+conf t.conf "notice_template_dir $PWD/tmpl"
+mkkey alice $((2 * 86400)) templated >/dev/null
+expect_rc 0 "a dry run with templates" -- "${D[@]}" -c "$PWD/t.conf" --dry-run
+has out.txt '^Custom text\.$' "the owner's template is used"
+has err.txt 'admin.txt: .*placeholder' "a bad template is refused with where and what"
+hasnt out.txt 'Broken' "a bad template is never sent"
+
 # --- several daemons at once: each notice exactly once ---
 rm -f mail/*.eml
 for i in $(seq 1 8); do mkkey bob $((2 * 86400 + i * 60)) "k$i" >/dev/null; done
