@@ -66,6 +66,9 @@ int ex_run_sync(struct ex *e);
 void ex_templates_load(struct ex *e);
 void ex_templates_free(struct ex *e);
 
+/* Warn once per configuration when claims could reach two providers. */
+void ex_check_providers(struct ex *e);
+
 /* Write and read the status file (--status). */
 void ex_status_write(const struct ex *e, const char *mode);
 int ex_status_print(const struct ak_config *cfg);

@@ -154,6 +154,7 @@ static int load(struct ex *e)
     e->wr = fresh.wr;
     e->log.debug = e->log.debug || e->cfg->debug;
     ex_templates_load(e);
+    ex_check_providers(e);
     return AK_OK;
 }
 
