@@ -69,6 +69,20 @@ done
 printf '%s' "$KEY" >"$PWD/alice.key"
 expect "OAUTHBEARER with -y keyfile" 0 "$alice_dn" \
     whoami -Y OAUTHBEARER -U alice -y "$PWD/alice.key"
+# A mail server's login: Cyrus SASL's sample server for smtp and imap loads
+# the plug-in as Postfix or Cyrus IMAP does (scripts/sasl-login.sh relays
+# it and the sample client). Not under ASan: the sample programs would
+# need the sanitizer runtimes preloaded in front of bash and script(1).
+if [ -z "${AK_SASL_PRELOAD:-}" ]; then
+    login=$(cd "$(dirname "$0")/../.." && pwd)/scripts/sasl-login.sh
+    expect "smtp OAUTHBEARER login (sasl-sample-server)" 0 "logged in as alice" \
+        "$login" "$AK_SASL_PLUGIN_DIR" "$AK_SASL_CONF_DIR/apikey.conf" smtp OAUTHBEARER alice "$PWD/alice.key"
+    expect "imap APIKEY login (sasl-sample-server)" 0 "accepted key" \
+        "$login" "$AK_SASL_PLUGIN_DIR" "$AK_SASL_CONF_DIR/apikey.conf" imap APIKEY alice "$PWD/alice.key"
+    printf '%s' "$MANGLED" >"$PWD/mangled.key"
+    expect "smtp login with a mangled key is refused" 1 "login refused" \
+        "$login" "$AK_SASL_PLUGIN_DIR" "$AK_SASL_CONF_DIR/apikey.conf" smtp OAUTHBEARER alice "$PWD/mangled.key"
+fi
 expect "APIKEY: bob's key for alice is refused (49)" 49 \
     "Invalid credentials (49)" whoami -Y APIKEY -U alice -w "$BOB"
 # BI-09: an authzid other than the key's owner needs slapd's authz policy.
