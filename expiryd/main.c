@@ -125,6 +125,23 @@ static int exit_for(int rc)
     }
 }
 
+/* A pass the server answered but ended early (a size or time limit, an
+ * access rule, an answer it could not read) is incomplete, as one whose
+ * notices were deferred: not an internal error of ours. */
+static int exit_for_pass(int rc)
+{
+    switch (ak_status_class(rc)) {
+    case AK_CLASS_DENIED:
+    case AK_CLASS_INVALID:
+    case AK_CLASS_BAD_INPUT:
+    case AK_CLASS_NOT_FOUND:
+    case AK_CLASS_CONFLICT:
+        return EX_EXIT_INCOMPLETE;
+    default:
+        return exit_for(rc);
+    }
+}
+
 /* (Re)load the configuration and reopen the pools; the old ones stay when
  * the new file is bad (a daemon keeps running on its last good config). */
 static int load(struct ex *e)
@@ -224,7 +241,7 @@ static int run(struct ex *e)
         return daemon_loop(e);
     rc = ex_pass(e);
     if (rc != AK_OK)
-        return exit_for(rc);
+        return exit_for_pass(rc);
     return e->st.deferred == 0 && e->st.failed == 0 ? EX_EXIT_OK
                                                     : EX_EXIT_INCOMPLETE;
 }
