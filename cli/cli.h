@@ -37,16 +37,18 @@ enum cli_who {
 };
 
 struct cli {
-    const char *config_path;
-    const char *uri;       /* -H: replaces the config's URIs */
-    const char *bind_dn;   /* -D */
-    const char *bind_user; /* -U */
-    const char *pw_file;   /* -y */
-    bool pw_prompt;        /* -W */
-    const char *mech;      /* -Y EXTERNAL | GSSAPI */
-    bool json;             /* --json before the command */
+    const char *config_path; /* -c, absolute (config_own when resolved) */
+    const char *uri;         /* -H: replaces the config's URIs */
+    const char *bind_dn;     /* -D */
+    const char *bind_user;   /* -U */
+    const char *pw_file;     /* -y, absolute (pw_file_own when resolved) */
+    bool pw_prompt;          /* -W */
+    const char *mech;        /* -Y EXTERNAL | GSSAPI */
+    bool json;               /* --json before the command */
     int verbose;
     bool stdout_closed; /* fd 1 was closed at start (now /dev/null) */
+    char *config_own;   /* -c made absolute, NULL when given so */
+    char *pw_file_own;  /* -y made absolute, NULL when given so */
     struct ak_config *cfg;
     struct ak_log log;
     struct ak_dir *dir;
