@@ -169,7 +169,9 @@ static int list_args(int argc, char **argv, struct list_args *a)
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 'a' || c == 'S' || c == 'o') {
             a->all = true;
             a->services = a->services || c == 'S';

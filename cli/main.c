@@ -248,6 +248,7 @@ static int run(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[0], commands[i].name) == 0) {
             optind = 0; /* glibc: restart option parsing for the command */
+            cli_set_command(commands[i].name);
             return commands[i].fn(cli, argc, argv);
         }
     cli_err("unknown command '%s'; see 'apikey --help'", argv[0]);

@@ -434,7 +434,9 @@ int newkey_args(int argc, char **argv, const struct option *longopts,
 {
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 'j') {
             *json = true;
         } else if (c == 'h') {
