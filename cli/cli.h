@@ -37,16 +37,18 @@ enum cli_who {
 };
 
 struct cli {
-    const char *config_path;
-    const char *uri;       /* -H: replaces the config's URIs */
-    const char *bind_dn;   /* -D */
-    const char *bind_user; /* -U */
-    const char *pw_file;   /* -y */
-    bool pw_prompt;        /* -W */
-    const char *mech;      /* -Y EXTERNAL | GSSAPI */
-    bool json;             /* --json before the command */
+    const char *config_path; /* -c, absolute (config_own when resolved) */
+    const char *uri;         /* -H: replaces the config's URIs */
+    const char *bind_dn;     /* -D */
+    const char *bind_user;   /* -U */
+    const char *pw_file;     /* -y, absolute (pw_file_own when resolved) */
+    bool pw_prompt;          /* -W */
+    const char *mech;        /* -Y EXTERNAL | GSSAPI */
+    bool json;               /* --json before the command */
     int verbose;
     bool stdout_closed; /* fd 1 was closed at start (now /dev/null) */
+    char *config_own;   /* -c made absolute, NULL when given so */
+    char *pw_file_own;  /* -y made absolute, NULL when given so */
     struct ak_config *cfg;
     struct ak_log log;
     struct ak_dir *dir;
@@ -96,6 +98,25 @@ void cli_test_delay(void);
 
 /* Fail early when a command would print a new key to a closed stdout. */
 int cli_need_stdout(const struct cli *cli);
+
+/* The command being run (for cli_getopt's messages). */
+void cli_set_command(const char *name);
+
+/* What cli_getopt returns for an option that goes before the command. */
+#define CLI_OPT_MISPLACED 0x100
+
+struct option;
+/*
+ * getopt_long for a command's options, with apikey's own messages. An
+ * option that belongs before the command (-c -H -D -U -y -W -Y -v -V,
+ * --config, --verbose, --version) is not an unknown one: it is explained
+ * ("option -D goes before the command: apikey -D cn=x create ...") and
+ * CLI_OPT_MISPLACED is returned, after which the command ends with
+ * EXIT_USAGE without its usage text. Other errors return '?' after a
+ * one-line message.
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
 
 /* --- output.c: how values are printed --- */
 

@@ -74,7 +74,9 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
     bool dump = false, offline = false;
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 'd') {
             dump = true;
         } else if (c == 'o') {

@@ -169,7 +169,9 @@ static int list_args(int argc, char **argv, struct list_args *a)
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 'a' || c == 'S' || c == 'o') {
             a->all = true;
             a->services = a->services || c == 'S';
@@ -213,6 +215,20 @@ static int need_tracking(struct cli *cli, const struct keysel *sel)
     return EXIT_OK;
 }
 
+/* An empty listing of one holder, in one line: "alice has no keys". */
+static void none_of(const struct ak_holder *h, bool self)
+{
+    const char *who = h->name ? h->name : h->dn;
+
+    if (h->n_records > 0)
+        cli_err("%s has no keys that match the filters (%u in all)", who,
+                h->n_records);
+    else if (self)
+        cli_err("%s (you) has no keys; make one with: apikey create", who);
+    else
+        cli_err("%s has no keys (or none that you may see)", who);
+}
+
 /* The keys of one holder (USER, or ourselves), or of everyone. */
 static int list_keys(struct cli *cli, const struct list_args *a,
                      struct keys_out *out)
@@ -234,6 +250,8 @@ static int list_keys(struct cli *cli, const struct list_args *a,
             keys_holder(out, &h);
             keys_end(out);
         }
+        if (rc == EXIT_OK && out->shown == 0 && !out->json)
+            none_of(&h, a->user == NULL);
     }
     ak_holder_free(&h);
     ak_holder_free(&owner);
@@ -265,8 +283,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
     out.sel = &a.sel;
     out.log = &cli->log;
     rc = list_keys(cli, &a, &out);
-    if (rc == EXIT_OK && out.shown == 0 && !out.json)
-        cli_err("no keys%s",
-                a.user || a.all ? " (or none that you may see)" : "");
+    if (rc == EXIT_OK && out.shown == 0 && !out.json && a.all)
+        cli_err("no keys%s (or none that you may see)",
+                a.owner ? " of that owner" : "");
     return rc;
 }

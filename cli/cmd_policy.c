@@ -109,7 +109,9 @@ static int policy_show(struct cli *cli, int argc, char **argv)
     bool json = cli->json;
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 'j') {
             json = true;
         } else if (c == 'h') {

@@ -33,7 +33,9 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
     const char *kid;
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 'h') {
             revoke_usage(stdout);
             return EXIT_OK;

@@ -6,7 +6,9 @@
 
 #include <sodium.h>
 
+#include "ak_holder.h"
 #include "ak_status.h"
+#include "ak_store.h"
 #include "ak_time.h"
 #include "ak_verify.h"
 #include "cli.h"
@@ -22,7 +24,12 @@ static void verify_usage(FILE *f)
             "where\nother users could see it) and check it as the PAM module "
             "and SASL\nplugin would. Without USER the key's owner is looked "
             "up by key id.\nExit status 0: accepted; 1: refused (the reason "
-            "is printed).\n");
+            "is printed).\n"
+            "\n"
+            "  --service NAME    the PAM/SASL service to check the key's scope "
+            "for\n"
+            "                    (default: apikey)\n"
+            "  --at DATE         judge expiry as of DATE\n");
 }
 
 /* One line from stdin into buf, without the newline; wiped on failure. */
@@ -50,7 +57,7 @@ static bool read_key(char *buf, size_t size, size_t *len)
 /* The command line into req (user, service) and *at. EXIT_OK,
  * EXIT_USAGE, or -1 after --help. */
 static int verify_args(int argc, char **argv, struct ak_verify_request *req,
-                       time_t *at)
+                       time_t *at, bool *service_given)
 {
     static const struct option longopts[] = {
         {"service", required_argument, NULL, 's'},
@@ -61,9 +68,12 @@ static int verify_args(int argc, char **argv, struct ak_verify_request *req,
     int c;
 
     req->service = "apikey";
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 's') {
             req->service = optarg;
+            *service_given = true;
         } else if (c == 'a') {
             if (ak_time_parse_human(optarg, at) != AK_OK) {
                 cli_err("--at '%s': not a date (use YYYY-MM-DD or "
@@ -87,16 +97,63 @@ static int verify_args(int argc, char **argv, struct ak_verify_request *req,
     return EXIT_OK;
 }
 
-/* Say what the verifier decided; the exit status for it. */
-static int report(const struct ak_verify_result *res)
+/* The scope of the key kid as "sshd, smtp" into buf, read with the bind
+ * verify made; "" when it cannot be read (the refusal stands anyway). */
+static const char *key_scope(struct cli *cli, const char *kid, char *buf,
+                             size_t size)
 {
+    struct ak_holder h = {0};
+    struct ak_record rec;
+    struct ak_conn *c = NULL;
+    const char *why = NULL;
+    size_t o = 0;
+    int i;
+
+    buf[0] = '\0';
+    if (cli_conn(cli, &c) != EXIT_OK ||
+        ak_store_find_key(c, cli->cfg, kid, &cli->log, &h) != AK_OK)
+        goto out;
+    i = ak_holder_record_index(&h, kid);
+    if (i < 0 || ak_holder_key(&h, (unsigned)i, &rec, &why) != AK_OK)
+        goto out;
+    for (unsigned k = 0; k < rec.n_scopes && o + 1 < size; k++) {
+        int n =
+            snprintf(buf + o, size - o, "%s%s", k ? ", " : "", rec.scopes[k]);
+        if (n < 0)
+            break;
+        o += (size_t)n;
+    }
+out:
+    ak_holder_free(&h);
+    return buf;
+}
+
+/* Say what the verifier decided, and for which service (the default one
+ * is named as such); the exit status for it. */
+static int report(struct cli *cli, const struct ak_verify_request *req,
+                  bool service_given, const struct ak_verify_result *res)
+{
+    const char *dflt = service_given ? ""
+                                     : " (the default; --service NAME "
+                                       "checks another)";
+    char scope[AK_SCOPE_MAX * (AK_SERVICE_MAX + 2) + 1];
+
     if (res->outcome == AK_VERIFY_OK) {
-        printf("ok: key %s of %s (%s)\n", res->key_id, res->owner_name,
-               res->owner_dn);
+        printf("ok: key %s of %s (%s) for service %s%s\n", res->key_id,
+               res->owner_name, res->owner_dn, req->service, dflt);
         return EXIT_OK;
     }
-    printf("refused: %s%s%s\n", ak_outcome_str(res->outcome),
-           res->detail ? ": " : "", res->detail ? res->detail : "");
+    if (res->outcome == AK_VERIFY_SCOPE_DENIED) {
+        key_scope(cli, res->key_id, scope, sizeof(scope));
+        printf("refused: %s: service %s%s is not in the scope of key %s "
+               "(%s)\n",
+               ak_outcome_str(res->outcome), req->service, dflt, res->key_id,
+               scope[0] ? scope : "its scope could not be read");
+        return cli_exit_for_outcome(res->outcome);
+    }
+    printf("refused: %s%s%s (service %s%s)\n", ak_outcome_str(res->outcome),
+           res->detail ? ": " : "", res->detail ? res->detail : "",
+           req->service, dflt);
     return cli_exit_for_outcome(res->outcome);
 }
 
@@ -107,9 +164,10 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
     time_t at = 0;
     char *key = NULL;
     size_t key_len = 0;
+    bool service_given = false;
     int rc;
 
-    rc = verify_args(argc, argv, &req, &at);
+    rc = verify_args(argc, argv, &req, &at, &service_given);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
     rc = cli_open(cli);
@@ -129,7 +187,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
     req.key_len = key_len;
     ak_verify(cli->dir, &req, at, &cli->log, &res);
     sodium_free(key);
-    rc = report(&res);
+    rc = report(cli, &req, service_given, &res);
     ak_verify_result_clear(&res);
     return rc;
 }

@@ -14,10 +14,14 @@ void keys_begin(struct keys_out *o)
 {
     o->shown = 0;
     o->started = true;
-    if (o->json) {
+    if (o->json)
         fputc('[', o->f);
-        return;
-    }
+}
+
+/* The table's header, above its first row: a listing without keys has
+ * none (the caller says so in one line). */
+static void table_header(struct keys_out *o)
+{
     fprintf(o->f, "%-16s  ", "ID");
     if (o->with_user)
         fprintf(o->f, "%-16s  ", "USER");
@@ -102,6 +106,8 @@ static void row_table(struct keys_out *o, const struct ak_holder *h,
     else
         snprintf(used, sizeof(used), "%s", o->tracked ? "never" : "-");
     scope_text(r, sc, sizeof(sc));
+    if (o->shown == 0)
+        table_header(o);
     fprintf(o->f, "%-16s  ", r->id);
     if (o->with_user)
         fprintf(o->f, "%-16.16s  ", h->name ? h->name : h->dn);

@@ -25,7 +25,8 @@ struct keys_out {
     bool started;
 };
 
-/* The table header, or "[" for JSON. */
+/* Start a listing: "[" for JSON; a table's header comes with its first
+ * row, so that an empty listing prints none. */
 void keys_begin(struct keys_out *o);
 
 /* Every key of h that the selection lets through, oldest first. */

@@ -106,6 +106,49 @@ static void cli_close(struct cli *cli)
         sodium_free(cli->pw); /* wipes */
     free(cli->bind_as);
     free(cli->actor);
+    free(cli->config_own);
+    free(cli->pw_file_own);
+}
+
+/*
+ * -c and -y FILE as given, or, relative, joined to the working directory:
+ * the files are opened by absolute path only (common/directory/ak_secure.c,
+ * as the PAM module and the SASL plug-in, which keep refusing relative
+ * paths), but a command line names files from where it is typed. *own
+ * keeps what was allocated (freed by cli_close).
+ */
+static int file_arg(const char *opt, const char *arg, char **own,
+                    const char **out)
+{
+    char *cwd;
+
+    if (arg[0] == '\0') {
+        cli_err("%s: give a file name", opt);
+        return EXIT_USAGE;
+    }
+    free(*own);
+    *own = NULL;
+    if (arg[0] == '/') {
+        *out = arg;
+        return EXIT_OK;
+    }
+    cwd = getcwd(NULL, 0);
+    if (cwd == NULL) {
+        cli_err("%s %s: cannot tell the working directory to resolve the "
+                "relative path: %s",
+                opt, arg, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (asprintf(own, "%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", arg) <
+        0) {
+        *own = NULL;
+        free(cwd);
+        cli_err("out of memory");
+        return EXIT_INTERNAL;
+    }
+    free(cwd);
+    *out = *own;
+    return EXIT_OK;
 }
 
 /* One option of the command line before the command. EXIT_OK, or the
@@ -114,8 +157,7 @@ static int global_opt(struct cli *cli, int c, const char *arg)
 {
     switch (c) {
     case 'c':
-        cli->config_path = arg;
-        break;
+        return file_arg("-c", arg, &cli->config_own, &cli->config_path);
     case 'H':
         cli->uri = arg;
         break;
@@ -126,8 +168,7 @@ static int global_opt(struct cli *cli, int c, const char *arg)
         cli->bind_user = arg;
         break;
     case 'y':
-        cli->pw_file = arg;
-        break;
+        return file_arg("-y", arg, &cli->pw_file_own, &cli->pw_file);
     case 'W':
         cli->pw_prompt = true;
         break;
@@ -180,8 +221,9 @@ static int global_args(struct cli *cli, int argc, char **argv)
             usage(stderr);
             return EXIT_USAGE;
         }
-        if (global_opt(cli, c, optarg) != EXIT_OK)
-            return EXIT_USAGE;
+        int rc = global_opt(cli, c, optarg);
+        if (rc != EXIT_OK)
+            return rc;
     }
     if ((cli->bind_dn != NULL) + (cli->bind_user != NULL) +
             (cli->mech != NULL) >
@@ -206,6 +248,7 @@ static int run(struct cli *cli, int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[0], commands[i].name) == 0) {
             optind = 0; /* glibc: restart option parsing for the command */
+            cli_set_command(commands[i].name);
             return commands[i].fn(cli, argc, argv);
         }
     cli_err("unknown command '%s'; see 'apikey --help'", argv[0]);
@@ -228,8 +271,10 @@ int main(int argc, char **argv)
     cli.log.sink = log_stderr;
     cli.log.ctx = &cli;
     rc = global_args(&cli, argc, argv);
-    if (rc != EXIT_OK)
+    if (rc != EXIT_OK) {
+        cli_close(&cli);
         return rc < 0 ? EXIT_OK : rc;
+    }
     rc = run(&cli, argc - optind, argv + optind);
     cli_close(&cli);
     if (fflush(stdout) != 0 && rc == EXIT_OK) {

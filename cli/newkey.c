@@ -18,6 +18,9 @@
 #include "ak_status.h"
 #include "when.h"
 
+#define NEWKEY_NOT_A_DATE                                                      \
+    "not a date (use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z or +DAYSd)"
+
 void newkey_opts_init(struct newkey_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -71,10 +74,18 @@ int newkey_opt(struct newkey_opts *o, int c, const char *arg)
         }
         o->n_expiry_opts++;
         return EXIT_OK;
-    case 'e':
+    case 'e': {
+        /* Checked here, before any password prompt or connection; the
+         * time itself is taken once the policy is known (newkey_expiry). */
+        time_t t;
+        if (when_parse_date(arg, time(NULL), &t) != AK_OK) {
+            cli_err("--expires '%s': " NEWKEY_NOT_A_DATE, arg);
+            return EXIT_USAGE;
+        }
         o->expires = arg;
         o->n_expiry_opts++;
         return EXIT_OK;
+    }
     case 'n':
         o->no_expiry = true;
         o->n_expiry_opts++;
@@ -124,9 +135,7 @@ int newkey_expiry(const struct newkey_opts *o, const struct ak_policy *pol,
     r->has_expires = false;
     if (o->expires != NULL) {
         if (when_parse_date(o->expires, now, &r->expires) != AK_OK) {
-            cli_err("--expires '%s': not a date (use YYYY-MM-DD, "
-                    "YYYY-MM-DDTHH:MM[:SS]Z or +DAYSd)",
-                    o->expires);
+            cli_err("--expires '%s': " NEWKEY_NOT_A_DATE, o->expires);
             return EXIT_USAGE;
         }
         r->has_expires = true;
@@ -425,7 +434,9 @@ int newkey_args(int argc, char **argv, const struct option *longopts,
 {
     int c;
 
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 'j') {
             *json = true;
         } else if (c == 'h') {

@@ -121,7 +121,7 @@ static int set_args(int argc, char **argv, struct set_args *a)
     int c;
 
     memset(a, 0, sizeof(*a));
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
         if (c == 'r')
             a->req = optarg;
         else if (c == 'm')
@@ -132,6 +132,8 @@ static int set_args(int argc, char **argv, struct set_args *a)
             a->rec = optarg;
         else if (c == 'h')
             return -1;
+        else if (c == CLI_OPT_MISPLACED)
+            return CLI_OPT_MISPLACED; /* explained: no usage text */
         else
             return EXIT_USAGE;
     }
@@ -278,6 +280,8 @@ int policy_set(struct cli *cli, int argc, char **argv)
     struct ak_policy_entry v = {0}, now = {0};
     int rc = set_args(argc, argv, &a);
 
+    if (rc == CLI_OPT_MISPLACED)
+        return EXIT_USAGE;
     if (rc != EXIT_OK) {
         policy_usage(rc < 0 ? stdout : stderr);
         return rc < 0 ? EXIT_OK : rc;

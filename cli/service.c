@@ -70,7 +70,9 @@ int svc_parse(int argc, char **argv, const char *usage, const char *allowed,
     int c;
 
     memset(o, 0, sizeof(*o));
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+        if (c == CLI_OPT_MISPLACED)
+            return EXIT_USAGE;
         if (c == 'h') {
             printf("Usage: apikey service %s\n", usage);
             return -1;

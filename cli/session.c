@@ -2,6 +2,7 @@
 /* session.c - one run of apikey: its config, messages and output guards */
 #include "cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +64,131 @@ int cli_need_stdout(const struct cli *cli)
     cli_err("standard output is closed: the new key could not be shown, so "
             "none was made");
     return EXIT_NOT_SHOWN;
+}
+
+/* The options that go before the command (main.c), as getopt spells them,
+ * and what their value is called in apikey --help. */
+static const char global_short[] = "c:H:D:U:y:WY:vV";
+static const struct {
+    char c;
+    const char *lng, *value;
+} global_opts[] = {
+    {'c', "config", "FILE"}, {'H', NULL, "URI"},     {'D', NULL, "BINDDN"},
+    {'U', NULL, "USER"},     {'y', NULL, "FILE"},    {'W', NULL, NULL},
+    {'Y', NULL, "MECH"},     {'v', "verbose", NULL}, {'V', "version", NULL},
+};
+static const char *command_name = "COMMAND";
+
+void cli_set_command(const char *name)
+{
+    command_name = name;
+}
+
+/* val as one shell word: bare when it needs no quoting, else in '...'. */
+static void print_word(const char *val)
+{
+    if (val[0] != '\0' &&
+        strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789=,._/:@+-") == strlen(val)) {
+        fputs(val, stderr);
+        return;
+    }
+    fputc('\'', stderr);
+    for (const char *p = val; *p != '\0'; p++) {
+        if (*p == '\'')
+            fputs("'\\''", stderr);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('\'', stderr);
+}
+
+/* "option -D goes before the command: apikey -D cn=x create ..."; val
+ * NULL: the placeholder of apikey --help, or nothing for a flag. */
+static void say_misplaced(const char *opt, unsigned i, const char *val)
+{
+    fprintf(stderr, "apikey: option %s goes before the command: apikey %s", opt,
+            opt);
+    if (val == NULL)
+        val = global_opts[i].value;
+    if (val != NULL) {
+        fputc(opt[1] == '-' ? '=' : ' ', stderr);
+        print_word(val);
+    }
+    fprintf(stderr, " %s ...\n", command_name);
+}
+
+static int global_index(char c)
+{
+    for (unsigned i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]); i++)
+        if (global_opts[i].c == c)
+            return (int)i;
+    return -1;
+}
+
+/* A long option that getopt did not know: a global one (--config,
+ * --verbose, --version) after the command? */
+static bool long_misplaced(const char *arg)
+{
+    size_t n = strcspn(arg + 2, "=");
+
+    for (unsigned i = 0; i < sizeof(global_opts) / sizeof(global_opts[0]);
+         i++) {
+        const char *l = global_opts[i].lng;
+        char opt[16];
+        if (l == NULL || strlen(l) != n || strncmp(arg + 2, l, n) != 0)
+            continue;
+        snprintf(opt, sizeof(opt), "--%s", l);
+        say_misplaced(opt, i, arg[2 + n] == '=' ? arg + 3 + n : NULL);
+        return true;
+    }
+    return false;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts,
+               const struct option *longopts)
+{
+    char opts[64];
+    int li = -1, c, g;
+
+    /* ':' first: a missing value is ':' and getopt prints nothing; the
+     * messages are ours, so that a global option can be explained. */
+    snprintf(opts, sizeof(opts), ":%s%s", shortopts, global_short);
+    opterr = 0;
+    c = getopt_long(argc, argv, opts, longopts, &li);
+    if (c == -1 || li >= 0)
+        return c;
+    const char *elem = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    bool is_long = strncmp(elem, "--", 2) == 0;
+    if (c != '?' && c != ':') {
+        if (strchr(shortopts, c) != NULL)
+            return c;
+        char opt[3] = {'-', (char)c, '\0'};
+        say_misplaced(opt, (unsigned)global_index((char)c), optarg);
+        return CLI_OPT_MISPLACED;
+    }
+    if (is_long) {
+        if (long_misplaced(elem))
+            return CLI_OPT_MISPLACED;
+        if (c == ':')
+            cli_err("%s: option '%.*s' needs a value", argv[0],
+                    (int)strcspn(elem, "="), elem);
+        else if (optopt != 0)
+            cli_err("%s: option '%.*s' takes no value", argv[0],
+                    (int)strcspn(elem, "="), elem);
+        else
+            cli_err("%s: unknown option '%s'", argv[0], elem);
+        return '?';
+    }
+    g = global_index((char)optopt);
+    if (c == ':' && g >= 0 && strchr(shortopts, optopt) == NULL) {
+        char opt[3] = {'-', (char)optopt, '\0'};
+        say_misplaced(opt, (unsigned)g, NULL);
+        return CLI_OPT_MISPLACED;
+    }
+    if (c == ':')
+        cli_err("%s: option '-%c' needs a value", argv[0], optopt);
+    else
+        cli_err("%s: unknown option '-%c'", argv[0], optopt);
+    return '?';
 }
