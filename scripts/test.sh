@@ -172,7 +172,13 @@ if packaging/build-deb.sh "$debout" >"$debout.log" 2>&1; then
         libpam-apikey:security/pam_apikey.so \
         libpam-apikey:usr/share/pam-configs/apikey \
         libsasl2-modules-apikey:sasl2/libapikey.so \
-        libsasl2-modules-apikey:man8/sasl_apikey.8.gz; do
+        libsasl2-modules-apikey:man8/sasl_apikey.8.gz \
+        libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/smtpd.conf \
+        libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/imapd.conf \
+        libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/slapd.conf \
+        libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/slapd-authz.ldif \
+        apikey:usr/share/doc/apikey/README.md \
+        apikey:usr/share/doc/apikey/docs/architecture.md; do
         pkg=${want%%:*}
         # list first: grep -q would close the pipe under pipefail
         list=$(dpkg-deb -c "$debout/${pkg}_"*_*.deb)
