@@ -196,6 +196,20 @@ else
 fi
 rm -rf "$debout" "$debout.log"
 
+# 5b. the RPMs (packaging/rpm/apikey.spec) build with rpmbuild where it is
+# installed (Debian's rpm package has it) and put each file at its Fedora
+# path
+if command -v rpmbuild >/dev/null; then
+    echo "== RPM packages"
+    rpmout=$(mktemp -d)
+    packaging/rpm/build-rpm.sh "$rpmout" >"$rpmout.log" 2>&1 &&
+        tests/packaging/check-rpms.sh "$rpmout"
+    rc=$?
+    [ $rc -eq 0 ] || tail -30 "$rpmout.log"
+    count_one "rpm packages" $rc
+    rm -rf "$rpmout" "$rpmout.log"
+fi
+
 # 6. style: clang-format on every C file we own
 echo "== clang-format"
 "$top/scripts/check-format.sh"
