@@ -51,6 +51,23 @@ count_meson() {
     phase_results+=("$name: $p passed, $f failed")
 }
 
+# The checks of a script that prints TAP lines ("ok N - ...", "not ok N
+# - ..."; exit 77: it could not run here).
+count_tap() {
+    local name=$1 log=$2 rc=$3 p f
+    if [ "$rc" -eq 77 ]; then
+        phase_results+=("$name: skipped ($(grep -m1 '^1\.\.0 # skip' "$log" | sed 's/^1\.\.0 # skip //'))")
+        return
+    fi
+    p=$(grep -c '^ok ' "$log")
+    f=$(grep -c '^not ok ' "$log")
+    # a script that died before its plan counts as one failure more
+    grep -q '^1\.\.[0-9]' "$log" || f=$((f + 1))
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    phase_results+=("$name: $p passed, $f failed")
+}
+
 # One check that is not a meson test.
 count_one() {
     local name=$1 rc=$2
@@ -190,6 +207,14 @@ if packaging/build-deb.sh "$debout" >"$debout.log" 2>&1; then
     lint=$?
     [ -z "$missing" ] && [ $lint -eq 0 ]
     count_one "debian packages" $?
+    # installed on this machine (root), checked, purged; the system is left
+    # as it was (tests/packaging/install-debs.sh)
+    echo "== Debian packages installed: PAM, SASL, man, systemd, /etc/pam.d"
+    tests/packaging/install-debs.sh "$debout" >"$debout.install" 2>&1
+    rc=$?
+    cat "$debout.install"
+    count_tap "debian install" "$debout.install" $rc
+    rm -f "$debout.install"
 else
     tail -30 "$debout.log"
     count_one "debian packages" 1
