@@ -25,6 +25,9 @@ pkgs=(apikey libpam-apikey libsasl2-modules-apikey)
 skip() { echo "1..0 # skip $*"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "not root"
 command -v dpkg >/dev/null || skip "no dpkg"
+# One at a time on a machine (two test runs from two worktrees).
+exec 9>/run/lock/apikey-install-debs.lock
+flock -w 900 9 || skip "another install-debs.sh has run for 15 minutes"
 for p in "${pkgs[@]}"; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) || st=
     case $st in "" | *not-installed) ;; *) skip "$p is on this machine ($st)" ;; esac
