@@ -10,7 +10,7 @@ PACKAGES=(
     libcmocka-dev libpam-wrapper libpamtest0-dev pamtester
     sasl2-bin libsasl2-modules slapd ldap-utils openssl
     valgrind clang libclang-rt-14-dev scdoc jq clang-format
-    debhelper dpkg-dev lintian faketime fail2ban
+    debhelper dpkg-dev lintian faketime fail2ban rpm
 )
 
 missing=()

@@ -51,6 +51,23 @@ count_meson() {
     phase_results+=("$name: $p passed, $f failed")
 }
 
+# The checks of a script that prints TAP lines ("ok N - ...", "not ok N
+# - ..."; exit 77: it could not run here).
+count_tap() {
+    local name=$1 log=$2 rc=$3 p f
+    if [ "$rc" -eq 77 ]; then
+        phase_results+=("$name: skipped ($(grep -m1 '^1\.\.0 # skip' "$log" | sed 's/^1\.\.0 # skip //'))")
+        return
+    fi
+    p=$(grep -c '^ok ' "$log")
+    f=$(grep -c '^not ok ' "$log")
+    # a script that died before its plan counts as one failure more
+    grep -q '^1\.\.[0-9]' "$log" || f=$((f + 1))
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    phase_results+=("$name: $p passed, $f failed")
+}
+
 # One check that is not a meson test.
 count_one() {
     local name=$1 rc=$2
@@ -172,7 +189,13 @@ if packaging/build-deb.sh "$debout" >"$debout.log" 2>&1; then
         libpam-apikey:security/pam_apikey.so \
         libpam-apikey:usr/share/pam-configs/apikey \
         libsasl2-modules-apikey:sasl2/libapikey.so \
-        libsasl2-modules-apikey:man8/sasl_apikey.8.gz; do
+        libsasl2-modules-apikey:man8/sasl_apikey.8.gz \
+        libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/smtpd.conf \
+        libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/imapd.conf \
+        libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/slapd.conf \
+        libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/slapd-authz.ldif \
+        apikey:usr/share/doc/apikey/README.md \
+        apikey:usr/share/doc/apikey/docs/architecture.md; do
         pkg=${want%%:*}
         # list first: grep -q would close the pipe under pipefail
         list=$(dpkg-deb -c "$debout/${pkg}_"*_*.deb)
@@ -184,11 +207,33 @@ if packaging/build-deb.sh "$debout" >"$debout.log" 2>&1; then
     lint=$?
     [ -z "$missing" ] && [ $lint -eq 0 ]
     count_one "debian packages" $?
+    # installed on this machine (root), checked, purged; the system is left
+    # as it was (tests/packaging/install-debs.sh)
+    echo "== Debian packages installed: PAM, SASL, man, systemd, /etc/pam.d"
+    tests/packaging/install-debs.sh "$debout" >"$debout.install" 2>&1
+    rc=$?
+    cat "$debout.install"
+    count_tap "debian install" "$debout.install" $rc
+    rm -f "$debout.install"
 else
     tail -30 "$debout.log"
     count_one "debian packages" 1
 fi
 rm -rf "$debout" "$debout.log"
+
+# 5b. the RPMs (packaging/rpm/apikey.spec) build with rpmbuild where it is
+# installed (Debian's rpm package has it) and put each file at its Fedora
+# path
+if command -v rpmbuild >/dev/null; then
+    echo "== RPM packages"
+    rpmout=$(mktemp -d)
+    packaging/rpm/build-rpm.sh "$rpmout" >"$rpmout.log" 2>&1 &&
+        tests/packaging/check-rpms.sh "$rpmout"
+    rc=$?
+    [ $rc -eq 0 ] || tail -30 "$rpmout.log"
+    count_one "rpm packages" $rc
+    rm -rf "$rpmout" "$rpmout.log"
+fi
 
 # 6. style: clang-format on every C file we own
 echo "== clang-format"

@@ -3,7 +3,8 @@
 # test_profile.sh - the pam-auth-update profile (packaging/pam-configs/
 # apikey) has the fields pam-auth-update needs, and every argument it gives
 # pam_apikey.so is one the module knows: a typo there would be logged and
-# ignored on every login of every service.
+# ignored on every login of every service; with the README as second
+# argument, the profile's auth control is the README's recommended line.
 set -u
 profile=$1
 fail=0
@@ -30,5 +31,19 @@ while read -r arg; do
     esac
 done <args.txt
 rm -f args.txt
+# The profile's auth control is the README's recommended line, with
+# pam-auth-update's success=end for success=done.
+if [ $# -ge 2 ]; then
+    want=$(grep -m1 '^auth  *\[success=done.*pam_apikey\.so ignore_non_keys' "$2" |
+        sed 's/^auth *\(\[[^]]*\]\).*/\1/; s/success=done/success=end/')
+    [ -n "$want" ] || { echo "no recommended line in $2" >&2; fail=1; }
+    for field in Auth Auth-Initial; do
+        got=$(sed -n "/^$field:/{n;p}" "$profile" | sed 's/^[[:space:]]*\(\[[^]]*\]\).*/\1/')
+        [ "$got" = "$want" ] || {
+            echo "$field: control $got, the README recommends $want" >&2
+            fail=1
+        }
+    done
+fi
 [ $fail = 0 ] && echo "ok: $profile"
 exit $fail
