@@ -195,7 +195,9 @@ if packaging/build-deb.sh "$debout" >"$debout.log" 2>&1; then
         libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/slapd.conf \
         libsasl2-modules-apikey:doc/libsasl2-modules-apikey/examples/slapd-authz.ldif \
         apikey:usr/share/doc/apikey/README.md \
-        apikey:usr/share/doc/apikey/docs/architecture.md; do
+        apikey:usr/share/doc/apikey/docs/architecture.md \
+        apikey:doc/apikey/examples/fail2ban/filter.d/apikey.conf \
+        apikey:doc/apikey/examples/secret-scanning/gitleaks.toml; do
         pkg=${want%%:*}
         # list first: grep -q would close the pipe under pipefail
         list=$(dpkg-deb -c "$debout/${pkg}_"*_*.deb)
