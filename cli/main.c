@@ -30,6 +30,8 @@ static const struct {
     {"policy", cmd_policy, "show or set the organisation's key policy"},
     {"verify", cmd_verify, "check a key read from standard input"},
     {"check-config", cmd_check_config, "validate apikey.conf and connect"},
+    {"setup-directory", cmd_setup_directory,
+     "print the LDIF that prepares the directory"},
 };
 
 static void usage(FILE *f)
@@ -40,7 +42,7 @@ static void usage(FILE *f)
                "\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\n"
             "Options:\n"
