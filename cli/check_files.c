@@ -28,6 +28,7 @@ static const struct {
     {HOST_POSTFIX, "postfix", {"postfix", NULL}},
     {HOST_OPENLDAP, "openldap", {"openldap", "ldap"}}, /* Debian; Fedora */
     {HOST_CYRUS, "cyrus", {"cyrus", NULL}},
+    {HOST_EXPIRYD, "expiryd", {"apikey-expiryd", NULL}}, /* its unit's */
 };
 
 enum kind {
@@ -65,7 +66,7 @@ bool check_hosts_parse(const char *arg, unsigned *mask)
             }
         if (!found) {
             cli_err("--host: '%.*s' is not one of sshd, su, saslauthd, "
-                    "postfix, openldap, cyrus, all",
+                    "postfix, openldap, cyrus, expiryd, all",
                     (int)len, p);
             return false;
         }
@@ -75,7 +76,7 @@ bool check_hosts_parse(const char *arg, unsigned *mask)
     }
     if (*mask == 0) {
         cli_err("--host: name a host (sshd, su, saslauthd, postfix, "
-                "openldap, cyrus or all)");
+                "openldap, cyrus, expiryd or all)");
         return false;
     }
     return true;
@@ -243,15 +244,19 @@ static bool check_one(const struct who *w, const char *what, const char *path,
     return true;
 }
 
-static bool check_who(const struct who *w, const struct ak_config *cfg)
+static bool check_who(const struct who *w, const struct ak_config *cfg,
+                      bool daemon)
 {
+    /* apikey-expiryd binds with its own account when it has one */
+    bool own = daemon && cfg->notice_bind_pw_file != NULL;
     const struct {
         const char *what;
         const char *path;
         enum kind kind;
     } files[] = {
         {"the configuration", cfg->path, K_CONFIG},
-        {"bind_pw_file", cfg->bind_pw_file, K_SECRET},
+        {own ? "notice_bind_pw_file" : "bind_pw_file",
+         own ? cfg->notice_bind_pw_file : cfg->bind_pw_file, K_SECRET},
         {"tls_cacert", cfg->tls_cacert, K_PUBLIC},
         {"tls_cacertdir", cfg->tls_cacertdir, K_DIR},
         {"tls_cert", cfg->tls_cert, K_PUBLIC},
@@ -299,7 +304,7 @@ bool check_files(const struct ak_config *cfg, unsigned mask)
         int n = getgroups(MAX_GROUPS - 1, w.groups);
         w.ngroups = n < 0 ? 0 : n;
         w.groups[w.ngroups++] = getegid();
-        return check_who(&w, cfg);
+        return check_who(&w, cfg, false);
     }
     for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
         struct passwd *pw = NULL;
@@ -322,7 +327,7 @@ bool check_files(const struct ak_config *cfg, unsigned mask)
             good = false;
             continue;
         }
-        good = check_who(&w, cfg) && good;
+        good = check_who(&w, cfg, hosts[i].bit == HOST_EXPIRYD) && good;
     }
     return good;
 }

@@ -45,11 +45,12 @@ has err.txt "'smtp' is not one of" "names it"
 # --host all: whether it passes depends on the accounts of this machine
 cc --host all --offline >out.txt 2>err.txt </dev/null
 has out.txt "^ok sshd \(runs as root\)" "--host all checks sshd"
-for h in postfix cyrus; do
-    if getent passwd "$h" >/dev/null; then
-        has out.txt "^(ok|problem:) $h \(runs as $h\)" "$h is checked (its account exists)"
+for hu in postfix:postfix cyrus:cyrus expiryd:apikey-expiryd; do
+    h=${hu%%:*} u=${hu#*:}
+    if getent passwd "$u" >/dev/null; then
+        has out.txt "^(ok|problem:) $h \(runs as $u\)" "$h is checked (its account exists)"
     else
-        has out.txt "^note: $h: no user $h on this system, not checked" "$h: a note, no account here"
+        has out.txt "^note: $h: no user $u on this system, not checked" "$h: a note, no account here"
     fi
 done
 
