@@ -29,7 +29,8 @@ static const struct {
      "create, list, show, disable, delete service users"},
     {"policy", cmd_policy, "show or set the organisation's key policy"},
     {"verify", cmd_verify, "check a key read from standard input"},
-    {"check-config", cmd_check_config, "validate apikey.conf and connect"},
+    {"check-config", cmd_check_config,
+     "check apikey.conf, its files per host, the bind"},
     {"setup-directory", cmd_setup_directory,
      "print the LDIF that prepares the directory"},
 };
