@@ -74,6 +74,7 @@ int cmd_service(struct cli *cli, int argc, char **argv);
 int cmd_policy(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
+int cmd_setup_directory(struct cli *cli, int argc, char **argv);
 
 /* --- exitcode.c (pure: tests/unit links it) --- */
 

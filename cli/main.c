@@ -29,7 +29,10 @@ static const struct {
      "create, list, show, disable, delete service users"},
     {"policy", cmd_policy, "show or set the organisation's key policy"},
     {"verify", cmd_verify, "check a key read from standard input"},
-    {"check-config", cmd_check_config, "validate apikey.conf and connect"},
+    {"check-config", cmd_check_config,
+     "check apikey.conf, its files per host, the bind"},
+    {"setup-directory", cmd_setup_directory,
+     "print the LDIF that prepares the directory"},
 };
 
 static void usage(FILE *f)
@@ -40,7 +43,7 @@ static void usage(FILE *f)
                "\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
             "\n"
             "Options:\n"

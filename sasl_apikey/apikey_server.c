@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "ak_build.h"
 #include "ak_config.h"
@@ -25,13 +26,23 @@ struct server_ctx {
 struct sink {
     const sasl_utils_t *utils;
     const char *mech;
+    bool syslog_accepted; /* sasl_syslog, once the config is loaded */
 };
+
+/* The verifier's line for an accepted key (ak_verify.c, log_outcome). */
+static const char accepted_line[] = "accepted key ";
 
 static void sink_line(void *ctx, int prio, const char *msg)
 {
     const struct sink *s = ctx;
     s->utils->log(s->utils->conn, apikey_sasl_log_level(prio), "%s: %s",
                   s->mech, msg);
+    /* Which key logged in, where the host's log does not show it: slapd
+     * maps SASL_LOG_NOTE to its trace level, Postfix to smtpd -v. One
+     * line to authpriv, as the PAM module's; the host owns openlog(). */
+    if (s->syslog_accepted && prio == LOG_INFO &&
+        strncmp(msg, accepted_line, sizeof(accepted_line) - 1) == 0)
+        syslog(LOG_AUTHPRIV | LOG_INFO, "sasl_apikey: %s: %s", s->mech, msg);
 }
 
 /* apikey_conf from the host's SASL configuration (e.g. smtpd.conf), never
@@ -246,6 +257,8 @@ static int first_step(struct server_ctx *ctx, sasl_server_params_t *sp,
         return conf_unavailable(path, status, log, lctx);
     cfg = ak_host_config(h);
     log->debug = cfg->debug;
+    /* log->ctx is step()'s sink */
+    ((struct sink *)log->ctx)->syslog_accepted = cfg->sasl_syslog;
     ascii_case = cfg->user_name_ascii_case;
     outcome = verify_creds(ak_host_dir(h), sp, log, lctx, &cr, &res);
     ak_host_release(h);
@@ -318,7 +331,7 @@ static int server_mech_step(void *conn_context, sasl_server_params_t *sp,
 {
     struct server_ctx *ctx = conn_context;
     const sasl_utils_t *u = sp->utils;
-    struct sink sink;
+    struct sink sink = {0};
     struct ak_log log = {sink_line, &sink, false};
     char lctx[160];
     int rc;

@@ -1,73 +1,105 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 # gen-acl.py - the access rules of packaging/ldap/apikey-acl.ldif and
-# apikey-acl.conf, from one table. Each file keeps its own header comment
-# (everything before the first rule); what follows it is written here.
+# apikey-acl.conf, the indexes of apikey-index.ldif and the overlay of
+# apikey-unique.ldif, from one table; and apikey-setup.ldif.in, the
+# template of `apikey setup-directory` (the same with placeholders for the
+# site's names, plus the schema of apikey.ldif and the entries). Each
+# shipped file keeps its own header comment (everything before the first
+# rule or entry); what follows it is written here.
 #
-#   scripts/gen-acl.py           rewrite both files
+#   scripts/gen-acl.py           rewrite the files
 #   scripts/gen-acl.py --check   exit 1 when a file is not what this makes
+#   scripts/gen-acl.py --embed TEMPLATE OUT.h
+#                                the template as a C string (the build)
 import os
 import sys
 
-A = 'group.exact="cn=apikey-admins,ou=groups,dc=example,dc=org"'
-V = 'dn.exact="cn=verifier,ou=system,dc=example,dc=org"'
-D = 'dn.exact="cn=expiryd,ou=system,dc=example,dc=org"'  # apikey-expiryd
-P = 'dn.subtree="ou=people,dc=example,dc=org"'
-S = 'dn.subtree="ou=services,dc=example,dc=org"'
-POL = 'dn.base="cn=apikey-policy,ou=policies,dc=example,dc=org"'
+# The names of one site: the shipped files use EXAMPLE; the template of
+# `apikey setup-directory` (apikey-setup.ldif.in) uses PLACEHOLDER, which the
+# command fills in from --suffix and its name options.
+EXAMPLE = {
+    'DATABASE': '{1}mdb',
+    'SUFFIX': 'dc=example,dc=org',
+    'PEOPLE': 'ou=people,dc=example,dc=org',
+    'SERVICES': 'ou=services,dc=example,dc=org',
+    'VERIFIER': 'cn=verifier,ou=system,dc=example,dc=org',
+    'EXPIRYD': 'cn=expiryd,ou=system,dc=example,dc=org',
+    'ADMINS': 'cn=apikey-admins,ou=groups,dc=example,dc=org',
+    'POLICY': 'cn=apikey-policy,ou=policies,dc=example,dc=org',
+}
+PLACEHOLDER = {k: '@%s@' % k for k in EXAMPLE}
 OURS = ['apiKeyRecord', 'apiKeyId', 'apiKeyRevoked', 'apiKeyExpires',
         'apiKeyLastUsed', 'apiKeyDisabled', 'apiKeyOwner',
         'apiKeyRequireExpiry', 'apiKeyMaxLifetime', 'apiKeyNoticeDays',
         'apiKeyNoticeRecipient', 'apiKeyNotice']
 LOCKS = 'shadowExpire,pwdAccountLockedTime,pwdStartTime,pwdEndTime'
 OWNER_ADD = '=rscda'
-rules = [
-    ('attrs=userPassword', ['self =xw', 'anonymous auth', '* none']),
-    ('attrs=' + ','.join(a + ';lang-' for a in OURS), [A + ' write', '* none']),
-    (P + ' attrs=apiKeyRecord,apiKeyId,apiKeyRevoked',
-     [A + ' write', 'self ' + OWNER_ADD, V + ' read', D + ' read', '* none']),
-    (P + ' attrs=apiKeyExpires',
-     [A + ' write', 'self ' + OWNER_ADD, D + ' read', '* none']),
-    (S + ' attrs=apiKeyRecord,apiKeyId,apiKeyRevoked',
-     [A + ' write', V + ' read', D + ' read', '* none']),
-    (S + ' attrs=apiKeyExpires', [A + ' write', D + ' read', '* none']),
-    (P + ' attrs=apiKeyLastUsed',
-     [V + ' write', A + ' write', 'self read', '* none']),
-    (S + ' attrs=apiKeyLastUsed', [V + ' write', A + ' write', '* none']),
-    (P + ' attrs=apiKeyNotice',
-     [A + ' write', D + ' write', 'self read', '* none']),
-    (S + ' attrs=apiKeyNotice', [A + ' write', D + ' write', '* none']),
-    (P + ' attrs=apiKeyDisabled',
-     [A + ' write', V + ' read', 'self read', '* none']),
-    (P + ' attrs=objectClass val=apiKeyHolder',
-     [A + ' write', 'self write', '* break']),
-    # objectClass and contextCSN: syncprov reads the base with the
-    # consumer's identity (the daemon's refreshAndPersist).
-    ('dn.base="dc=example,dc=org" attrs=entry,objectClass,contextCSN',
-     [V + ' read', D + ' read', '* break']),
-    (P + ' attrs=entry,objectClass,uid,' + LOCKS, [V + ' read', '* break']),
-    (S + ' attrs=entry,objectClass,uid,apiKeyDisabled,' + LOCKS,
-     [A + ' write', V + ' read', 'users read', '* none']),
-    (S, [A + ' write', V + ' none', D + ' read', 'users read', '* none']),
-    (POL + ' attrs=entry,objectClass,apiKeyRequireExpiry,apiKeyMaxLifetime,'
-     'apiKeyNoticeDays', [A + ' write', V + ' read', 'users read', '* none']),
-    (POL, [A + ' write', D + ' read', '* none']),
-    (P + ' attrs=entry,objectClass,uid,mail,entryUUID',
-     [D + ' read', '* break']),
-    ('*', [V + ' none', D + ' none', '* break']),
-    ('*', ['self read', 'users read', '* none']),
-]
-limits = [
-    ('group/groupOfNames/member="cn=apikey-admins,ou=groups,dc=example,dc=org"',
-     'size=unlimited time=unlimited'),
-    # apikey-expiryd reads every key holder (paged searches, syncrepl
-    # refresh): a partial answer would hide keys from the notices.
-    ('dn.exact="cn=expiryd,ou=system,dc=example,dc=org"',
-     'size=unlimited time=unlimited'),
-]
+# The indexes apikey relies on (apikey-index.ldif says why).
+INDEXES = ['apiKeyId eq', 'apiKeyExpires eq', 'apiKeyNotice eq,sub']
+# The last rule is a sample for a directory without rules of its own.
+SAMPLE_RULES = 1
 
 
-def ldif():
+def table(n):
+    """The access rules and limits, with the names of n."""
+    A = 'group.exact="%s"' % n['ADMINS']
+    V = 'dn.exact="%s"' % n['VERIFIER']
+    D = 'dn.exact="%s"' % n['EXPIRYD']  # apikey-expiryd
+    P = 'dn.subtree="%s"' % n['PEOPLE']
+    S = 'dn.subtree="%s"' % n['SERVICES']
+    POL = 'dn.base="%s"' % n['POLICY']
+    rules = [
+        ('attrs=userPassword', ['self =xw', 'anonymous auth', '* none']),
+        ('attrs=' + ','.join(a + ';lang-' for a in OURS),
+         [A + ' write', '* none']),
+        (P + ' attrs=apiKeyRecord,apiKeyId,apiKeyRevoked',
+         [A + ' write', 'self ' + OWNER_ADD, V + ' read', D + ' read',
+          '* none']),
+        (P + ' attrs=apiKeyExpires',
+         [A + ' write', 'self ' + OWNER_ADD, D + ' read', '* none']),
+        (S + ' attrs=apiKeyRecord,apiKeyId,apiKeyRevoked',
+         [A + ' write', V + ' read', D + ' read', '* none']),
+        (S + ' attrs=apiKeyExpires', [A + ' write', D + ' read', '* none']),
+        (P + ' attrs=apiKeyLastUsed',
+         [V + ' write', A + ' write', 'self read', '* none']),
+        (S + ' attrs=apiKeyLastUsed', [V + ' write', A + ' write', '* none']),
+        (P + ' attrs=apiKeyNotice',
+         [A + ' write', D + ' write', 'self read', '* none']),
+        (S + ' attrs=apiKeyNotice', [A + ' write', D + ' write', '* none']),
+        (P + ' attrs=apiKeyDisabled',
+         [A + ' write', V + ' read', 'self read', '* none']),
+        (P + ' attrs=objectClass val=apiKeyHolder',
+         [A + ' write', 'self write', '* break']),
+        # objectClass and contextCSN: syncprov reads the base with the
+        # consumer's identity (the daemon's refreshAndPersist).
+        ('dn.base="%s" attrs=entry,objectClass,contextCSN' % n['SUFFIX'],
+         [V + ' read', D + ' read', '* break']),
+        (P + ' attrs=entry,objectClass,uid,' + LOCKS, [V + ' read', '* break']),
+        (S + ' attrs=entry,objectClass,uid,apiKeyDisabled,' + LOCKS,
+         [A + ' write', V + ' read', 'users read', '* none']),
+        (S, [A + ' write', V + ' none', D + ' read', 'users read', '* none']),
+        (POL + ' attrs=entry,objectClass,apiKeyRequireExpiry,'
+         'apiKeyMaxLifetime,apiKeyNoticeDays',
+         [A + ' write', V + ' read', 'users read', '* none']),
+        (POL, [A + ' write', D + ' read', '* none']),
+        (P + ' attrs=entry,objectClass,uid,mail,entryUUID',
+         [D + ' read', '* break']),
+        ('*', [V + ' none', D + ' none', '* break']),
+        ('*', ['self read', 'users read', '* none']),
+    ]
+    limits = [
+        ('group/groupOfNames/member="%s"' % n['ADMINS'],
+         'size=unlimited time=unlimited'),
+        # apikey-expiryd reads every key holder (paged searches, syncrepl
+        # refresh): a partial answer would hide keys from the notices.
+        ('dn.exact="%s"' % n['EXPIRYD'], 'size=unlimited time=unlimited'),
+    ]
+    return rules, limits
+
+
+def ldif(n):
+    rules, limits = table(n)
     out = []
     for i, (what, bys) in enumerate(rules):
         out.append('olcAccess: {%d}to %s' % (i, what))
@@ -76,10 +108,11 @@ def ldif():
     out += ['-', 'add: olcLimits']
     for who, what in limits:
         out += ['olcLimits: ' + who, '  ' + what]
-    return '\n'.join(out) + '\n'
+    return out
 
 
-def conf():
+def conf(n):
+    rules, limits = table(n)
     out = []
     for what, bys in rules:
         out.append('access to ' + what)
@@ -92,12 +125,125 @@ def conf():
     return '\n'.join(out) + '\n'
 
 
+def index_ldif(n):
+    out = ['dn: olcDatabase=%s,cn=config' % n['DATABASE'],
+           'changetype: modify', 'add: olcDbIndex']
+    return out + ['olcDbIndex: ' + i for i in INDEXES]
+
+
+def unique_ldif(n, module_if='', lead=''):
+    """slapo-unique on apiKeyId; module_if prefixes the module change."""
+    module = ['dn: cn=module{0},cn=config', 'changetype: modify',
+              'add: olcModuleLoad', 'olcModuleLoad: unique']
+    return [module_if + m for m in module] + [
+        '', 'dn: olcOverlay=unique,olcDatabase=%s,cn=config' % n['DATABASE'],
+        'changetype: add', 'objectClass: olcOverlayConfig',
+        'objectClass: olcUniqueConfig', 'olcOverlay: unique',
+        'olcUniqueURI: ldap:///%s?apiKeyId?sub' % n['SUFFIX_URL']]
+
+
+def schema_lines(d):
+    """apikey.ldif (schema2ldif.sh's output) as an add, without comments."""
+    with open(os.path.join(d, 'apikey.ldif')) as f:
+        lines = [ln.rstrip('\n') for ln in f if not ln.startswith('#')]
+    return lines[:1] + ['changetype: add'] + [ln for ln in lines[1:] if ln]
+
+
+SETUP_HEADER = """\
+# The LDIF of `apikey setup-directory --print` (see apikey(1)): this
+# template with the site's names filled in. Generated by scripts/gen-acl.py
+# from the table of apikey-acl.ldif, the indexes of apikey-index.ldif, the
+# overlay of apikey-unique.ldif and the schema of apikey.ldif; do not edit.
+#
+# Placeholders: @NAME@ is a name (a DN, or SUFFIX_URL: the suffix for an
+# LDAP URL; *_CN: the value of the entry's cn); a line starting @?FLAG@ is
+# printed only when FLAG is on (CATCHALL: the sample last rule;
+# MODULE_UNIQUE, MODULE_PPOLICY: load that module); @PART name@ starts a
+# part; @CONTAINERS@ and @ADMIN_MEMBERS@ become entries and lines the
+# command makes.
+"""
+
+CONFIG_INTRO = """\
+# Part "config": cn=config changes. As root on the LDAP server:
+#   ldapmodify -Y EXTERNAL -H ldapi:/// -f FILE
+# ldapmodify stops at the first failed change: one that says "Type or value
+# exists" (20) or "Already exists" (68) is already there; remove it from the
+# file (or give the matching --skip-module) and run it again.
+# Needs the core, cosine and nis schemas (shadowExpire); the ppolicy module
+# defines pwdAccountLockedTime, pwdStartTime and pwdEndTime, which the
+# verifier's rules read.
+"""
+
+ENTRIES_INTRO = """\
+# Part "entries": the entries apikey needs, as the database's root DN:
+#   ldapmodify -x -H ldapi:/// -D ROOTDN -W -f FILE
+# The parents of these entries and @SUFFIX@ must exist. The two service
+# accounts get no usable password ({CRYPT}* matches none): give each one
+# its own, kept in the file apikey.conf names (bind_pw_file,
+# notice_bind_pw_file; no newline: ldappasswd -T keeps it), for example
+#   (umask 077; openssl rand -base64 32 | tr -d '\\n' >/etc/apikey/verifier.pw)
+#   ldappasswd -x -H ldapi:/// -D ROOTDN -W -T /etc/apikey/verifier.pw \\
+#       @VERIFIER@
+# and the same for @EXPIRYD@ (expiryd.pw). Then
+# set the owner and mode of each file for the services that read it: see
+# `apikey check-config --host`.
+"""
+
+
+def setup_template(d):
+    n = dict(PLACEHOLDER, SUFFIX_URL='@SUFFIX_URL@')
+    out = [SETUP_HEADER.rstrip('\n'), '@PART config@',
+           CONFIG_INTRO.rstrip('\n')]
+    out += schema_lines(d) + ['']
+    out += ['@?MODULE_PPOLICY@' + m for m in [
+        'dn: cn=module{0},cn=config', 'changetype: modify',
+        'add: olcModuleLoad', 'olcModuleLoad: ppolicy', '']]
+    acl = ldif(n)
+    rules = len(table(n)[0])
+    sample = '{%d}' % (rules - SAMPLE_RULES)
+    at = next(i for i, ln in enumerate(acl)
+              if ln.startswith('olcAccess: ' + sample))
+    end = acl.index('-')
+    acl = acl[:at] + ['@?CATCHALL@' + ln for ln in acl[at:end]] + acl[end:]
+    out += index_ldif(n) + ['-', 'add: olcAccess'] + acl + ['']
+    out += unique_ldif(n, '@?MODULE_UNIQUE@') + ['']
+    out += ['@PART entries@', ENTRIES_INTRO.rstrip('\n'), '@CONTAINERS@']
+    for who, cn, what in [
+            ('VERIFIER', 'VERIFIER_CN',
+             'the verifier (PAM module, SASL plugin): bind_dn of apikey.conf'),
+            ('EXPIRYD', 'EXPIRYD_CN',
+             'the expiry daemon (apikey-expiryd): notice_bind_dn of '
+             'apikey.conf')]:
+        out += ['dn: @%s@' % who, 'changetype: add',
+                'objectClass: organizationalRole',
+                'objectClass: simpleSecurityObject', 'cn: @%s@' % cn,
+                'description: ' + what, 'userPassword: {CRYPT}*', '']
+    out += ['dn: @ADMINS@', 'changetype: add', 'objectClass: groupOfNames',
+            'cn: @ADMINS_CN@',
+            'description: may manage every API key, the service users and '
+            'the key policy', '@ADMIN_MEMBERS@', '',
+            'dn: @POLICY@', 'changetype: add',
+            'objectClass: organizationalRole', 'objectClass: apiKeyPolicy',
+            'cn: @POLICY_CN@',
+            'description: the API key policy (apikey policy set)']
+    return '\n'.join(out) + '\n'
+
+
 def regenerate(path, first, body, check):
-    with open(path) as f:
-        text = f.read()
-    at = text.find(first)
-    if at < 0:
-        sys.exit('%s: no line starting %r' % (path, first))
+    """Replace path's text from the line starting first; keep its head.
+    first=None: the whole file is body."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        if first is not None:
+            raise
+        text = ''
+    at = 0
+    if first is not None:
+        at = text.find(first)
+        if at < 0:
+            sys.exit('%s: no line starting %r' % (path, first))
     new = text[:at] + body
     if new == text:
         return True
@@ -109,16 +255,43 @@ def regenerate(path, first, body, check):
     return True
 
 
+def embed(src, dst):
+    """The template as a C string constant (meson runs this at build)."""
+    with open(src) as f:
+        text = f.read()
+    out = ['/* generated from %s by gen-acl.py --embed */'
+           % os.path.basename(src),
+           'static const char ak_setup_template[] =']
+    for ln in text.splitlines(True):
+        esc = ln.replace('\\', '\\\\').replace('"', '\\"')
+        esc = esc.replace('\n', '\\n').replace('?', '\\?')
+        out.append('    "%s"' % esc)
+    out[-1] += ';'
+    with open(dst, 'w') as f:
+        f.write('\n'.join(out) + '\n')
+
+
 def main():
-    check = sys.argv[1:] == ['--check']
-    if sys.argv[1:] and not check:
-        sys.exit('usage: gen-acl.py [--check]')
+    args = sys.argv[1:]
+    if len(args) == 3 and args[0] == '--embed':
+        embed(args[1], args[2])
+        return
+    check = args == ['--check']
+    if args and not check:
+        sys.exit('usage: gen-acl.py [--check] | --embed TEMPLATE OUT.h')
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
                      'packaging', 'ldap')
+    ex = dict(EXAMPLE, SUFFIX_URL=EXAMPLE['SUFFIX'])
     ok = regenerate(os.path.join(d, 'apikey-acl.ldif'), 'olcAccess: {0}',
-                    ldif(), check)
+                    '\n'.join(ldif(ex)) + '\n', check)
     ok = regenerate(os.path.join(d, 'apikey-acl.conf'), 'access to ',
-                    conf(), check) and ok
+                    conf(ex), check) and ok
+    ok = regenerate(os.path.join(d, 'apikey-index.ldif'), 'dn: ',
+                    '\n'.join(index_ldif(ex)) + '\n', check) and ok
+    ok = regenerate(os.path.join(d, 'apikey-unique.ldif'), 'dn: ',
+                    '\n'.join(unique_ldif(ex)) + '\n', check) and ok
+    ok = regenerate(os.path.join(d, 'apikey-setup.ldif.in'), None,
+                    setup_template(d), check) and ok
     sys.exit(0 if ok else 1)
 
 

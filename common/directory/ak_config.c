@@ -82,6 +82,7 @@ static const struct opt opts[] = {
     {"key_prefix", T_PREFIX, OFF(key_prefix), AK_KEY_DEFAULT_PREFIX, 0, 0},
     {"policy_dn", T_DN, OFF(policy_dn), NULL, 0, 0},
     {"debug", T_BOOL, OFF(debug), "no", 0, 0},
+    {"sasl_syslog", T_BOOL, OFF(sasl_syslog), "yes", 0, 0},
     {"track_last_use", T_BOOL, OFF(track_last_use), "no", 0, 0},
     {"last_use_interval", T_UINT, OFF(last_use_interval), "15", 1, 1440},
     /* apikey-expiryd(8) */

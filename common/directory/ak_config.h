@@ -60,6 +60,9 @@ struct ak_config {
     char *key_prefix;
     char *policy_dn;
     bool debug;
+    /* The SASL plug-in also writes each accepted login to syslog
+     * (authpriv.info), whatever the host's SASL log shows. */
+    bool sasl_syslog;
 
     /* Last-use tracking (apiKeyLastUsed): off by default; when on, the
      * verifier writes a key's last use at most once per interval. */

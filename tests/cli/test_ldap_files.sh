@@ -1,5 +1,6 @@
 #!/bin/bash
-# test_ldap_files.sh - the LDAP files we ship agree with each other:
+# test_ldap_files.sh - the LDAP files we ship agree with each other (and
+# with scripts/gen-acl.py, which makes the rules, indexes and template):
 # apikey.ldif is what schema2ldif.sh makes of apikey.schema; apikey-acl.conf
 # holds the rules of apikey-acl.ldif, in the same order; and slaptest
 # accepts the slapd.conf form with our schema (when slaptest is there).
@@ -10,6 +11,11 @@ ldap=$(cd "$here/../../packaging/ldap" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/akfiles.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+if python3 "$here/../../scripts/gen-acl.py" --check 2>"$tmp/gen.err"; then
+    ok "the ACL files, indexes, overlay and setup template are gen-acl.py's"
+else
+    bad "stale generated files (run scripts/gen-acl.py)"; sed 's/^/#   /' "$tmp/gen.err"
+fi
 sh "$ldap/schema2ldif.sh" "$ldap/apikey.schema" >"$tmp/apikey.ldif"
 if cmp -s "$tmp/apikey.ldif" "$ldap/apikey.ldif"; then
     ok "apikey.ldif is current (schema2ldif.sh apikey.schema)"

@@ -24,6 +24,12 @@
 #                          WITHOUT syncprov: the sync control is still
 #                          advertised, but refused there (12)
 #
+#   AK_TEST_SUFFIX         the main database's suffix (default
+#                          dc=example,dc=org; rootdn cn=admin,SUFFIX)
+#   AK_TEST_BARE=1         a directory not yet prepared for apikey: no
+#                          apikey schema and no apikey indexes (a test of
+#                          apikey setup-directory loads them)
+#
 # The main database (dc=example,dc=org) always has the syncprov overlay
 # (RFC 4533 provider, as the expiry daemon expects).
 #
@@ -38,6 +44,7 @@ top=$(cd "$here/../.." && pwd)
 schema_dir=${AK_SCHEMA_DIR:-/etc/ldap/schema}
 slapd=${SLAPD:-/usr/sbin/slapd}
 slapadd=${SLAPADD:-/usr/sbin/slapadd}
+suffix=${AK_TEST_SUFFIX:-dc=example,dc=org}
 export LDAPNOINIT=1 # our own ldapsearch calls ignore ldap.conf/ldaprc
 
 die() { echo "slapd-harness: $*" >&2; exit 1; }
@@ -94,7 +101,7 @@ LDIF
         grep -v '^#' "$schema_dir/$s.ldif"
         echo
     done
-    grep -v '^#' "$top/packaging/ldap/apikey.ldif"
+    [ "${AK_TEST_BARE:-}" = 1 ] || grep -v '^#' "$top/packaging/ldap/apikey.ldif"
     if [ -n "${AK_TEST_SCHEMA_LDIF:-}" ]; then
         echo
         grep -v '^#' "$AK_TEST_SCHEMA_LDIF"
@@ -117,17 +124,16 @@ objectClass: olcDatabaseConfig
 objectClass: olcMdbConfig
 olcDatabase: {1}mdb
 olcDbDirectory: $dir/db
-olcSuffix: dc=example,dc=org
-olcRootDN: cn=admin,dc=example,dc=org
+olcSuffix: $suffix
+olcRootDN: cn=admin,$suffix
 olcRootPW: admin-secret
 olcDbMaxSize: 1073741824
 olcDbIndex: objectClass eq
 olcDbIndex: uid eq
-olcDbIndex: apiKeyId eq
-olcDbIndex: apiKeyExpires eq
 olcDbIndex: entryUUID eq
 olcDbIndex: entryCSN eq
 LDIF
+    [ "${AK_TEST_BARE:-}" = 1 ] || printf 'olcDbIndex: apiKeyId eq\nolcDbIndex: apiKeyExpires eq\n'
     if [ -n "${AK_TEST_ACL_LDIF:-}" ]; then
         grep -v '^#' "$AK_TEST_ACL_LDIF"
     fi
@@ -164,11 +170,11 @@ write_verifier_config() {
     cat >"$dir/apikey.conf" <<CONF
 # written by slapd-harness.sh for the tests
 uri $uri
-user_base ou=people,dc=example,dc=org
-service_base ou=services,dc=example,dc=org
-bind_dn cn=verifier,ou=system,dc=example,dc=org
+user_base ou=people,$suffix
+service_base ou=services,$suffix
+bind_dn cn=verifier,ou=system,$suffix
 bind_pw_file $dir/verifier.pw
-policy_dn cn=apikey-policy,ou=policies,dc=example,dc=org
+policy_dn cn=apikey-policy,ou=policies,$suffix
 network_timeout 2
 timeout 2
 CONF
@@ -185,7 +191,7 @@ start() {
     write_config_ldif "$dir" >"$dir/config.ldif"
     "$slapadd" -n 0 -F "$dir/slapd.d" -l "$dir/config.ldif" >"$dir/slapadd.log" 2>&1 ||
         { cat "$dir/slapadd.log" >&2; die "cn=config load failed"; }
-    "$slapadd" -F "$dir/slapd.d" -b dc=example,dc=org \
+    "$slapadd" -F "$dir/slapd.d" -b "$suffix" \
         -l "${AK_TEST_FIXTURES:-$here/fixtures.ldif}" >>"$dir/slapadd.log" 2>&1 ||
         { cat "$dir/slapadd.log" >&2; die "fixtures load failed"; }
     if [ "${AK_TEST_NOSYNC_DB:-}" = 1 ]; then
@@ -217,8 +223,8 @@ AK_TEST_PID=$pid
 AK_TEST_LOG=$dir/slapd.log
 AK_TEST_CA=$dir/certs/ca.pem
 AK_TEST_OTHER_CA=$dir/certs/other-ca.pem
-AK_TEST_SUFFIX=dc=example,dc=org
-AK_TEST_ROOTDN=cn=admin,dc=example,dc=org
+AK_TEST_SUFFIX=$suffix
+AK_TEST_ROOTDN=cn=admin,$suffix
 AK_TEST_ROOTPW=admin-secret
 AK_TEST_CONF=$dir/apikey.conf
 AK_TEST_HARNESS=$here/slapd-harness.sh

@@ -13,12 +13,16 @@ set -eu
 : "${AK_SLAPD_SASL_CONF_PATH:?}"
 # AK_SASL_PRELOAD: the sanitizer runtimes a -Db_sanitize plug-in needs, which
 # an uninstrumented slapd must load first; leaks are slapd's to report, not
-# ours, so leak detection is off in slapd.
+# ours, so leak detection is off in slapd. AK_SLAPD_PRELOAD: a test's own
+# library for slapd (syslog_shim.c), after those runtimes.
 # shellcheck disable=SC2016 # $0 and $@ expand in the inner shell
 exec unshare --mount --propagation private /bin/sh -c \
     'mount --bind "$0" /etc/ldap/sasl2 &&
      if [ -n "${AK_SASL_PRELOAD:-}" ]; then
          export LD_PRELOAD="$AK_SASL_PRELOAD" ASAN_OPTIONS=detect_leaks=0
+     fi
+     if [ -n "${AK_SLAPD_PRELOAD:-}" ]; then
+         export LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD }$AK_SLAPD_PRELOAD"
      fi
      exec /usr/sbin/slapd "$@"' \
     "$AK_SLAPD_SASL_CONF_PATH" "$@"
