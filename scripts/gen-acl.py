@@ -73,11 +73,20 @@ def table(n):
          [A + ' write', 'self write', '* break']),
         # objectClass and contextCSN: syncprov reads the base with the
         # consumer's identity (the daemon's refreshAndPersist).
+        # anonymous auth: the base of the SASL mapping search below.
         ('dn.base="%s" attrs=entry,objectClass,contextCSN' % n['SUFFIX'],
-         [V + ' read', D + ' read', '* break']),
-        (P + ' attrs=entry,objectClass,uid,' + LOCKS, [V + ' read', '* break']),
+         [V + ' read', D + ' read', 'anonymous auth', '* break']),
+        # "anonymous auth" on entry, objectClass and uid (and on the
+        # suffix entry, the search's base, above): slapd maps a SASL
+        # name (uid=<user>,cn=apikey,cn=auth) to the holder's entry with
+        # olcAuthzRegexp's internal search, made before the bind is done
+        # and subject to these rules; auth (=x) lets that search find the
+        # entry and lets no anonymous search read or match anything.
+        (P + ' attrs=entry,objectClass,uid,' + LOCKS,
+         [V + ' read', 'anonymous auth', '* break']),
         (S + ' attrs=entry,objectClass,uid,apiKeyDisabled,' + LOCKS,
-         [A + ' write', V + ' read', 'users read', '* none']),
+         [A + ' write', V + ' read', 'users read', 'anonymous auth',
+          '* none']),
         (S, [A + ' write', V + ' none', D + ' read', 'users read', '* none']),
         (POL + ' attrs=entry,objectClass,apiKeyRequireExpiry,'
          'apiKeyMaxLifetime,apiKeyNoticeDays',

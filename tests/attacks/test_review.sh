@@ -89,6 +89,12 @@ accepted() {
         rc=$?
         if [ $rc -eq 0 ]; then ok "$d: SASL $mech accepts"; else
             bad "$d: SASL $mech refuses (exit $rc)"; sed 's/^/#   /' sasl.out | head -3; fi
+        # slapd maps the SASL name to the holder's entry (olcAuthzRegexp's
+        # search, which the packaged rules must let run), so that the
+        # rules' "self" and the admin group apply to the bind
+        # (ldapwhoami shows slapd's normalised DN: case and width folded)
+        if [ $rc -eq 0 ] && ! grep -qE "^dn:uid=[^,]+,ou=(people|services),dc=example,dc=org$" sasl.out; then
+            bad "$d: SASL $mech binds as $(cat sasl.out), not the holder's entry"; fi
     done
 }
 # a key for USER: made by the user herself, or by keyadmin for others
