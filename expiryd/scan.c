@@ -99,8 +99,9 @@ static void claim(struct scan *s, struct ak_entry *en,
 static void holder(struct scan *s, struct ak_entry *en)
 {
     struct ex *e = s->e;
-    struct ak_notice_opts opts = {e->cfg->notice_lease,
-                                  e->cfg->notice_expired_days};
+    struct ak_notice_opts opts = {.lease = e->cfg->notice_lease,
+                                  .expired_days = e->cfg->notice_expired_days,
+                                  .cleanup_days = e->cfg->notice_cleanup_days};
     const struct ak_values *notices =
         ak_holder_field(en, &s->attrs, AK_HF_NOTICE);
     struct ak_holder_view v;
