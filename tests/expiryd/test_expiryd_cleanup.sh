@@ -97,6 +97,12 @@ expect_rc 0 "policy set" -- "${ADMIN[@]}" policy set --notice-days 30,7,1 \
 kA=$(mkkey alice $((3 * 86400)) live)
 expect_rc 0 "a first pass sends the live key's notice" -- "${D[@]}" -c "$PWD/off.conf" --once
 [ "$(notices "$ALICE" | grep -c "^$kA ")" -ge 3 ] && ok "the live key has its values" || bad "no values for the live key"
+# apikey list shows what the daemon recorded
+expect_rc 0 "apikey list shows the notices" -- "${ADMIN[@]}" list alice
+has out.txt "^$kA .* 30d skipped, 7d sent$" "the table: 30d skipped, 7d sent (owner and admin alike)"
+expect_rc 0 "apikey list --json shows the notices" -- "${ADMIN[@]}" list alice --json
+jqt "--json: the four notices of the current expiry" out.txt \
+    "[.[] | select(.id == \"$kA\")][0].notices | length == 4 and all(.current) and ([.[] | select(.state == \"sent\" and .stage == 7)] | map(.class) | sort) == [\"admin\", \"owner\"]"
 # alice: expired 100 days ago (goes), expired 10 days ago (stays: grace)
 kE=$(newkid) kX=$(newkid)
 addrec "$ALICE" "$kE" "$T400" "$M100"
