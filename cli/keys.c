@@ -92,11 +92,12 @@ static bool notices_of(const struct ak_holder *h, const char *kid,
         return false;
     for (unsigned i = 0; i < h->n_notices; i++) {
         const char *v = h->notices[i], *why = "?";
-        /* the string copy reads short at a NUL: the value as stored
-         * (h->view has every byte) would not parse either */
+        /* every byte, as the daemon reads it: a value with a NUL would
+         * read short (and perhaps well) as a string */
+        size_t len = h->bytes[AK_HF_NOTICE][i].n;
         if (!names_key(v, kid))
             continue;
-        if (ak_notice_parse(v, strlen(v), &kn->v[kn->n], &why) == AK_OK) {
+        if (ak_notice_parse(v, len, &kn->v[kn->n], &why) == AK_OK) {
             kn->n++;
         } else {
             kn->bad[kn->n_bad] = v;

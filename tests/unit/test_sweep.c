@@ -232,6 +232,29 @@ static void test_policy_lifetime(void **state)
     assert_int_equal(sweep(&h, val, 60, 30, &pol), AK_SWEEP_ENDED);
 }
 
+/* "More than N days ago": at exactly N days the value stays, a second
+ * later it may go. */
+static void test_boundary(void **state)
+{
+    struct holder h;
+    char val[AK_NOTICE_MAX + 1];
+
+    (void)state;
+    memset(&h, 0, sizeof(h));
+    snprintf(h.id[0], sizeof(h.id[0]), "%s", KID);
+    record(h.rec[0], KID, 400 * DAY, -60 * DAY);
+    holder_view(&h, 1, 0, 1);
+    notice(val, KID, NOW - 60 * DAY, AK_NOTICE_SENT);
+    assert_int_equal(sweep(&h, val, 60, 30, NULL), AK_SWEEP_KEEP);
+    record(h.rec[0], KID, 400 * DAY, -60 * DAY - 1);
+    holder_view(&h, 1, 0, 1);
+    assert_int_equal(sweep(&h, val, 60, 30, NULL), AK_SWEEP_ENDED);
+    /* a key that ends in the future is alive, whatever the grace */
+    record(h.rec[0], KID, 400 * DAY, 1);
+    holder_view(&h, 1, 0, 1);
+    assert_int_equal(sweep(&h, val, 1, 0, NULL), AK_SWEEP_KEEP);
+}
+
 /* Two records with one id: the value goes only when both ended long ago. */
 static void test_duplicate_records(void **state)
 {
@@ -314,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_policy_lifetime),
+        cmocka_unit_test(test_boundary),
         cmocka_unit_test(test_duplicate_records),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_tagged),
