@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ak_holder.h"
 #include "ak_manage.h"
@@ -12,6 +13,8 @@
 #include "ak_status.h"
 #include "ak_store_notice.h"
 #include "ex_pass.h"
+
+#define EX_CLEANUP_EVERY 3600 /* seconds between sweeps of a daemon */
 
 struct sweep {
     struct ex *e;
@@ -117,8 +120,18 @@ int ex_cleanup(struct ex *e, time_t now)
     char filter[2048];
     int rc;
 
+    struct timespec mono;
+
     if (e->cfg->notice_cleanup_days == 0)
         return AK_OK;
+    /* Days of grace need no finer sweep: a daemon sweeps once an hour
+     * (each of its passes reads every holder already), one pass always. */
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    if (!e->once && e->cleaned &&
+        mono.tv_sec - e->cleaned_at < EX_CLEANUP_EVERY)
+        return AK_OK;
+    e->cleaned = true;
+    e->cleaned_at = mono.tv_sec;
     ex_attrs(e, &s.attrs);
     /* every holder with values, records or not (a holder whose last
      * record an admin removed is one of those this is for) */
