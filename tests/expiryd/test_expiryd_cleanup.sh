@@ -217,4 +217,21 @@ expect_rc 0 "a pass after an admin removed a key" -- "${D[@]}" -c "$PWD/on.conf"
 [ "$(notices "$ALICE" | grep -c "^$kA ")" -eq 0 ] && ok "the removed key's values go" || bad "the removed key's values stay"
 [ "$(notices "$ALICE" | grep -c "^$kX ")" -eq 2 ] && ok "the other keys' values stay" || bad "other values went"
 
+# --- the running daemon (syncrepl) sweeps too, at its first pass ---
+kP=$(newkid)
+addvals "$DAVE" "$(nv "$kP" "$M100" 1 owner)"
+"${D[@]}" -c "$PWD/on.conf" >daemon.log 2>&1 &
+dpid=$!
+for _ in $(seq 1 $((${#W[@]} ? 150 : 50))); do
+    [ -z "$(notices "$DAVE" | grep "^$kP ")" ] && break
+    sleep 0.2
+done
+[ -z "$(notices "$DAVE" | grep "^$kP ")" ] && ok "the daemon removed a gone key's value" || bad "the daemon left it (see daemon.log)"
+kill -TERM "$dpid"
+wait "$dpid"
+rc=$?
+[ "$rc" -eq 0 ] && ok "SIGTERM stops the daemon cleanly" || bad "daemon exit $rc"
+has daemon.log "uid=dave,ou=people,dc=example,dc=org: key $kP: removed apiKeyNotice" "the daemon logged the removal"
+[ "$(count)" -eq "$m0" ] && ok "the daemon mailed nobody" || bad "$(($(count) - m0)) mails from the daemon"
+
 done_tests
