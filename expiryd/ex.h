@@ -42,6 +42,8 @@ struct ex {
     time_t next_due;  /* earliest moment a tracked notice falls due, 0 none */
     time_t last_pass; /* when the last complete pass ended */
     bool pass_complete;
+    bool cleaned; /* housekeeping ran (cleaned_at: CLOCK_MONOTONIC) */
+    time_t cleaned_at;
     char *tmpl[2]; /* notice_template_dir's owner.txt and admin.txt, by
                       enum ak_msg_class; NULL: the built-in text */
     size_t tmpl_len[2];

@@ -36,4 +36,10 @@ int ex_settle(struct ex *e, const struct ex_item *it,
 
 void ex_item_free(struct ex_item *it);
 
+/* Housekeeping (notice_cleanup_days; nothing when 0): remove the
+ * apiKeyNotice values of keys gone or ended long ago (a dry run prints
+ * them); in a daemon at most once an hour. AK_OK when the search went
+ * through (or was not due). */
+int ex_cleanup(struct ex *e, time_t now);
+
 #endif

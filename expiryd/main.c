@@ -157,6 +157,16 @@ static int load(struct ex *e)
                fresh.cfg->path);
         rc = AK_ERR_CONFIG;
     }
+    if (rc == AK_OK && fresh.cfg->notice_cleanup_days > 0 &&
+        fresh.cfg->notice_cleanup_days < fresh.cfg->notice_expired_days) {
+        ak_log(&e->log, LOG_ERR,
+               "%s: notice_cleanup_days %u is shorter than "
+               "notice_expired_days %u: a key's \"has expired\" notice "
+               "would fall due again once its values were removed",
+               fresh.cfg->path, fresh.cfg->notice_cleanup_days,
+               fresh.cfg->notice_expired_days);
+        rc = AK_ERR_CONFIG;
+    }
     if (rc == AK_OK)
         rc = ex_open(&fresh);
     if (rc != AK_OK) {

@@ -23,6 +23,10 @@ struct ex_item {
     char *to;
     const char *problem;
     char **owners; /* a service user's apiKeyOwner DNs (NULL-terminated) */
+    /* Nothing to deliver or record (its value is final already): the
+     * admins are told of it in their message, as problem says (a notice
+     * given up after 24 hours of temporary failures). */
+    bool info_only;
 };
 
 struct ex_outbox {

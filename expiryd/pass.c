@@ -59,6 +59,10 @@ int ex_pass(struct ex *e)
     e->pass_complete = rc == AK_OK;
     if (rc == AK_OK)
         e->last_pass = time(NULL);
+    /* Housekeeping after the mail, and only after a complete pass (the
+     * policy it judges by was read, the server answered in full). */
+    if (rc == AK_OK && !ex_stop)
+        (void)ex_cleanup(e, now);
     ak_log(&e->log, rc == AK_OK ? LOG_INFO : LOG_ERR,
            "pass %s: %u holders, %u keys; %u sent, %u deferred, %u failed, "
            "%u skipped, %u taken by another daemon",

@@ -71,12 +71,22 @@ static void claim(struct scan *s, struct ak_entry *en,
     else if (rc == AK_OK && plan->action == AK_NOTICE_GIVE_UP)
         e->st.failed++; /* recorded as failed by ex_claim: nothing to send */
     /* any other fault is logged; the notice stays due for the next pass */
-    if (rc != AK_OK || plan->action == AK_NOTICE_GIVE_UP) {
+    if (rc != AK_OK) {
         free(dn);
         return;
     }
-    e->st.claimed++;
-    e->st.skipped += plan->n_skip;
+    if (plan->action == AK_NOTICE_GIVE_UP) {
+        /* the admins are told, in their message (N-03) */
+        it.info_only = true;
+        it.problem = plan->id.class == AK_NOTICE_OWNER
+                         ? "the owner's notice could not be delivered for "
+                           "24 hours; given up"
+                         : "the admins' notice could not be delivered for 24 "
+                           "hours; given up";
+    } else {
+        e->st.claimed++;
+        e->st.skipped += plan->n_skip;
+    }
     it.has_old = plan->action == AK_NOTICE_TAKE_OVER &&
                  plan->old.state == AK_NOTICE_DEFERRED;
     it.old = plan->old;
@@ -84,9 +94,9 @@ static void claim(struct scan *s, struct ak_entry *en,
     it.owner = ak_view_name(v, &name) ? dup_bytes(&name) : strdup("?");
     it.label = strdup(rec->label);
     it.service = ak_values_has(&v->object_class, AK_OC_SERVICE_USER, true);
-    if (plan->id.class == AK_NOTICE_OWNER && !it.service)
+    if (plan->id.class == AK_NOTICE_OWNER && !it.service && !it.info_only)
         owner_mail(ak_holder_field(en, &s->attrs, AK_HF_MAIL), &it);
-    if (plan->id.class == AK_NOTICE_OWNER && it.service &&
+    if (plan->id.class == AK_NOTICE_OWNER && it.service && !it.info_only &&
         copy_owners(ak_holder_field(en, &s->attrs, AK_HF_OWNER), &it) != AK_OK)
         s->rc = AK_ERR_NOMEM;
     if (it.dn == NULL || it.owner == NULL || it.label == NULL ||
@@ -99,8 +109,9 @@ static void claim(struct scan *s, struct ak_entry *en,
 static void holder(struct scan *s, struct ak_entry *en)
 {
     struct ex *e = s->e;
-    struct ak_notice_opts opts = {e->cfg->notice_lease,
-                                  e->cfg->notice_expired_days};
+    struct ak_notice_opts opts = {.lease = e->cfg->notice_lease,
+                                  .expired_days = e->cfg->notice_expired_days,
+                                  .cleanup_days = e->cfg->notice_cleanup_days};
     const struct ak_values *notices =
         ak_holder_field(en, &s->attrs, AK_HF_NOTICE);
     struct ak_holder_view v;

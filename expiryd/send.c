@@ -174,14 +174,15 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
         size_t n_to = 0;
         unsigned n = 0;
 
-        if (done[i] || it->id.class != AK_NOTICE_OWNER)
+        if (done[i] || it->info_only || it->id.class != AK_NOTICE_OWNER)
             continue;
         if (it->to == NULL) {
             record(e, it, &none, now);
             continue;
         }
         for (unsigned k = i; k < out->n && n < EX_GROUP_MAX; k++)
-            if (!done[k] && out->items[k].id.class == AK_NOTICE_OWNER &&
+            if (!done[k] && !out->items[k].info_only &&
+                out->items[k].id.class == AK_NOTICE_OWNER &&
                 out->items[k].to != NULL &&
                 strcmp(out->items[k].to, it->to) == 0) {
                 its[n++] = &out->items[k];
@@ -213,10 +214,11 @@ static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
         to[n_to++] = (struct ak_msg_rcpt){.addr = e->pol.recipients[i]};
     for (unsigned i = 0; its != NULL && own != NULL && i < out->n; i++) {
         struct ex_item *it = &out->items[i];
-        if (it->id.class == AK_NOTICE_ADMIN)
+        if (it->info_only ||
+            (it->id.class == AK_NOTICE_OWNER && it->problem != NULL))
+            own[n_own++] = it; /* information: nothing to record */
+        else if (it->id.class == AK_NOTICE_ADMIN)
             its[n++] = it;
-        else if (it->problem != NULL)
-            own[n_own++] = it;
     }
     if (its == NULL || own == NULL) {
         ak_log(&e->log, LOG_ERR, "out of memory composing the admin notice");
@@ -245,6 +247,8 @@ static void notify_each(struct ex *e, struct ex_outbox *out, time_t now)
 {
     for (unsigned i = 0; e->cfg->notify_command && i < out->n; i++) {
         struct ex_item *it = &out->items[i];
+        if (it->info_only)
+            continue; /* not a notice of its own: in the admins' mail */
         struct ak_msg_key k = msg_key(it);
         struct ak_msg_rcpt to = {.addr = it->to ? it->to : ""};
         struct ex_delivery d;

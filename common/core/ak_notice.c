@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ak_judge.h"
 #include "ak_status.h"
 #include "ak_time.h"
 
@@ -539,4 +540,96 @@ void ak_notice_plan(const struct ak_record *key, const struct ak_policy *policy,
         wake_at(out, ak_notice_retry_at(&out->old));
         wake_at(out, out->old.at + AK_NOTICE_GIVE_UP_AFTER);
     }
+}
+
+/* When key rec ended: its effective expiry (the policy applied, its
+ * rotation's end folded in) or its revocation, whichever came first. */
+static bool key_end(const struct ak_policy *policy, const struct ak_record *rec,
+                    time_t *end)
+{
+    bool has = ak_policy_effective_expiry(policy, rec, end);
+
+    if (rec->is_revoked && (!has || rec->revoked < *end)) {
+        *end = rec->revoked;
+        has = true;
+    }
+    return has;
+}
+
+static bool ids_name(const struct ak_values *ids, const char *kid)
+{
+    for (unsigned i = 0; ids != NULL && i < ids->n; i++)
+        if (ids->v[i].n == AK_KEY_ID_LEN &&
+            memcmp(ids->v[i].p, kid, AK_KEY_ID_LEN) == 0)
+            return true;
+    return false;
+}
+
+static void keep(struct ak_notice_sweep_out *out, const char *why)
+{
+    out->verdict = AK_SWEEP_KEEP;
+    out->why = why;
+}
+
+void ak_notice_sweep(const struct ak_holder_view *v,
+                     const struct ak_values *ids,
+                     const struct ak_policy *policy, const char *val,
+                     size_t len, time_t now, const struct ak_notice_opts *opts,
+                     struct ak_notice_sweep_out *out)
+{
+    unsigned grace = 0, n_records = 0;
+    const char *why = NULL;
+    time_t last_end = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (ak_notice_parse(val, len, &out->n, &why) != AK_OK) {
+        out->verdict = AK_SWEEP_GARBAGE;
+        out->why = why;
+        return;
+    }
+    if (opts == NULL || opts->cleanup_days == 0) {
+        keep(out, "housekeeping is off");
+        return;
+    }
+    grace = opts->cleanup_days > opts->expired_days ? opts->cleanup_days
+                                                    : opts->expired_days;
+    if (v == NULL || v->records.tagged || v->revoked.tagged ||
+        (ids != NULL && ids->tagged)) {
+        keep(out, "the entry holds subtyped key values");
+        return;
+    }
+    for (unsigned i = 0; i < v->records.n; i++) {
+        char id[AK_KEY_ID_LEN + 1];
+        struct ak_record rec;
+        time_t end;
+
+        if (!ak_record_peek_id(v->records.v[i].p, v->records.v[i].n, id) ||
+            strcmp(id, out->n.id.kid) != 0)
+            continue;
+        n_records++;
+        if (ak_view_key(v, i, &rec, NULL) != AK_OK) {
+            keep(out, "a record of the key cannot be read");
+            return;
+        }
+        if (!key_end(policy, &rec, &end) || end > now ||
+            now - end <= (time_t)grace * 86400) {
+            keep(out, "the key is alive or ended recently");
+            return;
+        }
+        if (n_records == 1 || end > last_end)
+            last_end = end;
+    }
+    if (n_records > 0) {
+        out->verdict = AK_SWEEP_ENDED;
+        out->why = "the key ended longer ago than notice_cleanup_days";
+        out->has_end = true;
+        out->end = last_end;
+        return;
+    }
+    if (ids_name(ids, out->n.id.kid)) {
+        keep(out, "the entry still names the key (apiKeyId)");
+        return;
+    }
+    out->verdict = AK_SWEEP_GONE;
+    out->why = "the key is gone";
 }

@@ -162,6 +162,7 @@ struct ak_notice_plan {
 struct ak_notice_opts {
     unsigned lease;        /* seconds a claim is held; 0: the default */
     unsigned expired_days; /* no notice for keys expired longer ago */
+    unsigned cleanup_days; /* housekeeping (ak_notice_sweep); 0: off */
 };
 
 /*
@@ -186,5 +187,42 @@ void ak_notice_plan(const struct ak_record *key, const struct ak_policy *policy,
                     enum ak_notice_class class, const struct ak_values *notices,
                     time_t now, const struct ak_notice_opts *opts,
                     struct ak_notice_plan *out);
+
+/*
+ * Housekeeping (notice_cleanup_days): what becomes of one apiKeyNotice
+ * value val[0..len) of holder v, whose apiKeyId values are ids. Pure:
+ * callers pass now.
+ *
+ * GONE: neither an apiKeyRecord value nor an apiKeyId value names the
+ * value's key. ENDED: every record naming it reads, and each key ended
+ * (effective expiry, the policy applied; its revocation; its rotation's
+ * end) more than max(opts->cleanup_days, opts->expired_days) days ago, so
+ * that no notice of it can fall due again. Both may go. KEEP: anything
+ * else, among them a live key, a key ended within the grace, a record of
+ * the key that cannot be read, subtyped values on the entry, and
+ * housekeeping off (cleanup_days 0). GARBAGE: the value cannot be read;
+ * it is kept (the caller logs it: it was written by an admin's hand, and
+ * what it is about is not known).
+ */
+enum ak_notice_sweep {
+    AK_SWEEP_KEEP,
+    AK_SWEEP_GONE,
+    AK_SWEEP_ENDED,
+    AK_SWEEP_GARBAGE,
+};
+
+struct ak_notice_sweep_out {
+    enum ak_notice_sweep verdict;
+    const char *why;    /* static: why kept, or why it may go */
+    struct ak_notice n; /* the value, parsed (all but GARBAGE) */
+    bool has_end;       /* ENDED: when its key ended (the latest record) */
+    time_t end;
+};
+
+void ak_notice_sweep(const struct ak_holder_view *v,
+                     const struct ak_values *ids,
+                     const struct ak_policy *policy, const char *val,
+                     size_t len, time_t now, const struct ak_notice_opts *opts,
+                     struct ak_notice_sweep_out *out);
 
 #endif

@@ -82,6 +82,7 @@ struct ak_config {
     unsigned notice_interval; /* seconds between scans without syncrepl */
     unsigned notice_lease;    /* seconds before a claim may be taken */
     unsigned notice_expired_days; /* "expired" notices at most this late */
+    unsigned notice_cleanup_days; /* housekeeping of apiKeyNotice; 0: off */
     char *notice_state_dir;
     char *notice_template_dir; /* NULL: the built-in texts */
 

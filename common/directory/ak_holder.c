@@ -39,7 +39,8 @@ static bool wanted(enum ak_holder_field f, unsigned what)
         return what & AK_READ_POLICY;
     case AK_HF_LAST_USED:
         return what & (AK_READ_MANAGE | AK_READ_LAST_USE);
-    case AK_HF_NOTICE:
+    case AK_HF_NOTICE: /* the daemon; apikey list shows them */
+        return what & (AK_READ_MANAGE | AK_READ_NOTICE);
     case AK_HF_MAIL:
         return what & AK_READ_NOTICE;
     default:

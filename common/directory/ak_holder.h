@@ -34,7 +34,7 @@ enum ak_holder_field {
     AK_HF_MAX_LIFETIME,
     AK_HF_NOTICE_DAYS,
     AK_HF_LAST_USED, /* apiKeyLastUsed (AK_READ_MANAGE, AK_READ_LAST_USE) */
-    AK_HF_NOTICE,    /* apiKeyNotice (AK_READ_NOTICE) */
+    AK_HF_NOTICE,    /* apiKeyNotice (AK_READ_NOTICE, AK_READ_MANAGE) */
     AK_HF_MAIL,      /* mail (AK_READ_NOTICE) */
     AK_HF_LOCKS,     /* the owner-state attributes, AK_OWNER_N_ATTRS */
     AK_HF_N = AK_HF_LOCKS + AK_OWNER_N_ATTRS
@@ -45,7 +45,8 @@ _Static_assert(AK_HF_N + 3 <= AK_ENTRY_ATTRS_MAX,
 
 /* What a reader needs besides names, records, revocations and locks. */
 enum {
-    AK_READ_MANAGE = 1 << 0,   /* expiries, responsible people, last use */
+    AK_READ_MANAGE = 1 << 0,   /* expiries, responsible people, last use,
+                                  notices */
     AK_READ_POLICY = 1 << 1,   /* the policy entry is in the same answer */
     AK_READ_LAST_USE = 1 << 2, /* apiKeyLastUsed (the verifier, tracking) */
     AK_READ_NOTICE = 1 << 3,   /* apiKeyNotice and mail (the daemon) */
@@ -101,7 +102,7 @@ struct ak_holder {
     unsigned n_owners;
     char **owners; /* apiKeyOwner DNs (service users) */
     unsigned n_notices;
-    char **notices; /* apiKeyNotice values (AK_READ_NOTICE) */
+    char **notices; /* apiKeyNotice values (which notices went out) */
     unsigned n_mail;
     char **mail; /* mail values (AK_READ_NOTICE) */
     struct ak_holder_view view;

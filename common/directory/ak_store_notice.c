@@ -183,3 +183,19 @@ int ak_store_notice_settle(struct ak_conn *c, const char *dn,
         return AK_ERR_INVALID;
     return ak_store_notice_replace(c, dn, claimed, final, log);
 }
+
+int ak_store_notice_remove(struct ak_conn *c, const char *dn,
+                           const struct ak_notice *n, bool key_gone,
+                           const struct ak_log *log)
+{
+    char v[AK_NOTICE_MAX + 1], filter[64];
+    char *del[] = {v, NULL};
+    LDAPMod mdel = {LDAP_MOD_DELETE, AK_LDAP_STR(AK_AT_NOTICE), {del}};
+    LDAPMod *mods[] = {&mdel, NULL};
+
+    if (c == NULL || dn == NULL || n == NULL || ak_notice_format(n, v) != AK_OK)
+        return AK_ERR_INVALID;
+    /* a key id needs no filter escaping (base32) */
+    snprintf(filter, sizeof(filter), "(!(" AK_AT_ID "=%s))", n->id.kid);
+    return ak_conn_modify_if(c, dn, mods, key_gone ? filter : NULL, log);
+}

@@ -61,4 +61,15 @@ int ak_store_notice_settle(struct ak_conn *c, const char *dn,
                            const struct ak_notice *final,
                            const struct ak_log *log);
 
+/*
+ * Housekeeping: delete the exact value n (as ak_notice_format writes it;
+ * the parser reads only that form, so it is the value read). key_gone:
+ * asserting that the entry holds no apiKeyId of n's key, which a key that
+ * came back would have. A value already gone (noSuchAttribute) or an
+ * assertion that no longer holds is AK_ERR_CONFLICT.
+ */
+int ak_store_notice_remove(struct ak_conn *c, const char *dn,
+                           const struct ak_notice *n, bool key_gone,
+                           const struct ak_log *log);
+
 #endif

@@ -206,6 +206,32 @@ hasnt s.txt "^apiKeyNotice" "raw: nor does the verifier"
     ok "raw: a key admin writes apiKeyNotice" || { bad "raw: keyadmin cannot write apiKeyNotice"; cat raw.err; }
 [ "$(mod "$ALICEDN" delete apiKeyNotice "$NV" | raw_mod "uid=keyadmin,$PEOPLE" keyadmin.pw)" = 0 ] &&
     ok "raw: and deletes it" || bad "raw: keyadmin cannot delete apiKeyNotice"
+# --- apikey list shows which notices went out (the owner reads them) ---
+as alice list --json >l.json 2>/dev/null
+AEXP=$(date -u -d "$(jq -r --arg k "$AID" '.[] | select(.id == $k) | .expires' l.json)" +%Y%m%d%H%M%SZ)
+NT=$(gentime -60)
+NVS=("$AID $AEXP 30 owner skipped $NT" "$AID $AEXP 30 admin skipped $NT"
+     "$AID $AEXP 7 owner sent $NT" "$AID $AEXP 7 admin failed $NT no-mail"
+     "$AID $(gentime -$((400 * 86400))) 7 owner sent $NT" "$AID junk")
+{ printf 'dn: %s\nchangetype: modify\nadd: apiKeyNotice\n' "$ALICEDN"
+  for v in "${NVS[@]}"; do printf 'apiKeyNotice: %s\n' "$v"; done; } | raw_mod "$EXPIRYD" expiryd.pw >/dev/null
+expect_rc 0 "alice lists her keys with their notices" -- as alice list --json
+jqt "list --json: every notice of the key, the old expiry's too" out.txt \
+    "[.[] | select(.id == \"$AID\")][0].notices | length == 5 and ([.[] | select(.current)] | length) == 4"
+jqt "list --json: stage, class, state, time and the failure's reason" out.txt \
+    "[.[] | select(.id == \"$AID\")][0].notices | any(.stage == 7 and .class == \"admin\" and .state == \"failed\" and .reason == \"no-mail\" and (.time | test(\"Z$\")))"
+jqt "list --json: the unreadable value, apart" out.txt \
+    "[.[] | select(.id == \"$AID\")][0].notices_unreadable == [{\"value\": \"$AID junk\", \"error\": \"too few fields\"}]"
+jqt "list --json: keys without notices have none" out.txt \
+    "[.[] | select(.id != \"$AID\")] | all(.notices == [] and .notices_unreadable == [])"
+expect_rc 0 "alice lists her keys (table)" -- as alice list
+has out.txt "^ID .* SCOPE +NOTICES$" "the table has a NOTICES column"
+has out.txt "^$AID .* 30d skipped, 7d owner sent/admin failed, 1 unreadable$" "the table: the current expiry's notices, compact"
+expect_rc 0 "keyadmin lists everyone's keys with notices" -- as keyadmin list --all --json
+jqt "the admin sees them too" out.txt "[.[] | select(.id == \"$AID\")][0].notices | length == 5"
+for v in "${NVS[@]}"; do mod "$ALICEDN" delete apiKeyNotice "$v" | raw_mod "$EXPIRYD" expiryd.pw >/dev/null; done
+raw_search "$ALICEDN" alice.pw -b "$ALICEDN" -s base apiKeyNotice >s.txt
+hasnt s.txt "^apiKeyNotice" "(the values removed again)"
 for w in "add apiKeyRecord v1 id=aaaaaaaaaaaaaaaa" "add apiKeyRevoked $AID $(gentime 0) revoked" \
     "add apiKeyDisabled TRUE" "add mail daemon@example.org" "add apiKeyExpires $NEXP" \
     "add apiKeyLastUsed $AID $(gentime 0)" "add objectClass pilotPerson"; do

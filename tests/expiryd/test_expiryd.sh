@@ -143,6 +143,24 @@ hasnt n.txt "sent" "nothing is recorded as sent"
 expect_rc 0 "the next pass waits for the retry time" -- "${D[@]}" -c "$PWD/d.conf" --once
 [ "$(grep -c '' mail/attempts)" -eq 2 ] && ok "no retry before the backoff" || bad "$(grep -c '' mail/attempts) attempts"
 rm -f mail/exit mail/attempts
+# ... and deferred for 24 hours: given up, and the admins are told (N-03).
+# The first failure is moved back 25 hours (the exact values, as root).
+notices "uid=carol,$PEOPLE" | sed -n 's/^apiKeyNotice: //p' | grep " deferred " >deferred.txt
+{ printf 'dn: uid=carol,%s\nchangetype: modify\n' "$PEOPLE"
+  while read -r v; do
+      set -- $v
+      printf 'delete: apiKeyNotice\napiKeyNotice: %s\n-\nadd: apiKeyNotice\napiKeyNotice: %s %s %s %s deferred %s %s\n-\n' \
+          "$v" "$1" "$2" "$3" "$4" "$(gentime -$((25 * 3600)))" "$7"
+  done <deferred.txt; } | rootmod
+rm -f mail/*.eml
+expect_rc 1 "a notice deferred for 24 hours: the pass says one failed" -- "${D[@]}" -c "$PWD/d.conf" --once
+notices "uid=carol,$PEOPLE" >n.txt
+has n.txt "^apiKeyNotice: $k3 [0-9]{14}Z 1 owner failed [0-9]{14}Z tempfail-24h$" "given up after 24 hours"
+m=$(grep -l '^To: .*keys@example.org' mail/*.eml 2>/dev/null | head -1)
+[ -n "$m" ] && grep -q "$k3" "$m" && ok "the admins are told of the notice given up" ||
+    bad "no admin message about the notice given up"
+[ "$(to_count carol@example.org)" -eq 0 ] && ok "the owner is not mailed by the give-up" || bad "carol got mail"
+rm -f mail/*.eml
 
 k4=$(mkkey dave $((86400 / 2)) permfail)
 echo 1 >mail/exit

@@ -76,5 +76,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
              strlen(back) != size || memcmp(back, v, size) != 0))
             abort(); /* the value to replace is not the one found */
     }
+
+    /* Housekeeping: on an entry without the key, a value goes only when
+     * it reads (and then the delete names exactly it); with the key alive,
+     * never. */
+    {
+        struct ak_notice_opts o = {.expired_days = 30, .cleanup_days = 60};
+        struct ak_holder_view hv;
+        struct ak_notice_sweep_out sw;
+        char rec[AK_RECORD_MAX + 1];
+        struct ak_bytes rb;
+
+        memset(&hv, 0, sizeof(hv));
+        ak_notice_sweep(&hv, NULL, &p, v, size, now, &o, &sw);
+        if ((sw.verdict == AK_SWEEP_GARBAGE) !=
+            (ak_notice_parse(v, size, NULL, NULL) != AK_OK))
+            abort();
+        if (sw.verdict != AK_SWEEP_GARBAGE &&
+            (ak_notice_format(&sw.n, back) != AK_OK || strlen(back) != size ||
+             memcmp(back, v, size) != 0))
+            abort(); /* the exact delete would miss the value */
+        memset(key.salt, 1, sizeof(key.salt));
+        key.has_expires = false; /* never expires: alive */
+        if (ak_record_format(&key, rec, sizeof(rec)) == AK_OK) {
+            rb = (struct ak_bytes){rec, strlen(rec)};
+            hv.records = (struct ak_values){&rb, 1, false};
+            p.max_lifetime_days = 0;
+            ak_notice_sweep(&hv, NULL, &p, v, size, now, &o, &sw);
+            if (sw.verdict == AK_SWEEP_GONE || sw.verdict == AK_SWEEP_ENDED)
+                abort(); /* a live key's value removed */
+        }
+    }
     return 0;
 }

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* cleanup.c - housekeeping (notice_cleanup_days): the apiKeyNotice values
+ * of keys that are gone or ended long ago, removed one exact value at a
+ * time; key records are never touched (the daemon may not write them) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ak_holder.h"
+#include "ak_manage.h"
+#include "ak_schema.h"
+#include "ak_status.h"
+#include "ak_store_notice.h"
+#include "ex_pass.h"
+
+#define EX_CLEANUP_EVERY 3600 /* seconds between sweeps of a daemon */
+
+struct sweep {
+    struct ex *e;
+    struct ak_holder_attrs attrs;
+    struct ak_notice_opts opts;
+    time_t now;
+    unsigned removed, unreadable;
+};
+
+/* One exact-value delete on the writable server. */
+static int remove_value(struct ex *e, const char *dn,
+                        const struct ak_notice_sweep_out *o)
+{
+    struct ak_conn *c = NULL;
+    int rc = ak_dir_acquire(e->wr, false, &e->log, &c);
+
+    if (rc != AK_OK)
+        return rc;
+    rc = ak_store_notice_remove(c, dn, &o->n, o->verdict == AK_SWEEP_GONE,
+                                &e->log);
+    ak_dir_release(e->wr, c);
+    return rc;
+}
+
+static void value(struct sweep *s, struct ak_entry *en,
+                  const struct ak_holder_view *v, const struct ak_values *ids,
+                  const struct ak_bytes *b)
+{
+    struct ex *e = s->e;
+    struct ak_notice_sweep_out o;
+    char q[AK_NOTICE_MAX * 4 + 8], dnq[512];
+    char *dn;
+    int rc;
+
+    ak_notice_sweep(v, ids, &e->pol.p, b->p, b->n, s->now, &s->opts, &o);
+    ak_log_quote(dnq, sizeof(dnq), v->dn, (unsigned)v->dn_len);
+    ak_log_quote(q, sizeof(q), b->p, (unsigned)b->n);
+    if (o.verdict == AK_SWEEP_GARBAGE) {
+        s->unreadable++;
+        ak_log(&e->log, LOG_WARNING,
+               "%s: apiKeyNotice value '%s' cannot be read (%s); "
+               "housekeeping leaves it to an admin",
+               dnq, q, o.why ? o.why : "?");
+        return;
+    }
+    if (o.verdict == AK_SWEEP_KEEP) {
+        ak_debug(&e->log, "%s: key %s: notice '%s' kept (%s)", dnq, o.n.id.kid,
+                 q, o.why);
+        return;
+    }
+    if (e->dry_run) {
+        printf("--- would remove from %s: apiKeyNotice %s (%s)\n", dnq, q,
+               o.why);
+        s->removed++;
+        return;
+    }
+    dn = ak_entry_dn(en);
+    rc = dn ? remove_value(e, dn, &o) : AK_ERR_NOMEM;
+    free(dn);
+    if (rc == AK_OK) {
+        s->removed++;
+        ak_log(&e->log, LOG_INFO, "%s: key %s: removed apiKeyNotice '%s' (%s)",
+               dnq, o.n.id.kid, q, o.why);
+    } else if (rc == AK_ERR_CONFLICT) {
+        ak_log(&e->log, LOG_INFO,
+               "%s: key %s: apiKeyNotice '%s' changed meanwhile; not removed",
+               dnq, o.n.id.kid, q);
+    } else {
+        ak_log(&e->log, LOG_ERR,
+               "%s: key %s: cannot remove apiKeyNotice '%s' (%s)", dnq,
+               o.n.id.kid, q, ak_strerror(rc));
+    }
+}
+
+static int sweep_entry(void *ctx, LDAP *ld, LDAPMessage *m)
+{
+    struct sweep *s = ctx;
+    struct ak_entry en;
+    struct ak_holder_view v;
+    const struct ak_values *notices, *ids;
+
+    if (ak_entry_open_logged(ld, m, s->attrs.list, &s->e->log, &en) != AK_OK)
+        return AK_OK; /* one unreadable entry: nothing decided about it */
+    if (ak_holder_in_bases(&en, s->e->cfg)) {
+        ak_holder_view_of(&en, &s->attrs, &v);
+        notices = ak_holder_field(&en, &s->attrs, AK_HF_NOTICE);
+        ids = ak_holder_field(&en, &s->attrs, AK_HF_ID);
+        for (unsigned i = 0; i < notices->n && !ex_stop; i++)
+            value(s, &en, &v, ids, &notices->v[i]);
+    }
+    ak_entry_close(&en);
+    return AK_OK;
+}
+
+int ex_cleanup(struct ex *e, time_t now)
+{
+    struct sweep s = {.e = e,
+                      .now = now,
+                      .opts = {.lease = e->cfg->notice_lease,
+                               .expired_days = e->cfg->notice_expired_days,
+                               .cleanup_days = e->cfg->notice_cleanup_days}};
+    struct ak_conn *c = NULL;
+    char filter[2048];
+    int rc;
+
+    struct timespec mono;
+
+    if (e->cfg->notice_cleanup_days == 0)
+        return AK_OK;
+    /* Days of grace need no finer sweep: a daemon sweeps once an hour
+     * (each of its passes reads every holder already), one pass always. */
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    if (!e->once && e->cleaned &&
+        mono.tv_sec - e->cleaned_at < EX_CLEANUP_EVERY)
+        return AK_OK;
+    e->cleaned = true;
+    e->cleaned_at = mono.tv_sec;
+    ex_attrs(e, &s.attrs);
+    /* every holder with values, records or not (a holder whose last
+     * record an admin removed is one of those this is for) */
+    snprintf(filter, sizeof(filter),
+             "(&(objectClass=" AK_OC_HOLDER ")(" AK_AT_NOTICE "=*)(|%s%s))",
+             e->cfg->user_filter, e->cfg->service_filter);
+    rc = ak_dir_acquire(e->rd, false, &e->log, &c);
+    if (rc == AK_OK) {
+        rc =
+            ak_manage_search(c, e->cfg, e->cfg->search_base, LDAP_SCOPE_SUBTREE,
+                             filter, s.attrs.list, 0, sweep_entry, &s, &e->log);
+        ak_dir_release(e->rd, c);
+    }
+    if (rc != AK_OK)
+        ak_log(&e->log, LOG_ERR, "housekeeping stopped: %s", ak_strerror(rc));
+    ak_log(&e->log, s.removed || s.unreadable ? LOG_INFO : LOG_DEBUG,
+           "housekeeping: %u notice value%s %sremoved, %u unreadable left",
+           s.removed, s.removed == 1 ? "" : "s", e->dry_run ? "would be " : "",
+           s.unreadable);
+    return rc;
+}
