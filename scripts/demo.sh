@@ -28,7 +28,7 @@ if [ "${1:-}" != --inner ]; then
     # bootstrap adds the rest). Run the story beside a throwaway slapd
     # that loads our SASL plugin when this machine can give it a private
     # /etc/ldap/sasl2 (a mount namespace, as root), else a plain one.
-    export AK_TEST_FIXTURES=$top/scripts/demo-people.ldif
+    export AK_TEST_BARE=1 AK_TEST_FIXTURES=$top/scripts/demo-people.ldif
     if unshare --mount --propagation private true 2>/dev/null &&
         [ -d /etc/ldap/sasl2 ]; then
         exec tests/sasl/with-sasl-slapd.sh --nowrap build-demo/sasl_apikey \
@@ -54,11 +54,14 @@ chmod 644 apikey.conf
 # show WHO TEXT: a command line as that person types it on a host;
 # as WHO CMD...: show it (build paths, the work dir and the demo's -c
 # left out), then run it.
-show() { printf '\033[2m%-6s$\033[0m %s\n' "$1" "$2"; }
+exec 3>&1 # commands are shown here even where a step captures stdout
+show() { printf '\033[2m%-6s$\033[0m %s\n' "$1" "$2" >&3; }
 as() {
     local who=$1 shown
     shift
-    shown=$(printf '%s ' "$@" | sed "s|$bin/[a-z_-]*/||g; s|$work/||g; s|$top/||g; s| -c apikey.conf||")
+    shown=$(for a in "$@"; do
+        case $a in *[\ \"\$]*) printf "'%s' " "$a" ;; *) printf '%s ' "$a" ;; esac
+    done | sed "s|$bin/[a-z_-]*/||g; s|$work/||g; s|$top/||g; s| -c apikey.conf||")
     show "$who" "${shown% }"
     "$@"
 }
@@ -69,22 +72,26 @@ ADMIN=(-D "cn=admin,$SUFFIX" -y "$work/admin.pw")
 DANA=(-U dana -y "$work/dana.pw")
 status() { said "$1 (exit status $2)"; }
 
-step "1. The directory: schema, indexes, access rules, accounts, from one command"
-as admin apikey setup-directory --suffix "$SUFFIX" --print >bootstrap.ldif
-show admin "ldapmodify -Y EXTERNAL -H ldapi:/// -f bootstrap.ldif"
-# (the harness has the schema; the rest of the bootstrap applies here)
-ldapmodify -Q -Y EXTERNAL -H "$AK_TEST_LDAPI" -c -f bootstrap.ldif >bootstrap.log 2>&1 || true
-said "$(grep -c '^dn:' bootstrap.ldif) entries and settings: the verifier and daemon accounts, ou=services, the admin group, the policy, the ACLs"
-as admin apikey check-config
-# the passwords of the two service accounts, set by the admin
+step "1. The directory: schema, indexes, access rules and accounts, from the shipped bootstrap"
+# (this slapd already loads the ppolicy module: skipped here)
+as admin apikey setup-directory --suffix "$SUFFIX" --part config --skip-module ppolicy --print >config.ldif
+show admin "ldapmodify -Y EXTERNAL -H ldapi:/// -f config.ldif"
+ldapmodify -Q -Y EXTERNAL -H "$AK_TEST_LDAPI" -f config.ldif >/dev/null
+as admin apikey setup-directory --suffix "$SUFFIX" --part entries --print >entries.ldif
+show admin "ldapmodify -x -D cn=admin,$SUFFIX -W -f entries.ldif"
+ldapmodify "${ROOT[@]}" -f entries.ldif >/dev/null
 for a in verifier expiryd; do
-    ldappasswd "${ROOT[@]}" -s "$a-secret" "cn=$a,ou=system,$SUFFIX" >/dev/null
+    show admin "ldappasswd -x -D cn=admin,$SUFFIX -W -T $a.pw cn=$a,ou=system,$SUFFIX"
+    ldappasswd "${ROOT[@]}" -T "$work/$a.pw" "cn=$a,ou=system,$SUFFIX" >/dev/null
 done
+said "schema, $(grep -c '^olcAccess:' config.ldif) access rules and limits in cn=config; $(grep -c '^dn: ' entries.ldif) entries: the verifier and daemon accounts, ou=services, the admin group, the policy"
+as admin apikey check-config
+said "the verifier binds and reads the policy"
 
 step "2. The admin sets the organisation's policy: keys must expire, within 90 days"
 as admin apikey "${ADMIN[@]}" policy set --require-expiry yes --max-lifetime 90 \
-    --notice-days 30,7,1 --recipients security@example.org >/dev/null
-said "every key now needs an expiry at most 90 days away; notices 30, 7 and 1 day before"
+    --notice-days 14,7,1 --recipients security@example.org >/dev/null
+said "every key now needs an expiry at most 90 days away; notices 14, 7 and 1 day before"
 
 step "3. Dana creates a personal key, bound as herself with her own password"
 KEY=$(as dana apikey "${DANA[@]}" create --label laptop --days 30)
@@ -101,17 +108,21 @@ auth     [success=done default=die]  $bin/pam_apikey/pam_apikey.so config=$work/
 account  required                    $bin/pam_apikey/pam_apikey.so config=$work/apikey.conf
 PAMCONF
 printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >pam.d/other
+# pam KEY USER: pamtester's answer, indented (its prompt on a line of its own)
 pam() {
-    echo "$1" | LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 \
-        PAM_WRAPPER_SERVICE_DIR="$work/pam.d" pamtester sshd "$2" authenticate acct_mgmt
+    local out rc=0
+    out=$(echo "$1" | LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 \
+        PAM_WRAPPER_SERVICE_DIR="$work/pam.d" pamtester sshd "$2" authenticate acct_mgmt 2>&1) || rc=$?
+    printf '%s\n' "$out" | sed 's/^API key: /API key: \n/' | sed 's/^/   /'
+    return $rc
 }
 echo "   (pam.d/sshd: auth [success=done default=die] pam_apikey.so)"
 show dana 'pamtester sshd dana authenticate acct_mgmt <<<"$KEY"'
-pam "$KEY" dana && said "logged in"
+pam "$KEY" dana && said "logged in as dana"
 c=${KEY: -1}; [ "$c" = a ] && r=b || r=a
 WRONG="${KEY%?}$r"
 show dana 'pamtester sshd dana authenticate <<<"<the key, one character changed>"'
-pam "$WRONG" dana 2>&1 | sed 's/^/   /' || true
+pam "$WRONG" dana || true
 said "refused at once: the checksum fails, no LDAP traffic"
 
 step "5. The same key for a SASL bind to slapd and a mail login"
@@ -153,7 +164,7 @@ show admin "ldapmodify   # uid=dana: add pwdAccountLockedTime: 000001010000Z (pp
 printf 'dn: uid=dana,ou=people,%s\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n' \
     "$SUFFIX" | ldapmodify "${ROOT[@]}" >/dev/null
 show dana 'pamtester sshd dana authenticate acct_mgmt <<<"$KEY"'
-pam "$KEY" dana 2>&1 | sed 's/^/   /' || true
+pam "$KEY" dana || true
 said "refused: a key acts as its owner, and the owner is locked"
 printf 'dn: uid=dana,ou=people,%s\nchangetype: modify\ndelete: pwdAccountLockedTime\n' \
     "$SUFFIX" | ldapmodify "${ROOT[@]}" >/dev/null
@@ -193,10 +204,12 @@ done
 show admin "apikey-expiryd --once   # again"
 expiryd --once 2>&1 | sed 's/^/   /'
 said "still $(ls mail/*.eml | wc -l) messages: each notice goes out once, whatever runs again"
+as dana apikey "${DANA[@]}" list
 
 step "11. The admin revokes a key: it stops at once"
 as admin apikey "${ADMIN[@]}" revoke "$NEW_ID"
-pam "$NEW" dana 2>&1 | sed 's/^/   /' || true
+show dana 'pamtester sshd dana authenticate acct_mgmt <<<"$NEW"'
+pam "$NEW" dana || true
 said "refused: the revocation is a value Dana could add but never remove"
 as admin apikey "${ADMIN[@]}" list --all --revoked
 

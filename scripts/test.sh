@@ -237,6 +237,28 @@ if command -v rpmbuild >/dev/null; then
     rm -rf "$rpmout" "$rpmout.log"
 fi
 
+# 5b. the README's first command: scripts/demo.sh tells the whole story
+# (each step is checked by its own "set -e"; the lines below are what a
+# reader is promised to see)
+echo "== scripts/demo.sh"
+if "$top/scripts/demo.sh" >demo.log 2>&1; then
+    missing=""
+    for want in "logged in as dana" "slapd took the key as dana" \
+        "server: login complete" "refused, the limit is stated" \
+        "the owner is locked" "the old key still logs in" \
+        "To: dana@example.org" "each notice goes out once" \
+        "revocation is a value"; do
+        grep -qF "$want" demo.log || missing="$missing [$want]"
+    done
+    [ -z "$missing" ] || echo "demo.sh: missing from its output:$missing"
+    [ -z "$missing" ]
+    count_one "demo" $?
+else
+    tail -30 demo.log
+    count_one "demo" 1
+fi
+rm -f demo.log
+
 # 6. style: clang-format on every C file we own
 echo "== clang-format"
 "$top/scripts/check-format.sh"
