@@ -324,12 +324,17 @@ static void test_keyfirst_stack(void **state)
     assert_int_equal(c.n_prompts, 1);
     keep_log(log);
 
-    /* directory down: authinfo_unavail=ignore falls through to the
-     * password module, which refuses the key as a password */
+    /* directory down: the key fails closed at pam_apikey and is never
+     * handed to the password module; a password never needs the
+     * directory and still logs in */
     aktp_conv_reset(&c);
     c.answers[0] = alice.key;
+    aktp_capture_begin();
     assert_int_equal(aktp_login("keyfirst-down", "alice", &c, 0, NULL),
-                     PAM_AUTH_ERR);
+                     PAM_AUTHINFO_UNAVAIL);
+    log = aktp_capture_end();
+    assert_null(strstr(log, "pam_testpw checked a password"));
+    keep_log(log);
     aktp_conv_reset(&c);
     c.answers[0] = "alice-password";
     assert_int_equal(aktp_login("keyfirst-down", "alice", &c, 0, NULL),
