@@ -13,7 +13,7 @@
 #  - change-to-notice latency in persist mode: M changes, one at a time,
 #    each a new key 2 days from expiry, until its first notice is mailed.
 #   bench/expiryd/run.sh [BUILD_DIR [N [M [R]]]]
-#   (default: build, 100000 holders, 100 changes, 3 repetitions)
+#   (default: build, 100000 holders, 100 changes, 5 repetitions)
 # Ratios are of medians over R repetitions, interleaved with their bare
 # searches; the machine is shared and noisy.
 set -euo pipefail
@@ -25,7 +25,7 @@ if [ "${1:-}" != --inner ]; then
     # (everything measured) are the same.
     export AK_TEST_CONFIG_LDIF=$here/slapd-nosync.ldif
     exec "$top/tests/ldap/with-slapd.sh" "$here/run.sh" --inner "$build" \
-        "${2:-100000}" "${3:-100}" "${4:-3}"
+        "${2:-100000}" "${3:-100}" "${4:-5}"
 fi
 build=$2 n=$3 m=$4 reps=$5
 export LDAPNOINIT=1
@@ -163,10 +163,11 @@ k=$(printf '%s\n' "${rssk[@]}" | median)
 h=$(printf '%s\n' "${hwmk[@]}" | median)
 grep -h 'refresh done' refresh1.log | sed 's/^/  daemon: /'
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a / b}'; }
+echo "  runs (ms): paged ${bare[*]}; refreshOnly ${sro[*]}; refresh ${refresh[*]}; start to done ${start[*]}"
 echo "bare paged search of the same entries and attributes:   ${b} ms (median of $reps)"
 echo "bare refreshOnly search (ldapsearch -E sync=ro), same:   ${s} ms"
 echo "initial refresh, search to index complete (daemon log):  ${rf} ms: $(ratio "$rf" "$b") the paged search [target <= 1.2x], $(ratio "$rf" "$s") the refreshOnly search"
-echo "daemon start to refresh done (start, a pass, refresh):   ${st} ms: $(ratio "$st" "$b")"
+echo "daemon start to refresh done (start, policy, refresh):  ${st} ms: $(ratio "$st" "$b")"
 echo "resident memory after the refresh: ${k} KiB (${rss0} KiB with no holders): $(awk -v k="$k" -v z="$rss0" -v n="$n" 'BEGIN {printf "%.0f", (k - z) * 1024 / n}') bytes per key [target < 64]; peak ${h} KiB"
 
 # (c) change to notice, on the last refreshed daemon.
@@ -212,6 +213,7 @@ done
 b=$(printf '%s\n' "${bare[@]}" | median)
 p=$(printf '%s\n' "${pass[@]}" | median)
 k=$(printf '%s\n' "${rss[@]}" | median)
+echo "  runs (ms): paged ${bare[*]}; --once ${pass[*]}"
 echo "bare paged search of the same entries and attributes:   ${b} ms (median of $reps)"
 echo "apikey-expiryd --once (scan, plan, nothing due):         ${p} ms: $(ratio "$p" "$b") [target <= 1.2x]"
 echo "peak RSS of a pass: ${k} KiB, ${once0} KiB without the holders (a pass streams 500-entry pages)"
