@@ -60,6 +60,10 @@ void ex_close(struct ex *e);
  * delivered and recorded. AK_OK only when the scan was complete. */
 int ex_pass(struct ex *e);
 
+/* Read the policy (its stages and admin recipients) into e->pol, as a pass
+ * does first; on failure e->pol is left as it was. */
+int ex_read_policy(struct ex *e);
+
 /* Driven by syncrepl until a signal; EX_SYNC_UNSUPPORTED (sync.h) when
  * the server has no syncprov for the holders (then scan instead). */
 int ex_run_sync(struct ex *e);

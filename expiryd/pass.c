@@ -34,6 +34,18 @@ static int read_policy(struct ex *e, struct ak_conn *c)
     return AK_OK;
 }
 
+int ex_read_policy(struct ex *e)
+{
+    struct ak_conn *c = NULL;
+    int rc = ak_dir_acquire(e->rd, false, &e->log, &c);
+
+    if (rc == AK_OK)
+        rc = read_policy(e, c);
+    if (c != NULL)
+        ak_dir_release(e->rd, c);
+    return rc;
+}
+
 int ex_pass(struct ex *e)
 {
     struct ex_outbox out = {0};

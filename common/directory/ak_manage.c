@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ak_status.h"
 
@@ -65,6 +66,57 @@ int ak_manage_delete(struct ak_conn *c, const char *dn,
                               : failed(ak_conn_ld(c), rc, "delete", dn, log);
 }
 
+/*
+ * The entries of one page to fn as they arrive, so that reading them
+ * overlaps the server's sending the rest of the page (waiting for the whole
+ * page first left one side idle while the other worked). *res gets the
+ * page's result. The page gets at most *tv in all, as ldap_search_ext_s
+ * would wait for it. When fn fails (*rc), the wait runs out or the
+ * connection fails, the search is abandoned, *res stays NULL and the
+ * libldap code of the failure is returned.
+ */
+static int page_entries(LDAP *ld, int msgid, const struct timeval *tv,
+                        ak_manage_entry_fn fn, void *ctx, int *rc,
+                        LDAPMessage **res)
+{
+    struct timespec end, now;
+
+    *res = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += tv->tv_sec;
+    for (;;) {
+        LDAPMessage *m = NULL;
+        struct timeval left = {0, 0};
+        long long us;
+        int type, err;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        us = (long long)(end.tv_sec - now.tv_sec) * 1000000 +
+             (end.tv_nsec - now.tv_nsec) / 1000;
+        if (us > 0) {
+            left.tv_sec = (time_t)(us / 1000000);
+            left.tv_usec = (suseconds_t)(us % 1000000);
+        }
+        type = ldap_result(ld, msgid, LDAP_MSG_ONE, &left, &m);
+        if (type == LDAP_RES_SEARCH_RESULT) {
+            *res = m;
+            return LDAP_SUCCESS;
+        }
+        if (type == LDAP_RES_SEARCH_ENTRY)
+            *rc = fn(ctx, ld, m);
+        ldap_msgfree(m); /* an entry, or a reference (not followed) */
+        if (type > 0 && *rc == AK_OK)
+            continue;
+        err = LDAP_TIMEOUT;
+        if (type < 0 && (ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &err) !=
+                             LDAP_OPT_SUCCESS ||
+                         err == LDAP_SUCCESS))
+            err = LDAP_OTHER;
+        ldap_abandon_ext(ld, msgid, NULL, NULL);
+        return err;
+    }
+}
+
 int ak_manage_search(struct ak_conn *c, const struct ak_config *cfg,
                      const char *base, int scope, const char *filter,
                      char **attrs, unsigned page_size, ak_manage_entry_fn fn,
@@ -82,7 +134,7 @@ int ak_manage_search(struct ak_conn *c, const struct ak_config *cfg,
         LDAPControl **rctrls = NULL, *resp;
         LDAPMessage *res = NULL;
         char *diag = NULL;
-        int err = LDAP_OTHER, lrc;
+        int err = LDAP_OTHER, lrc, msgid = -1;
 
         lrc = ldap_create_page_control(ld, (ber_int_t)page_size, &cookie, 0,
                                        &page);
@@ -91,20 +143,20 @@ int ak_manage_search(struct ak_conn *c, const struct ak_config *cfg,
             break;
         }
         sctrl[0] = page;
-        lrc = ldap_search_ext_s(ld, base, scope, filter, attrs, 0, sctrl, NULL,
-                                &tv, 0, &res);
+        lrc = ldap_search_ext(ld, base, scope, filter, attrs, 0, sctrl, NULL,
+                              &tv, 0, &msgid);
         ldap_control_free(page);
+        if (lrc == LDAP_SUCCESS)
+            lrc = page_entries(ld, msgid, &tv, fn, ctx, &rc, &res);
         if (res == NULL) {
-            rc = failed(ld, lrc, "search", base, log);
+            if (rc == AK_OK) /* else fn's own error stops the search */
+                rc = failed(ld, lrc, "search", base, log);
             break;
         }
-        for (LDAPMessage *e = ldap_first_entry(ld, res);
-             e != NULL && rc == AK_OK; e = ldap_next_entry(ld, e))
-            rc = fn(ctx, ld, e);
         lrc = ldap_parse_result(ld, res, &err, NULL, &diag, NULL, &rctrls, 1);
         if (lrc != LDAP_SUCCESS)
             err = lrc;
-        if (rc == AK_OK && err != LDAP_SUCCESS) {
+        if (err != LDAP_SUCCESS) {
             ak_log(log, LOG_ERR, "search %s: %s%s%s%s", base,
                    ldap_err2string(err), diag && *diag ? "; " : "",
                    diag && *diag ? diag : "",

@@ -36,8 +36,10 @@ int ak_manage_delete(struct ak_conn *c, const char *dn,
 
 /*
  * Search with the RFC 2696 paged-results control (pages of page_size
- * entries; 0: 500), calling fn for each entry; a non-zero return from fn
- * stops the search and is returned. A server that ignores the control
+ * entries; 0: 500), calling fn for each entry as it arrives (while the
+ * server sends the rest of the page); a non-zero return from fn abandons
+ * the search and is returned. Each page gets at most the config's timeout
+ * in all (like the synchronous calls). A server that ignores the control
  * answers in one go. AK_OK, or the mapped error (a size or time limit is
  * AK_ERR_DENIED: the bound identity needs olcLimits).
  */
