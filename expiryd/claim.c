@@ -5,6 +5,7 @@
 #include "ak_status.h"
 #include "ak_store_notice.h"
 #include "ex_pass.h"
+#include "testhook.h"
 
 int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
              time_t now, struct ak_notice *claimed)
@@ -43,6 +44,8 @@ int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
         break;
     }
     ak_dir_release(e->wr, c);
+    if (rc == AK_OK && plan->action != AK_NOTICE_GIVE_UP)
+        EX_CRASH_POINT("claimed");
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ak_status.h"
+#include "testhook.h"
 
 #define KILL_GRACE_MS 2000
 #define WRITE_CHUNK 65536
@@ -343,8 +344,10 @@ int ex_deliver(const char *command, const char *input, size_t len,
                     out->input_written += (size_t)n;
                 else if (n < 0 && errno != EAGAIN && errno != EINTR)
                     close_fd(&in[1]); /* EPIPE: it stopped reading */
-                if (out->input_written == len)
+                if (out->input_written == len) {
                     close_fd(&in[1]); /* end of file for the command */
+                    EX_CRASH_POINT("handed");
+                }
             } else if (pf[i].fd == outp[0] && pf[i].revents != 0) {
                 if (!drain(outp[0], out, &kept))
                     close_fd(&outp[0]);

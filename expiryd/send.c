@@ -9,6 +9,7 @@
 #include "ak_status.h"
 #include "deliver.h"
 #include "ex_pass.h"
+#include "testhook.h"
 
 #define EX_GROUP_MAX 4096 /* keys in one message; more go in the next */
 
@@ -74,6 +75,7 @@ static void record(struct ex *e, struct ex_item *it,
                    const struct ex_delivery *d, time_t now)
 {
     struct ak_notice final = {.id = it->id, .at = now};
+    int rc;
 
     if (e->dry_run)
         return;
@@ -90,8 +92,10 @@ static void record(struct ex *e, struct ex_item *it,
         snprintf(final.reason, sizeof(final.reason), "%s", d->reason);
         e->st.failed++;
     }
-    if (ex_settle(e, it, &final) == AK_ERR_CONFLICT &&
-        final.state == AK_NOTICE_SENT) {
+    rc = ex_settle(e, it, &final);
+    if (rc == AK_OK)
+        EX_CRASH_POINT("recorded");
+    if (rc == AK_ERR_CONFLICT && final.state == AK_NOTICE_SENT) {
         /* Our lease was taken over: the other daemon may send it too. */
         e->st.maybe_twice++;
         ak_log(&e->log, LOG_WARNING,
@@ -144,6 +148,7 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
                    ex_delivery_result_str(d.result), d.reason,
                    d.output[0] ? ": " : "", d.output);
         } else {
+            EX_CRASH_POINT("accepted");
             ak_log(&e->log, LOG_INFO, "sent a notice to %s about %u key%s",
                    to[0].addr, n, n == 1 ? "" : "s");
         }

@@ -12,6 +12,7 @@
 #include "ex_pass.h"
 #include "index.h"
 #include "sync.h"
+#include "testhook.h"
 
 struct syncrun {
     struct ex *e;
@@ -101,8 +102,9 @@ static void save(struct syncrun *r, struct ex_sync *s)
     size_t len = 0;
     const uint8_t *cookie = ex_sync_cookie(s, &len);
 
-    if (r->save && !r->e->dry_run)
-        (void)ex_index_save(r->idx, r->path, cookie, len, &r->e->log);
+    if (r->save && !r->e->dry_run &&
+        ex_index_save(r->idx, r->path, cookie, len, &r->e->log) == AK_OK)
+        EX_CRASH_POINT("stored");
     r->save = false;
 }
 
