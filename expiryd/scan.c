@@ -78,9 +78,6 @@ static void claim(struct scan *s, struct ak_entry *en,
     }
     e->st.claimed++;
     e->st.skipped += plan->n_skip;
-    it.has_old = plan->action == AK_NOTICE_TAKE_OVER &&
-                 plan->old.state == AK_NOTICE_DEFERRED;
-    it.old = plan->old;
     it.dn = dn;
     it.owner = ak_view_name(v, &name) ? dup_bytes(&name) : strdup("?");
     it.label = strdup(rec->label);

@@ -83,9 +83,8 @@ static void record(struct ex *e, struct ex_item *it,
         final.state = AK_NOTICE_SENT;
         e->st.sent++;
     } else if (d->result == EX_DELIVER_TEMPORARY) {
-        final.state = AK_NOTICE_DEFERRED;
-        final.at = it->has_old ? it->old.at : now;
-        final.attempts = it->has_old ? it->old.attempts + 1 : 1;
+        /* counted from the first failure the claim carries */
+        ak_notice_deferred(&it->claimed, now, &final);
         e->st.deferred++;
     } else {
         final.state = AK_NOTICE_FAILED;
