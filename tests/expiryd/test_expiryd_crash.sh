@@ -153,8 +153,58 @@ crash_point() {
         bad "$p: $(grep -c ' 7 \(owner\|admin\) sent ' "notices-$p.txt") of $total recorded as sent"
 }
 
-for p in ${AK_CRASH_POINTS:-read claimed handed accepted recorded stored}; do
+for p in ${AK_CRASH_POINTS-read claimed handed accepted recorded stored}; do
     crash_point "$p"
 done
+
+# --- a deferred notice's history survives a kill after its take-over ---
+# (first failure and attempts ride in the claim: the 24-hour bound and the
+# backoff go on counting whoever settles it)
+export AK_MAILDIR=$PWD/mail-hist
+mkdir -p "$AK_MAILDIR"
+mkuser crash-hist
+hist_dn=uid=crash-hist,$PEOPLE
+# deferred DN KID EXPIRES FIRST N: put a deferred owner notice of stage 1
+deferred() {
+    rootmod <<LDIF
+dn: $1
+changetype: modify
+add: apiKeyNotice
+apiKeyNotice: $2 $3 1 owner deferred $4 $5
+LDIF
+}
+exp=$(gentime $((12 * 3600)))
+kid=$(mkkey crash-hist $((12 * 3600)) hist)
+first=$(gentime -600) # retry due (2 minutes after one failure)
+deferred "$hist_dn" "$kid" "$exp" "$first" 1
+(EX_TEST_CRASH_AT=claimed "${D[@]}" --once >hist.log 2>&1 </dev/null; exit $?) 2>/dev/null
+[ $? -eq 137 ] && ok "history: killed after taking over the deferred notice" || bad "history: not killed"
+rootsearch -b "$hist_dn" -s base apiKeyNotice >n.txt
+has n.txt "^apiKeyNotice: $kid $exp 1 owner claimed [0-9]{14}Z [A-Za-z0-9.-]+ $first 1\$" \
+    "history: the claim carries the first failure and the attempts"
+age_claims "$hist_dn"
+echo 75 >"$AK_MAILDIR/exit"
+expect_rc 1 "history: the mailer fails again after the take-over" -- "${D[@]}" --once
+rootsearch -b "$hist_dn" -s base apiKeyNotice >n.txt
+has n.txt "^apiKeyNotice: $kid $exp 1 owner deferred $first 2\$" \
+    "history: deferred again from the first failure, attempt 2"
+rm -f "$AK_MAILDIR/exit"
+
+# A deferred notice whose 24 hours end while its claimer lies dead: given
+# up, not sent (the crash does not restart the bound).
+exp=$(gentime $((12 * 3600 + 60)))
+kid=$(mkkey crash-hist $((12 * 3600 + 60)) hist24)
+first=$(gentime $((-86400 + 4)))
+deferred "$hist_dn" "$kid" "$exp" "$first" 1
+(EX_TEST_CRASH_AT=claimed "${D[@]}" --once >hist.log 2>&1 </dev/null; exit $?) 2>/dev/null
+[ $? -eq 137 ] && ok "history: killed after the take-over (4 s before the 24 hours)" || bad "history: not killed"
+sleep 5
+age_claims "$hist_dn"
+"${D[@]}" --once >hist.log 2>&1 </dev/null
+rootsearch -b "$hist_dn" -s base apiKeyNotice >n.txt
+has n.txt "^apiKeyNotice: $kid $exp 1 owner failed [0-9]{14}Z tempfail-24h\$" \
+    "history: 24 hours after the first failure the notice is given up"
+[ -z "$(grep -l "apikey rotate $kid" "$AK_MAILDIR"/*.eml 2>/dev/null | xargs -r grep -l 'X-Apikey-Notice: owner')" ] &&
+    ok "history: no owner mail after the 24 hours" || bad "history: the owner was mailed after the 24 hours"
 
 done_tests
