@@ -14,6 +14,12 @@
 #include "sync.h"
 #include "testhook.h"
 
+/* Consecutive sessions that failed before the directory answered in
+ * full: from this many on, each failure is logged as an error (an alert:
+ * no notice can be computed meanwhile). With the backoff (1, 2, 4 s ...)
+ * that is about 7 s after the directory went away. */
+#define EX_SYNC_ALERT_AFTER 4
+
 struct syncrun {
     struct ex *e;
     struct ak_holder_attrs attrs;
@@ -21,6 +27,10 @@ struct syncrun {
     struct ex_outbox out;
     bool save; /* a cookie came: save the index with it */
     char path[4096];
+    /* sessions that failed in a row (before a refresh completed), since
+     * when, and the wait before the next one */
+    unsigned failures, backoff;
+    time_t since;
 };
 
 /* A changed holder (refresh or persist): plan and claim now. */
@@ -34,6 +44,20 @@ static int on_entry(void *ctx, const uint8_t uuid[EX_UUID_LEN], LDAP *ld,
     (void)uuid;
     *next_due = wake ? wake : EX_DUE_NEVER;
     return rc;
+}
+
+/* The directory answered in full: the next outage starts afresh (the
+ * backoff from 1 s, the count of failures from 0). */
+static void on_refresh_done(void *ctx)
+{
+    struct syncrun *r = ctx;
+
+    if (r->failures >= EX_SYNC_ALERT_AFTER)
+        ak_log(&r->e->log, LOG_NOTICE,
+               "syncrepl: the directory answers again (after %u failures)",
+               r->failures);
+    r->failures = 0;
+    r->backoff = 1;
 }
 
 static void on_cookie(void *ctx)
@@ -145,7 +169,9 @@ static int persist(struct syncrun *r, struct ex_sync *s)
 static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
 {
     struct ex *e = r->e;
-    struct ex_sync_cb cb = {.entry = on_entry, .cookie = on_cookie};
+    struct ex_sync_cb cb = {.entry = on_entry,
+                            .refresh_done = on_refresh_done,
+                            .cookie = on_cookie};
     char filter[2048];
     struct ex_sync_params p = {.base = e->cfg->search_base,
                                .filter = filter,
@@ -165,9 +191,14 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
                *cookie ? "resumed" : "full refresh");
         rc = persist(r, s);
     }
-    free(*cookie);
-    *cookie = NULL;
-    *cookie_len = 0;
+    /* A session that never opened (the directory down) changes nothing:
+     * the next one resumes from the same cookie, not from scratch. One the
+     * server refused (4096, a cookie it cannot take) starts over. */
+    if (s != NULL || rc == EX_SYNC_RESYNC || rc == AK_ERR_INVALID) {
+        free(*cookie);
+        *cookie = NULL;
+        *cookie_len = 0;
+    }
     if (s != NULL && rc != EX_SYNC_RESYNC) {
         /* resume from where the session got: the cookie covers the index */
         const uint8_t *k = ex_sync_cookie(s, cookie_len);
@@ -183,12 +214,37 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     return rc;
 }
 
+/* A session that failed: count it, log it, wait the backoff. */
+static void failed(struct syncrun *r, int rc)
+{
+    struct ex *e = r->e;
+    char when[32] = "?";
+    struct tm tm;
+
+    if (r->failures++ == 0)
+        r->since = time(NULL);
+    if (gmtime_r(&r->since, &tm) != NULL)
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    if (r->failures >= EX_SYNC_ALERT_AFTER)
+        ak_log(&e->log, LOG_ERR,
+               "syncrepl: the directory failed %u times in a row (since %s; "
+               "last: %s): no notice can be computed until it answers; "
+               "again in %u s",
+               r->failures, when, ex_sync_strerror(rc), r->backoff);
+    else
+        ak_log(&e->log, LOG_WARNING,
+               "syncrepl: session ended (%s); again in %u s",
+               ex_sync_strerror(rc), r->backoff);
+    for (unsigned i = 0; i < r->backoff * 10 && !ex_stop && !ex_reload; i++)
+        nanosleep(&(struct timespec){0, 100000000}, NULL);
+    r->backoff = r->backoff < 60 ? r->backoff * 2 : 60;
+}
+
 int ex_run_sync(struct ex *e)
 {
-    struct syncrun r = {.e = e};
+    struct syncrun r = {.e = e, .backoff = 1};
     uint8_t *cookie = NULL;
     size_t cookie_len = 0;
-    unsigned backoff = 1;
     int rc;
 
     snprintf(r.path, sizeof(r.path), "%s/state", e->cfg->notice_state_dir);
@@ -207,12 +263,7 @@ int ex_run_sync(struct ex *e)
         }
         if (ex_stop || ex_reload)
             break;
-        ak_log(&e->log, LOG_WARNING,
-               "syncrepl: session ended (%s); again in %u s",
-               ex_sync_strerror(rc), backoff);
-        for (unsigned i = 0; i < backoff * 10 && !ex_stop && !ex_reload; i++)
-            nanosleep(&(struct timespec){0, 100000000}, NULL);
-        backoff = backoff < 60 ? backoff * 2 : 60;
+        failed(&r, rc);
     }
     free(cookie);
     ex_index_free(r.idx);
