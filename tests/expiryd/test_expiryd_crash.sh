@@ -107,7 +107,8 @@ crash_point() {
     [ "$p" = handed ] && delay=0.1
     : >"kids-$p.txt"
     : >"users-$p.txt"
-    local t0=$(date +%s)
+    local t0
+    t0=$(date +%s)
     for i in $(seq 1 "$RUNS"); do
         # a new holder every 20 runs: entries stay small
         if [ $(((i - 1) % 20)) -eq 0 ]; then

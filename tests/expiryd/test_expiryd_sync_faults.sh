@@ -78,8 +78,8 @@ mails() {
 }
 # wait_until SECONDS CMD...: poll CMD every 0.2 s; false on timeout
 wait_until() {
-    local lim=$1 i; shift
-    for i in $(seq 1 $((lim * 5))); do "$@" && return 0; sleep 0.2; done
+    local lim=$1 _; shift
+    for _ in $(seq 1 $((lim * 5))); do "$@" && return 0; sleep 0.2; done
     return 1
 }
 both_sent() { [ "$(mails owner "$1")" -ge 1 ] && [ "$(mails admin "$1")" -ge 1 ]; }
@@ -131,7 +131,6 @@ wait_until 10 both_sent "$k1" && ok "persist mode: a new key's notices arrive" |
 expect_rc 0 "a service user owned by bob" -- "${ADMIN[@]}" service create svc-live --owner bob
 before=$(count)
 "$SLAPD" stop
-t0=$(date +%s)
 sleep 10
 [ "$(count)" -eq "$before" ] && ok "slapd down 10 s: no mail meanwhile" || bad "slapd down: $(($(count) - before)) mails"
 kill -0 "$dpid" 2>/dev/null && ok "slapd down 10 s: the daemon waits it out" || bad "the daemon died"
@@ -227,7 +226,6 @@ LDIF
 sed "s|^user_base .*|user_base ou=rr,$PEOPLE|; s|^service_base .*|service_base ou=rr,$PEOPLE|" \
     "$AK_TEST_CONF" >rr-base.conf
 AK_TEST_CONF=$PWD/rr-base.conf conf rr.conf "$PWD/state-rr"
-rr=("${A[@]/$AK_TEST_CONF/$PWD/rr-base.conf}")
 k5=$(mkkey rita $((3 * 86400)) rr-1)
 start_daemon "$PWD/rr.conf" daemon-rr.log
 wait_until 20 both_sent "$k5" && ok "refresh required: the first key is notified" || bad "no notice for $k5"
