@@ -248,13 +248,32 @@ wait_until 40 both_sent "$k6" && ok "refresh required: a full refresh, the next 
 kill -0 "$dpid" 2>/dev/null && ok "refresh required: the daemon is still there" || bad "the daemon died"
 stop_daemon
 
+# --- one connection in the pool (pool_size 1) ------------------------------
+# The persistent search holds a connection for as long as it runs: the
+# reads beside it (a service user's responsible people, a tracked holder
+# falling due) must still get one, and a read that cannot happen is no
+# verdict on anyone's mail address.
+mkdir -p state-p1
+conf p1.conf "$PWD/state-p1" "pool_size 1"
+expect_rc 0 "a service user for the small pool" -- "${ADMIN[@]}" service create svc-pool --owner bob
+start_daemon "$PWD/p1.conf" daemon-p1.log
+wait_until 20 logged 'syncrepl: (full refresh|resumed)' daemon-p1.log || bad "pool_size 1: no syncrepl session"
+kp=$(mkkey svc-pool $((3 * 86400 + 240)) small-pool)
+wait_until 20 both_sent "$kp" && grep -l "apikey rotate $kp\$" mail/*.eml |
+    xargs grep -l 'X-Apikey-Notice: owner' | xargs grep -q '^To: .*bob@example.org' &&
+    ok "pool_size 1: a service user's key reaches its responsible person" ||
+    bad "pool_size 1: no owner notice to bob for $kp"
+rootsearch -b "uid=svc-pool,ou=services,$SUFFIX" -s base apiKeyNotice >n.txt
+hasnt n.txt "$kp .* owner failed" "pool_size 1: the owner notice is not recorded as failed"
+stop_daemon
+
 # --- none twice, none lost -------------------------------------------------
 wrong=0
-for k in "$k0" "$k1" "$k2" "$ks" "$k3" "$k4" "$kd" "$kr" "$k5" "$k6"; do
+for k in "$k0" "$k1" "$k2" "$ks" "$k3" "$k4" "$kd" "$kr" "$k5" "$k6" "$kp"; do
     o=$(mails owner "$k") a=$(mails admin "$k")
     [ "$o" -eq 1 ] && [ "$a" -eq 1 ] || { wrong=$((wrong + 1)); echo "# key $k: $o owner and $a admin notices"; }
 done
-[ "$wrong" -eq 0 ] && ok "each key's notices once per class (10 keys)" || bad "$wrong keys not notified exactly once per class"
+[ "$wrong" -eq 0 ] && ok "each key's notices once per class (11 keys)" || bad "$wrong keys not notified exactly once per class"
 hasnt <(cat daemon*.log) 'may go out twice' "no notice in the duplicate window"
 
 done_tests
