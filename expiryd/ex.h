@@ -35,6 +35,8 @@ struct ex {
     struct ak_log log;
     struct ak_dir *rd; /* reads: the config's URIs, failover */
     struct ak_dir *wr; /* claims: notice_write_uri (or the first uri) */
+    struct ak_dir *ps; /* the syncrepl session's own connection (the
+                          config's URIs): it never takes one of rd's */
     bool once, dry_run, verbose;
     char host[65];
     struct ak_policy_entry pol;

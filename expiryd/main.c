@@ -154,7 +154,7 @@ static int load(struct ex *e)
     int rc;
 
     fresh.cfg = NULL;
-    fresh.rd = fresh.wr = NULL;
+    fresh.rd = fresh.wr = fresh.ps = NULL;
     rc = ak_config_load(&fresh.cfg, e->conf_path, &e->log);
     if (rc == AK_OK && fresh.cfg->notice_from == NULL && !e->dry_run) {
         ak_log(&e->log, LOG_ERR, "%s: notice_from is required",
@@ -172,6 +172,7 @@ static int load(struct ex *e)
     ak_config_free(e->cfg);
     e->cfg = fresh.cfg;
     e->rd = fresh.rd;
+    e->ps = fresh.ps;
     e->wr = fresh.wr;
     e->log.debug = e->log.debug || e->cfg->debug;
     ex_templates_load(e);

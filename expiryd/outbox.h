@@ -22,7 +22,8 @@ struct ex_item {
      * NULL when nobody can (problem says why). */
     char *to;
     const char *problem;
-    char **owners; /* a service user's apiKeyOwner DNs (NULL-terminated) */
+    bool unresolved; /* the directory could not be read for to: deferred */
+    char **owners;   /* a service user's apiKeyOwner DNs (NULL-terminated) */
 };
 
 struct ex_outbox {

@@ -167,10 +167,12 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
 static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
 {
     struct ex_delivery none = {.result = EX_DELIVER_PERMANENT};
+    struct ex_delivery later = {.result = EX_DELIVER_TEMPORARY};
     struct ex_item **its = calloc(out->n + 1, sizeof(*its));
     bool *done = calloc(out->n + 1, sizeof(*done));
 
     snprintf(none.reason, sizeof(none.reason), "no-mail");
+    snprintf(later.reason, sizeof(later.reason), "directory-unavailable");
     for (unsigned i = 0; its != NULL && done != NULL && i < out->n; i++) {
         struct ex_item *it = &out->items[i];
         struct ak_msg_rcpt to[64];
@@ -180,6 +182,13 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
 
         if (done[i] || it->id.class != AK_NOTICE_OWNER)
             continue;
+        if (it->to == NULL && it->unresolved) {
+            /* the recipients could not be read: a temporary failure, not
+             * a verdict (and nothing for the admins to hear yet) */
+            it->problem = NULL;
+            record(e, it, &later, now);
+            continue;
+        }
         if (it->to == NULL) {
             record(e, it, &none, now);
             continue;

@@ -109,14 +109,9 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
 /* Deliver what the last steps claimed. */
 static void flush(struct syncrun *r)
 {
-    struct ak_conn *c = NULL;
-
     if (r->out.n == 0)
         return;
-    if (ak_dir_acquire(r->e->rd, false, &r->e->log, &c) == AK_OK) {
-        ex_resolve(r->e, c, &r->out);
-        ak_dir_release(r->e->rd, c);
-    }
+    ex_resolve(r->e, &r->out);
     ex_deliver_all(r->e, &r->out, time(NULL));
     ex_outbox_free(&r->out);
 }
@@ -183,7 +178,7 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     int rc;
 
     ex_filter(e, filter, sizeof(filter));
-    rc = ak_dir_acquire(e->rd, true, &e->log, &c);
+    rc = ak_dir_acquire(e->ps, true, &e->log, &c);
     if (rc == AK_OK)
         rc = ex_sync_open(c, r->idx, &p, &cb, r, &e->log, &s);
     if (rc == AK_OK) {
@@ -210,7 +205,7 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     flush(r);
     ex_sync_close(s);
     ak_conn_discard(c); /* it carried a persistent search */
-    ak_dir_release(e->rd, c);
+    ak_dir_release(e->ps, c);
     return rc;
 }
 
