@@ -5,15 +5,14 @@
 #include "ak_status.h"
 #include "ak_store_notice.h"
 #include "ex_pass.h"
+#include "testhook.h"
 
-int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
-             time_t now, struct ak_notice *claimed)
+static int claim_on(struct ex *e, struct ak_conn *c, const char *dn,
+                    const struct ak_notice_plan *plan, time_t now,
+                    struct ak_notice *claimed)
 {
-    struct ak_conn *c = NULL;
-    int rc = ak_dir_acquire(e->wr, false, &e->log, &c);
+    int rc;
 
-    if (rc != AK_OK)
-        return rc;
     switch (plan->action) {
     case AK_NOTICE_CLAIM:
         rc = ak_store_notice_claim(c, dn, &plan->id, plan->skip, plan->n_skip,
@@ -42,20 +41,44 @@ int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
         rc = AK_ERR_INVALID;
         break;
     }
-    ak_dir_release(e->wr, c);
+    return rc;
+}
+
+/* A pooled connection may have outlived its server (restarted while we
+ * waited): a write that fails there is tried once more on a new one. Safe:
+ * a claim or settle that did reach the server finds its own value there
+ * the second time and is refused (AK_ERR_CONFLICT), like any lost race. */
+int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
+             time_t now, struct ak_notice *claimed)
+{
+    int rc = AK_ERR_BACKEND;
+
+    for (int round = 0; round < 2 && rc == AK_ERR_BACKEND; round++) {
+        struct ak_conn *c = NULL;
+        rc = ak_dir_acquire(e->wr, round > 0, &e->log, &c);
+        if (rc != AK_OK)
+            return rc;
+        rc = claim_on(e, c, dn, plan, now, claimed);
+        ak_dir_release(e->wr, c);
+    }
+    if (rc == AK_OK && plan->action != AK_NOTICE_GIVE_UP)
+        EX_CRASH_POINT("claimed");
     return rc;
 }
 
 int ex_settle(struct ex *e, const struct ex_item *it,
               const struct ak_notice *final)
 {
-    struct ak_conn *c = NULL;
-    int rc = ak_dir_acquire(e->wr, false, &e->log, &c);
+    int rc = AK_ERR_BACKEND;
 
-    if (rc != AK_OK)
-        return rc;
-    rc = ak_store_notice_settle(c, it->dn, &it->claimed, final, &e->log);
-    ak_dir_release(e->wr, c);
+    for (int round = 0; round < 2 && rc == AK_ERR_BACKEND; round++) {
+        struct ak_conn *c = NULL;
+        rc = ak_dir_acquire(e->wr, round > 0, &e->log, &c);
+        if (rc != AK_OK)
+            break;
+        rc = ak_store_notice_settle(c, it->dn, &it->claimed, final, &e->log);
+        ak_dir_release(e->wr, c);
+    }
     if (rc != AK_OK && rc != AK_ERR_CONFLICT)
         ak_log(&e->log, LOG_ERR,
                "key %s: cannot record the notice as %s (%s); its claim "

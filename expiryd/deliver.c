@@ -10,11 +10,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ak_status.h"
+#include "testhook.h"
 
 #define KILL_GRACE_MS 2000
 #define WRITE_CHUNK 65536
@@ -138,8 +140,8 @@ static int nonblock(int fd)
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
-__attribute__((noreturn)) static void child(char *const argv[], int in_r,
-                                            int out_w, int err_w)
+__attribute__((noreturn)) static void child(char *const argv[], pid_t parent,
+                                            int in_r, int out_w, int err_w)
 {
     struct sigaction dfl;
     sigset_t none;
@@ -150,8 +152,16 @@ __attribute__((noreturn)) static void child(char *const argv[], int in_r,
     for (int s = 1; s < NSIG; s++)
         (void)sigaction(s, &dfl, NULL); /* fails for KILL, STOP: fine */
     sigemptyset(&none);
-    if (setpgid(0, 0) != 0 || dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 ||
-        dup2(out_w, 2) < 0)
+    /* If we die before reading its exit status, the command dies too: a
+     * mailer still busy then never accepts a message we cannot record as
+     * sent (the next daemon sends it after the lease). getppid() closes the
+     * race with a parent that died before the prctl. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+        e = errno;
+    else if (getppid() != parent)
+        e = ESRCH;
+    if (e == 0 && (setpgid(0, 0) != 0 || dup2(in_r, 0) < 0 ||
+                   dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0))
         e = errno;
     /* Every descriptor but 0-2 and the exec-error pipe (O_CLOEXEC: closed
      * by a successful exec) goes. */
@@ -249,7 +259,7 @@ int ex_deliver(const char *command, const char *input, size_t len,
     size_t kept = 0;
     int status = -1, e = 0, rc, r = 0;
     ssize_t n;
-    pid_t pid;
+    pid_t pid, parent;
 
     memset(out, 0, sizeof(*out));
     out->wait_status = -1;
@@ -267,6 +277,7 @@ int ex_deliver(const char *command, const char *input, size_t len,
         rc = AK_ERR_IO;
         goto out;
     }
+    parent = getpid();
     pid = fork();
     if (pid < 0) {
         reason(out, EX_DELIVER_TEMPORARY, "fork-failed", -1);
@@ -274,7 +285,7 @@ int ex_deliver(const char *command, const char *input, size_t len,
         goto out;
     }
     if (pid == 0)
-        child(argv, in[0], outp[1], errp[1]);
+        child(argv, parent, in[0], outp[1], errp[1]);
     (void)setpgid(pid, pid); /* as the child does: no race with kill */
     close_fd(&in[0]);
     close_fd(&outp[1]);
@@ -343,8 +354,10 @@ int ex_deliver(const char *command, const char *input, size_t len,
                     out->input_written += (size_t)n;
                 else if (n < 0 && errno != EAGAIN && errno != EINTR)
                     close_fd(&in[1]); /* EPIPE: it stopped reading */
-                if (out->input_written == len)
+                if (out->input_written == len) {
                     close_fd(&in[1]); /* end of file for the command */
+                    EX_CRASH_POINT("handed");
+                }
             } else if (pf[i].fd == outp[0] && pf[i].revents != 0) {
                 if (!drain(outp[0], out, &kept))
                     close_fd(&outp[0]);

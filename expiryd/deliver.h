@@ -60,7 +60,12 @@ bool ex_deliver_command_ok(const char *command, char *err, size_t errsize);
  *
  * The child gets stdin, stdout and stderr only (every other descriptor is
  * closed), the default signal dispositions and an empty signal mask, its
- * own process group, and the caller's environment. A command that does
+ * own process group, and the caller's environment. It is killed
+ * (PR_SET_PDEATHSIG) if the calling thread dies before reaping it: a
+ * mailer still busy when the daemon is killed does not go on to accept a
+ * message whose outcome nobody records (the claim is taken over after its
+ * lease and the notice sent then; a set-user-ID mailer loses this, the
+ * kernel clears it at exec). A command that does
  * not read its input cannot block us (non-blocking writes under poll);
  * SIGPIPE is blocked in the calling thread for the writes and a pending
  * one consumed, so the process's disposition is left alone. The child is

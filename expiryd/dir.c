@@ -39,6 +39,8 @@ int ex_open(struct ex *e)
         b.pw_len = pw_len;
     }
     rc = ak_dir_open_bind(&e->rd, cfg, &b, &e->log);
+    if (rc == AK_OK)
+        rc = ak_dir_open_bind(&e->ps, cfg, &b, &e->log);
     if (rc == AK_OK) {
         b.uri = cfg->notice_write_uri ? cfg->notice_write_uri : cfg->uri[0];
         rc = ak_dir_open_bind(&e->wr, cfg, &b, &e->log);
@@ -50,6 +52,7 @@ int ex_open(struct ex *e)
 void ex_close(struct ex *e)
 {
     ak_dir_close(e->wr);
+    ak_dir_close(e->ps);
     ak_dir_close(e->rd);
-    e->wr = e->rd = NULL;
+    e->wr = e->ps = e->rd = NULL;
 }

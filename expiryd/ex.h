@@ -35,9 +35,12 @@ struct ex {
     struct ak_log log;
     struct ak_dir *rd; /* reads: the config's URIs, failover */
     struct ak_dir *wr; /* claims: notice_write_uri (or the first uri) */
+    struct ak_dir *ps; /* the syncrepl session's own connection (the
+                          config's URIs): it never takes one of rd's */
     bool once, dry_run, verbose;
     char host[65];
     struct ak_policy_entry pol;
+    bool have_policy; /* pol was read once: nothing is planned before */
     struct ex_stats st;
     time_t next_due;  /* earliest moment a tracked notice falls due, 0 none */
     time_t last_pass; /* when the last complete pass ended */

@@ -22,8 +22,11 @@ void ex_filter(const struct ex *e, char *buf, size_t len);
 int ex_entry(struct ex *e, const struct ak_holder_attrs *a, LDAP *ld,
              LDAPMessage *m, time_t now, struct ex_outbox *out, time_t *wake);
 
-/* Find the addresses of service users' responsible people. */
-void ex_resolve(struct ex *e, struct ak_conn *c, struct ex_outbox *out);
+/* Find the addresses of service users' responsible people, on a
+ * connection of e->rd of its own (after a fault, once more on a new one).
+ * A read that still fails marks the notice unresolved: deferred, a
+ * temporary failure, never "no-mail". */
+void ex_resolve(struct ex *e, struct ex_outbox *out);
 
 /* Compose, deliver and record every queued notice. */
 void ex_deliver_all(struct ex *e, struct ex_outbox *out, time_t now);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,11 +53,31 @@ static void usage(FILE *f)
             AK_DEFAULT_CONF);
 }
 
+/* Set when stderr is the journal's stream (systemd's JOURNAL_STREAM names
+ * its device and inode): then each line starts with its priority, "<3>"
+ * for an error (sd-daemon(3)), and the journal files it at that level. */
+static bool to_journal;
+
+static bool stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    char end;
+
+    return js != NULL && sscanf(js, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+           fstat(STDERR_FILENO, &st) == 0 &&
+           (unsigned long long)st.st_dev == dev &&
+           (unsigned long long)st.st_ino == ino;
+}
+
 static void log_stderr(void *ctx, int prio, const char *msg)
 {
     (void)ctx;
-    (void)prio;
-    fprintf(stderr, "apikey-expiryd: %s\n", msg);
+    if (to_journal)
+        fprintf(stderr, "<%d>%s\n", prio & LOG_PRIMASK, msg);
+    else
+        fprintf(stderr, "apikey-expiryd: %s\n", msg);
 }
 
 /* The command line into e; -1 when it only asked for help or version. */
@@ -150,7 +171,7 @@ static int load(struct ex *e)
     int rc;
 
     fresh.cfg = NULL;
-    fresh.rd = fresh.wr = NULL;
+    fresh.rd = fresh.wr = fresh.ps = NULL;
     rc = ak_config_load(&fresh.cfg, e->conf_path, &e->log);
     if (rc == AK_OK && fresh.cfg->notice_from == NULL && !e->dry_run) {
         ak_log(&e->log, LOG_ERR, "%s: notice_from is required",
@@ -178,6 +199,7 @@ static int load(struct ex *e)
     ak_config_free(e->cfg);
     e->cfg = fresh.cfg;
     e->rd = fresh.rd;
+    e->ps = fresh.ps;
     e->wr = fresh.wr;
     e->log.debug = e->log.debug || e->cfg->debug;
     ex_templates_load(e);
@@ -277,6 +299,7 @@ int main(int argc, char **argv)
     bool status = false;
     int rc;
 
+    to_journal = stderr_is_journal();
     rc = parse_args(argc, argv, &e, &status);
     if (rc != EX_EXIT_OK)
         return rc < 0 ? EX_EXIT_OK : rc;

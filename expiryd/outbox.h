@@ -12,17 +12,18 @@
 struct ex_item {
     char *dn; /* the holder's entry, where the claim lives */
     struct ak_notice_id id;
-    struct ak_notice claimed; /* the exact claim value written */
-    bool has_old;
-    struct ak_notice old; /* the deferred value it took over, if any */
-    char *owner;          /* the holder's user name */
+    /* the exact claim value written; a take-over of a deferred notice
+     * carries its history (first failure, attempts) in it */
+    struct ak_notice claimed;
+    char *owner; /* the holder's user name */
     char *label;
     bool service;
     /* Owner class: who gets it ("a@x b@y", sorted, space-separated), or
      * NULL when nobody can (problem says why). */
     char *to;
     const char *problem;
-    char **owners; /* a service user's apiKeyOwner DNs (NULL-terminated) */
+    bool unresolved; /* the directory could not be read for to: deferred */
+    char **owners;   /* a service user's apiKeyOwner DNs (NULL-terminated) */
     /* Nothing to deliver or record (its value is final already): the
      * admins are told of it in their message, as problem says (a notice
      * given up after 24 hours of temporary failures). */

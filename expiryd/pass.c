@@ -31,6 +31,7 @@ static int read_policy(struct ex *e, struct ak_conn *c)
     }
     ak_policy_entry_free(&e->pol);
     e->pol = pe;
+    e->have_policy = true;
     return AK_OK;
 }
 
@@ -62,10 +63,10 @@ int ex_pass(struct ex *e)
         rc = ex_scan(e, c, now, &out);
     /* What was claimed is delivered even when the scan stopped early: the
      * claims are real. But an incomplete scan concludes nothing else. */
-    if (c != NULL && out.n > 0)
-        ex_resolve(e, c, &out);
     if (c != NULL)
         ak_dir_release(e->rd, c);
+    if (out.n > 0)
+        ex_resolve(e, &out);
     ex_deliver_all(e, &out, now);
     ex_outbox_free(&out);
     e->pass_complete = rc == AK_OK;

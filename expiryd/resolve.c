@@ -15,6 +15,7 @@
 struct person {
     char *dn;
     char *mail;
+    bool fault; /* the read failed: nothing is known about the mail */
 };
 
 struct people {
@@ -23,17 +24,28 @@ struct people {
 };
 
 /* The single valid mail of the entry dn (ak_mail_single), or NULL: no
- * entry, none, several, or not valid (the admins are told instead). */
-static char *read_mail(struct ex *e, struct ak_conn *c, const char *dn)
+ * entry, none, several, or not valid (the admins are told instead); or
+ * NULL and *fault when the read itself failed (c NULL: no connection). */
+static char *read_mail(struct ex *e, struct ak_conn *c, const char *dn,
+                       bool *fault)
 {
     char *attrs[] = {AK_LDAP_STR("mail"), NULL};
     LDAPMessage *res = NULL, *m;
     struct ak_entry en;
     char *mail = NULL;
+    int rc;
 
-    if (ak_conn_search(c, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 1,
-                       &e->log, &res) != AK_OK)
+    *fault = false;
+    rc = c == NULL ? AK_ERR_BACKEND
+                   : ak_conn_search(c, dn, LDAP_SCOPE_BASE, "(objectClass=*)",
+                                    attrs, 1, &e->log, &res);
+    if (rc == AK_ERR_NOT_FOUND)
+        return NULL; /* no such entry: a verdict */
+    if (rc != AK_OK) {
+        ldap_msgfree(res);
+        *fault = true;
         return NULL;
+    }
     m = ldap_first_entry(ak_conn_ld(c), res);
     if (m != NULL &&
         ak_entry_open_logged(ak_conn_ld(c), m, attrs, &e->log, &en) == AK_OK) {
@@ -44,28 +56,42 @@ static char *read_mail(struct ex *e, struct ak_conn *c, const char *dn)
     return mail;
 }
 
+/* The person's mail (NULL: none); *fault: it could not be read. */
 static const char *mail_of(struct ex *e, struct ak_conn *c, struct people *pp,
-                           const char *dn)
+                           const char *dn, bool *fault)
 {
     struct person *n;
 
+    *fault = false;
     for (unsigned i = 0; i < pp->n; i++)
-        if (strcmp(pp->p[i].dn, dn) == 0)
+        if (strcmp(pp->p[i].dn, dn) == 0) {
+            *fault = pp->p[i].fault;
             return pp->p[i].mail;
+        }
     if (pp->n == pp->cap) {
         unsigned cap = pp->cap ? pp->cap * 2 : 8;
         n = realloc(pp->p, cap * sizeof(*n));
-        if (n == NULL)
+        if (n == NULL) {
+            *fault = true; /* out of memory: no verdict either */
             return NULL;
+        }
         pp->p = n;
         pp->cap = cap;
     }
     n = &pp->p[pp->n];
     n->dn = strdup(dn);
-    if (n->dn == NULL)
+    if (n->dn == NULL) {
+        *fault = true;
         return NULL;
-    n->mail = read_mail(e, c, dn);
-    if (n->mail == NULL)
+    }
+    n->mail = read_mail(e, c, dn, &n->fault);
+    *fault = n->fault;
+    if (n->fault)
+        ak_log(&e->log, LOG_WARNING,
+               "responsible person %s: cannot read the entry now; the "
+               "notice is deferred",
+               dn);
+    else if (n->mail == NULL)
         ak_log(&e->log, LOG_WARNING,
                "responsible person %s has no single valid mail address", dn);
     pp->n++;
@@ -105,7 +131,13 @@ static void resolve_item(struct ex *e, struct ak_conn *c, struct people *pp,
     unsigned n = 0;
 
     for (unsigned i = 0; it->owners[i] != NULL; i++) {
-        const char *m = mail_of(e, c, pp, it->owners[i]);
+        bool fault;
+        const char *m = mail_of(e, c, pp, it->owners[i], &fault);
+        if (fault) {
+            /* no verdict on anyone's address: try again later, whole */
+            it->unresolved = true;
+            return;
+        }
         if (m != NULL && n < EX_OWNERS_MAX)
             addrs[n++] = m;
     }
@@ -117,19 +149,44 @@ static void resolve_item(struct ex *e, struct ak_conn *c, struct people *pp,
     it->to = join(addrs, n);
 }
 
-void ex_resolve(struct ex *e, struct ak_conn *c, struct ex_outbox *out)
+/* One round over the items not resolved yet; true when a read failed. */
+static bool resolve_round(struct ex *e, struct ak_conn *c,
+                          struct ex_outbox *out)
 {
     struct people pp = {0};
+    bool faults = false;
 
     for (unsigned i = 0; i < out->n; i++) {
         struct ex_item *it = &out->items[i];
         if (it->id.class == AK_NOTICE_OWNER && it->service &&
-            it->owners != NULL && it->owners[0] != NULL)
+            it->owners != NULL && it->owners[0] != NULL && it->to == NULL) {
+            it->unresolved = false;
             resolve_item(e, c, &pp, it);
+            faults = faults || it->unresolved;
+        }
     }
     for (unsigned i = 0; i < pp.n; i++) {
         free(pp.p[i].dn);
         free(pp.p[i].mail);
     }
     free(pp.p);
+    return faults;
+}
+
+void ex_resolve(struct ex *e, struct ex_outbox *out)
+{
+    /* A pooled connection may have outlived its server (a restart while
+     * we waited): after a fault, once more on a new connection. */
+    for (int round = 0; round < 2; round++) {
+        struct ak_conn *c = NULL;
+        bool faults;
+
+        if (ak_dir_acquire(e->rd, round > 0, &e->log, &c) != AK_OK)
+            c = NULL;
+        faults = resolve_round(e, c, out);
+        if (c != NULL)
+            ak_dir_release(e->rd, c);
+        if (!faults)
+            return;
+    }
 }

@@ -13,6 +13,7 @@
 #include "ak_store_notice.h"
 #include "ex.h"
 #include "ex_pass.h"
+#include "testhook.h"
 
 /* What the reading of one holder needs (a scan, or a syncrepl change). */
 struct scan {
@@ -87,9 +88,6 @@ static void claim(struct scan *s, struct ak_entry *en,
         e->st.claimed++;
         e->st.skipped += plan->n_skip;
     }
-    it.has_old = plan->action == AK_NOTICE_TAKE_OVER &&
-                 plan->old.state == AK_NOTICE_DEFERRED;
-    it.old = plan->old;
     it.dn = dn;
     it.owner = ak_view_name(v, &name) ? dup_bytes(&name) : strdup("?");
     it.label = strdup(rec->label);
@@ -149,6 +147,7 @@ static void one_entry(struct scan *s, LDAP *ld, LDAPMessage *m)
     s->wake = 0;
     if (ak_entry_open_logged(ld, m, s->attrs.list, &s->e->log, &en) != AK_OK)
         return; /* one unreadable entry: the others still count */
+    EX_CRASH_POINT("read");
     if (ak_holder_in_bases(&en, s->e->cfg))
         holder(s, &en);
     ak_entry_close(&en);

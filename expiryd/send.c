@@ -9,6 +9,7 @@
 #include "ak_status.h"
 #include "deliver.h"
 #include "ex_pass.h"
+#include "testhook.h"
 
 #define EX_GROUP_MAX 4096 /* keys in one message; more go in the next */
 
@@ -74,6 +75,7 @@ static void record(struct ex *e, struct ex_item *it,
                    const struct ex_delivery *d, time_t now)
 {
     struct ak_notice final = {.id = it->id, .at = now};
+    int rc;
 
     if (e->dry_run)
         return;
@@ -81,17 +83,18 @@ static void record(struct ex *e, struct ex_item *it,
         final.state = AK_NOTICE_SENT;
         e->st.sent++;
     } else if (d->result == EX_DELIVER_TEMPORARY) {
-        final.state = AK_NOTICE_DEFERRED;
-        final.at = it->has_old ? it->old.at : now;
-        final.attempts = it->has_old ? it->old.attempts + 1 : 1;
+        /* counted from the first failure the claim carries */
+        ak_notice_deferred(&it->claimed, now, &final);
         e->st.deferred++;
     } else {
         final.state = AK_NOTICE_FAILED;
         snprintf(final.reason, sizeof(final.reason), "%s", d->reason);
         e->st.failed++;
     }
-    if (ex_settle(e, it, &final) == AK_ERR_CONFLICT &&
-        final.state == AK_NOTICE_SENT) {
+    rc = ex_settle(e, it, &final);
+    if (rc == AK_OK)
+        EX_CRASH_POINT("recorded");
+    if (rc == AK_ERR_CONFLICT && final.state == AK_NOTICE_SENT) {
         /* Our lease was taken over: the other daemon may send it too. */
         e->st.maybe_twice++;
         ak_log(&e->log, LOG_WARNING,
@@ -144,6 +147,7 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
                    ex_delivery_result_str(d.result), d.reason,
                    d.output[0] ? ": " : "", d.output);
         } else {
+            EX_CRASH_POINT("accepted");
             ak_log(&e->log, LOG_INFO, "sent a notice to %s about %u key%s",
                    to[0].addr, n, n == 1 ? "" : "s");
         }
@@ -163,10 +167,12 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
 static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
 {
     struct ex_delivery none = {.result = EX_DELIVER_PERMANENT};
+    struct ex_delivery later = {.result = EX_DELIVER_TEMPORARY};
     struct ex_item **its = calloc(out->n + 1, sizeof(*its));
     bool *done = calloc(out->n + 1, sizeof(*done));
 
     snprintf(none.reason, sizeof(none.reason), "no-mail");
+    snprintf(later.reason, sizeof(later.reason), "directory-unavailable");
     for (unsigned i = 0; its != NULL && done != NULL && i < out->n; i++) {
         struct ex_item *it = &out->items[i];
         struct ak_msg_rcpt to[64];
@@ -176,6 +182,13 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
 
         if (done[i] || it->info_only || it->id.class != AK_NOTICE_OWNER)
             continue;
+        if (it->to == NULL && it->unresolved) {
+            /* the recipients could not be read: a temporary failure, not
+             * a verdict (and nothing for the admins to hear yet) */
+            it->problem = NULL;
+            record(e, it, &later, now);
+            continue;
+        }
         if (it->to == NULL) {
             record(e, it, &none, now);
             continue;

@@ -12,6 +12,13 @@
 #include "ex_pass.h"
 #include "index.h"
 #include "sync.h"
+#include "testhook.h"
+
+/* Consecutive sessions that failed before the directory answered in
+ * full: from this many on, each failure is logged as an error (an alert:
+ * no notice can be computed meanwhile). With the backoff (1, 2, 4 s ...)
+ * that is about 7 s after the directory went away. */
+#define EX_SYNC_ALERT_AFTER 4
 
 struct syncrun {
     struct ex *e;
@@ -22,6 +29,10 @@ struct syncrun {
     struct timespec opened; /* when the session's search went out */
     bool full;              /* the session started without a cookie */
     char path[4096];
+    /* sessions that failed in a row (before a refresh completed), since
+     * when, and the wait before the next one */
+    unsigned failures, backoff;
+    time_t since;
 };
 
 /* A changed holder (refresh or persist): plan and claim now. */
@@ -38,7 +49,9 @@ static int on_entry(void *ctx, const uint8_t uuid[EX_UUID_LEN], LDAP *ld,
 }
 
 /* The refresh is over and the index complete: say how long it took and
- * what it holds (bench/expiryd measures the refresh by this line). */
+ * what it holds (bench/expiryd measures the refresh by this line). The
+ * directory answered in full: the next outage starts afresh (the backoff
+ * from 1 s, the count of failures from 0). */
 static void on_refresh_done(void *ctx)
 {
     struct syncrun *r = ctx;
@@ -51,11 +64,20 @@ static void on_refresh_done(void *ctx)
            (long long)(now.tv_sec - r->opened.tv_sec) * 1000 +
                (now.tv_nsec - r->opened.tv_nsec) / 1000000,
            ex_index_count(r->idx), ex_index_bytes(r->idx));
-    /* A refresh from nothing saw every holder: a complete pass. */
+    if (r->failures >= EX_SYNC_ALERT_AFTER)
+        ak_log(&r->e->log, LOG_NOTICE,
+               "syncrepl: the directory answers again (after %u failures)",
+               r->failures);
+    r->failures = 0;
+    r->backoff = 1;
+    /* A refresh from nothing saw every holder: a complete pass, and the
+     * housekeeping that follows one (at most hourly in a daemon). */
     if (r->full) {
         r->e->pass_complete = true;
         r->e->last_pass = time(NULL);
         ex_status_write(r->e, "syncrepl");
+        if (!ex_stop)
+            (void)ex_cleanup(r->e, time(NULL));
     }
 }
 
@@ -108,14 +130,9 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
 /* Deliver what the last steps claimed. */
 static void flush(struct syncrun *r)
 {
-    struct ak_conn *c = NULL;
-
     if (r->out.n == 0)
         return;
-    if (ak_dir_acquire(r->e->rd, false, &r->e->log, &c) == AK_OK) {
-        ex_resolve(r->e, c, &r->out);
-        ak_dir_release(r->e->rd, c);
-    }
+    ex_resolve(r->e, &r->out);
     ex_deliver_all(r->e, &r->out, time(NULL));
     ex_outbox_free(&r->out);
 }
@@ -125,8 +142,9 @@ static void save(struct syncrun *r, struct ex_sync *s)
     size_t len = 0;
     const uint8_t *cookie = ex_sync_cookie(s, &len);
 
-    if (r->save && !r->e->dry_run)
-        (void)ex_index_save(r->idx, r->path, cookie, len, &r->e->log);
+    if (r->save && !r->e->dry_run &&
+        ex_index_save(r->idx, r->path, cookie, len, &r->e->log) == AK_OK)
+        EX_CRASH_POINT("stored");
     r->save = false;
 }
 
@@ -193,7 +211,7 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
         memset(&e->st, 0, sizeof(e->st));
         e->next_due = 0;
     }
-    rc = ak_dir_acquire(e->rd, true, &e->log, &c);
+    rc = ak_dir_acquire(e->ps, true, &e->log, &c);
     if (rc == AK_OK)
         rc = ex_sync_open(c, r->idx, &p, &cb, r, &e->log, &s);
     if (rc == AK_OK) {
@@ -201,9 +219,14 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
                *cookie ? "resumed" : "full refresh");
         rc = persist(r, s);
     }
-    free(*cookie);
-    *cookie = NULL;
-    *cookie_len = 0;
+    /* A session that never opened (the directory down) changes nothing:
+     * the next one resumes from the same cookie, not from scratch. One the
+     * server refused (4096, a cookie it cannot take) starts over. */
+    if (s != NULL || rc == EX_SYNC_RESYNC || rc == AK_ERR_INVALID) {
+        free(*cookie);
+        *cookie = NULL;
+        *cookie_len = 0;
+    }
     if (s != NULL && rc != EX_SYNC_RESYNC) {
         /* resume from where the session got: the cookie covers the index */
         const uint8_t *k = ex_sync_cookie(s, cookie_len);
@@ -215,16 +238,41 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     flush(r);
     ex_sync_close(s);
     ak_conn_discard(c); /* it carried a persistent search */
-    ak_dir_release(e->rd, c);
+    ak_dir_release(e->ps, c);
     return rc;
+}
+
+/* A session that failed: count it, log it, wait the backoff. */
+static void failed(struct syncrun *r, int rc)
+{
+    struct ex *e = r->e;
+    char when[32] = "?";
+    struct tm tm;
+
+    if (r->failures++ == 0)
+        r->since = time(NULL);
+    if (gmtime_r(&r->since, &tm) != NULL)
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    if (r->failures >= EX_SYNC_ALERT_AFTER)
+        ak_log(&e->log, LOG_ERR,
+               "syncrepl: the directory failed %u times in a row (since %s; "
+               "last: %s): no notice can be computed until it answers; "
+               "again in %u s",
+               r->failures, when, ex_sync_strerror(rc), r->backoff);
+    else
+        ak_log(&e->log, LOG_WARNING,
+               "syncrepl: session ended (%s); again in %u s",
+               ex_sync_strerror(rc), r->backoff);
+    for (unsigned i = 0; i < r->backoff * 10 && !ex_stop && !ex_reload; i++)
+        nanosleep(&(struct timespec){0, 100000000}, NULL);
+    r->backoff = r->backoff < 60 ? r->backoff * 2 : 60;
 }
 
 int ex_run_sync(struct ex *e)
 {
-    struct syncrun r = {.e = e};
+    struct syncrun r = {.e = e, .backoff = 1};
     uint8_t *cookie = NULL;
     size_t cookie_len = 0;
-    unsigned backoff = 1;
     int rc;
 
     snprintf(r.path, sizeof(r.path), "%s/state", e->cfg->notice_state_dir);
@@ -240,6 +288,13 @@ int ex_run_sync(struct ex *e)
      * and doubled the time to a complete index. Only the policy then. */
     rc = cookie != NULL ? ex_pass(e) : ex_read_policy(e);
     while (!ex_stop && !ex_reload) {
+        /* No holder is planned without the policy (its stages and admin
+         * recipients): until it has been read once, no session starts.
+         * Later failures keep the last policy read. */
+        if (!e->have_policy && (rc = ex_read_policy(e)) != AK_OK) {
+            failed(&r, rc);
+            continue;
+        }
         rc = session(&r, &cookie, &cookie_len);
         if (rc == EX_SYNC_UNSUPPORTED)
             break;
@@ -249,12 +304,7 @@ int ex_run_sync(struct ex *e)
         }
         if (ex_stop || ex_reload)
             break;
-        ak_log(&e->log, LOG_WARNING,
-               "syncrepl: session ended (%s); again in %u s",
-               ex_sync_strerror(rc), backoff);
-        for (unsigned i = 0; i < backoff * 10 && !ex_stop && !ex_reload; i++)
-            nanosleep(&(struct timespec){0, 100000000}, NULL);
-        backoff = backoff < 60 ? backoff * 2 : 60;
+        failed(&r, rc);
     }
     free(cookie);
     ex_index_free(r.idx);

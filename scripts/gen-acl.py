@@ -92,7 +92,7 @@ def table(n):
          'apiKeyMaxLifetime,apiKeyNoticeDays',
          [A + ' write', V + ' read', 'users read', '* none']),
         (POL, [A + ' write', D + ' read', '* none']),
-        (P + ' attrs=entry,objectClass,uid,mail,entryUUID',
+        (P + ' attrs=entry,objectClass,uid,mail,entryUUID,entryCSN',
          [D + ' read', '* break']),
         ('*', [V + ' none', D + ' none', '* break']),
         ('*', ['self read', 'users read', '* none']),

@@ -79,7 +79,8 @@ int ak_notice_prefix(const struct ak_notice_id *id,
 int ak_notice_format(const struct ak_notice *n, char buf[AK_NOTICE_MAX + 1])
 {
     char prefix[AK_NOTICE_PREFIX_MAX + 1], ts[AK_TIME_LEN + 1];
-    char extra[AK_NOTICE_HOST_MAX + 2] = "";
+    char first[AK_TIME_LEN + 1];
+    char extra[AK_NOTICE_HOST_MAX + AK_TIME_LEN + 16] = "";
 
     if (n == NULL || ak_notice_prefix(&n->id, prefix) != AK_OK ||
         (unsigned)n->state >= N_STATES || ak_time_format(n->at, ts) != AK_OK)
@@ -88,7 +89,16 @@ int ak_notice_format(const struct ak_notice *n, char buf[AK_NOTICE_MAX + 1])
     case AK_NOTICE_CLAIMED:
         if (!ak_notice_host_valid(n->host, strnlen(n->host, sizeof(n->host))))
             return AK_ERR_INVALID;
-        snprintf(extra, sizeof(extra), " %s", n->host);
+        if (n->attempts == 0) {
+            snprintf(extra, sizeof(extra), " %s", n->host);
+            break;
+        }
+        /* the history of the deferred notice it took over */
+        if (n->attempts > AK_NOTICE_ATTEMPTS_MAX ||
+            ak_time_format(n->first_failure, first) != AK_OK)
+            return AK_ERR_INVALID;
+        snprintf(extra, sizeof(extra), " %s %s %u", n->host, first,
+                 n->attempts);
         break;
     case AK_NOTICE_DEFERRED:
         if (n->attempts == 0 || n->attempts > AK_NOTICE_ATTEMPTS_MAX)
@@ -112,7 +122,7 @@ int ak_notice_format(const struct ak_notice *n, char buf[AK_NOTICE_MAX + 1])
 
 /* The fields of a value, split at single spaces (an empty field stands for
  * a doubled, leading or trailing space). */
-#define MAX_FIELDS 8
+#define MAX_FIELDS 9
 struct fields {
     struct ak_bytes f[MAX_FIELDS];
     unsigned n;
@@ -245,9 +255,15 @@ int ak_notice_parse(const char *v, size_t len, struct ak_notice *out,
             return refuse(why, "extra field");
         break;
     case AK_NOTICE_CLAIMED:
-        if (fs.n != 7 || !ak_notice_host_valid(fs.f[6].p, fs.f[6].n))
+        if (fs.n < 7 || !ak_notice_host_valid(fs.f[6].p, fs.f[6].n))
             return refuse(why, "bad host");
         memcpy(n.host, fs.f[6].p, fs.f[6].n);
+        /* [<first failure> <attempts>]: both or neither, attempts >= 1 */
+        if (fs.n != 7 &&
+            (fs.n != 9 || !time_field(&fs.f[7], &n.first_failure) ||
+             !number(&fs.f[8], AK_NOTICE_ATTEMPTS_MAX, &n.attempts) ||
+             n.attempts == 0))
+            return refuse(why, "bad history");
         break;
     case AK_NOTICE_DEFERRED:
         if (fs.n != 7 ||
@@ -327,6 +343,36 @@ time_t ak_notice_retry_at(const struct ak_notice *n)
     if (a >= 6)
         sum += (time_t)(a - 5) * AK_NOTICE_BACKOFF_MAX;
     return n->at + sum;
+}
+
+void ak_notice_carry(const struct ak_notice *old, struct ak_notice *claim)
+{
+    claim->attempts = 0;
+    claim->first_failure = 0;
+    if (old->state == AK_NOTICE_DEFERRED) {
+        claim->attempts = old->attempts;
+        claim->first_failure = old->at;
+    } else if (old->state == AK_NOTICE_CLAIMED && old->attempts > 0) {
+        claim->attempts = old->attempts;
+        claim->first_failure = old->first_failure;
+    }
+}
+
+void ak_notice_deferred(const struct ak_notice *claim, time_t now,
+                        struct ak_notice *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->id = claim->id;
+    out->state = AK_NOTICE_DEFERRED;
+    if (claim->state == AK_NOTICE_CLAIMED && claim->attempts > 0) {
+        out->at = claim->first_failure;
+        out->attempts = claim->attempts < AK_NOTICE_ATTEMPTS_MAX
+                            ? claim->attempts + 1
+                            : AK_NOTICE_ATTEMPTS_MAX;
+    } else {
+        out->at = now;
+        out->attempts = 1;
+    }
 }
 
 /* What the values say about one notice. */
@@ -520,8 +566,16 @@ void ak_notice_plan(const struct ak_record *key, const struct ak_policy *policy,
     out->old = scans[tight].old;
     if (out->old.state == AK_NOTICE_CLAIMED) {
         if (now >= out->old.at && now - out->old.at >= (time_t)lease) {
-            out->action = AK_NOTICE_TAKE_OVER;
-            out->why = "claim past its lease";
+            /* a claim with a history: the 24 hours count from its first
+             * failure, whoever claimed it since */
+            if (out->old.attempts > 0 &&
+                now >= out->old.first_failure + AK_NOTICE_GIVE_UP_AFTER) {
+                out->action = AK_NOTICE_GIVE_UP;
+                out->why = "deferred for 24 hours (a claim past its lease)";
+            } else {
+                out->action = AK_NOTICE_TAKE_OVER;
+                out->why = "claim past its lease";
+            }
         } else {
             out->why = "claimed";
             wake_at(out, out->old.at + (time_t)lease);

@@ -24,10 +24,16 @@
  * class: owner | admin; state and extra:
  *
  *   claimed   <claim time>          <host> [A-Za-z0-9.-]{1,64}
+ *                                   [<first failure> <attempts>]
  *   sent      <when>
  *   deferred  <first failure>       <attempts> 1..AK_NOTICE_ATTEMPTS_MAX
  *   failed    <when>                <reason> [a-z0-9-]{1,32}
  *   skipped   <when>                (a wider stage passed unseen)
+ *
+ * A claim that took over a deferred notice (or a claim that carried them)
+ * carries its first failure and attempts, so that a daemon dying between
+ * the take-over and the settle loses neither the 24-hour bound nor the
+ * backoff: the claim's history (ak_notice_carry, ak_notice_deferred).
  *
  * "<kid> <expiresZ> <stage> <class> " (ak_notice_prefix) identifies the
  * notice: a value with it, in any state, means the notice is taken. See
@@ -78,8 +84,11 @@ struct ak_notice_id {
 struct ak_notice {
     struct ak_notice_id id;
     enum ak_notice_state state;
-    time_t at;         /* claimed, sent, first failure, failed, skipped */
-    unsigned attempts; /* deferred: failures so far (>= 1) */
+    time_t at; /* claimed, sent, first failure, failed, skipped */
+    /* deferred: failures so far (>= 1); claimed: failures before the claim
+     * (0: none, and no history is written) */
+    unsigned attempts;
+    time_t first_failure; /* claimed with attempts > 0: the first failure */
     char host[AK_NOTICE_HOST_MAX + 1];     /* claimed */
     char reason[AK_NOTICE_REASON_MAX + 1]; /* failed */
 };
@@ -131,6 +140,17 @@ time_t ak_notice_backoff(unsigned attempts);
  * which is all the value records). */
 time_t ak_notice_retry_at(const struct ak_notice *n);
 
+/* The history a claim replacing old carries (claim->attempts and
+ * first_failure): a deferred old's first failure and attempts, a claimed
+ * old's own history; none for anything else. */
+void ak_notice_carry(const struct ak_notice *old, struct ak_notice *claim);
+
+/* The deferred value that settles claim after one more temporary failure
+ * at now: the first failure of the claim's history (now when it has none)
+ * and one more attempt (at most AK_NOTICE_ATTEMPTS_MAX). */
+void ak_notice_deferred(const struct ak_notice *claim, time_t now,
+                        struct ak_notice *out);
+
 /* What the daemon does about one key and one class now. */
 enum ak_notice_action {
     AK_NOTICE_NOTHING,   /* nothing due, or due but taken */
@@ -177,11 +197,12 @@ struct ak_notice_opts {
  * no value takes, to be marked skipped in the same claim), taken over when
  * its value is a claim older than the lease or a deferred one whose retry
  * time has come, given up when it has been deferred for
- * AK_NOTICE_GIVE_UP_AFTER. Revoked keys, keys ended by a rotation, keys
- * that never expire and keys expired more than opts->expired_days ago:
- * nothing, and no wake-up. Otherwise wake is the earliest moment after now
- * at which something may change (a stage no value takes falls due, a lease
- * ends, a retry or the give-up comes).
+ * AK_NOTICE_GIVE_UP_AFTER (counted from the first failure, also when that
+ * is the history of a claim past its lease). Revoked keys, keys ended by a
+ * rotation, keys that never expire and keys expired more than
+ * opts->expired_days ago: nothing, and no wake-up. Otherwise wake is the
+ * earliest moment after now at which something may change (a stage no value
+ * takes falls due, a lease ends, a retry or the give-up comes).
  */
 void ak_notice_plan(const struct ak_record *key, const struct ak_policy *policy,
                     enum ak_notice_class class, const struct ak_values *notices,

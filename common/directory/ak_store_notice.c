@@ -17,7 +17,10 @@ static bool same_id(const struct ak_notice_id *a, const struct ak_notice_id *b)
            a->class == b->class;
 }
 
-static int claimed_value(const struct ak_notice_id *id, time_t now,
+/* The claim of id; old (may be NULL): the value it takes over, whose
+ * history (a deferred notice's first failure and attempts) it carries. */
+static int claimed_value(const struct ak_notice_id *id,
+                         const struct ak_notice *old, time_t now,
                          const char *host, struct ak_notice *n,
                          char buf[AK_NOTICE_MAX + 1])
 {
@@ -28,6 +31,8 @@ static int claimed_value(const struct ak_notice_id *id, time_t now,
     if (host == NULL || !ak_notice_host_valid(host, strlen(host)))
         return AK_ERR_INVALID;
     memcpy(n->host, host, strlen(host) + 1);
+    if (old != NULL)
+        ak_notice_carry(old, n);
     return ak_notice_format(n, buf);
 }
 
@@ -93,7 +98,7 @@ int ak_store_notice_claim(struct ak_conn *c, const char *dn,
     if (c == NULL || dn == NULL || id == NULL ||
         n_skip >= AK_NOTICE_STAGES_MAX || (n_skip > 0 && skip == NULL))
         return AK_ERR_INVALID;
-    rc = claimed_value(id, now, host, &n, vals[0]);
+    rc = claimed_value(id, NULL, now, host, &n, vals[0]);
     if (rc != AK_OK)
         return rc;
     ids[0] = *id;
@@ -139,7 +144,7 @@ int ak_store_notice_take_over(struct ak_conn *c, const char *dn,
         (old->state != AK_NOTICE_CLAIMED && old->state != AK_NOTICE_DEFERRED) ||
         ak_notice_format(old, oldv) != AK_OK)
         return AK_ERR_INVALID;
-    rc = claimed_value(&old->id, now, host, &n, newv);
+    rc = claimed_value(&old->id, old, now, host, &n, newv);
     if (rc != AK_OK)
         return rc;
     if (strcmp(oldv, newv) == 0)

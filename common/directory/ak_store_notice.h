@@ -37,7 +37,9 @@ int ak_store_notice_claim(struct ak_conn *c, const char *dn,
 /*
  * Take over old (a claim past its lease, or a deferred notice whose retry
  * has come): delete that exact value and add "<id> claimed <now> <host>",
- * asserting as above that the key is still there and not ended. A value
+ * with old's history (ak_notice_carry: a deferred notice's first failure
+ * and attempts), asserting as above that the key is still there and not
+ * ended. A value
  * already replaced by someone else is AK_ERR_CONFLICT.
  */
 int ak_store_notice_take_over(struct ak_conn *c, const char *dn,

@@ -249,6 +249,7 @@ has s.txt "^apiKeyRecord: v1 id=" "raw: the daemon reads key records"
 has s.txt "^mail: alice@example.org" "raw: and mail"
 has s.txt "^apiKeyExpires: " "raw: and the expiry index"
 has s.txt "^entryUUID: " "raw: and entryUUID"
+has s.txt "^entryCSN: " "raw: and entryCSN (a syncrepl resume filters on it)"
 hasnt s.txt "^(userPassword|cn|sn|homeDirectory|uidNumber|apiKeyLastUsed):" "raw: and nothing it does not need"
 raw_search "$EXPIRYD" expiryd.pw -b "uid=svc-backup,ou=services,$SUFFIX" -s base apiKeyOwner apiKeyNotice >s.txt
 has s.txt "^apiKeyOwner: uid=alice," "raw: the daemon reads who owns a service user"

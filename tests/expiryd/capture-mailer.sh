@@ -16,6 +16,9 @@
 #     exit status. The file can be changed while a daemon runs ("fail
 #     now, recover later"). Not 0: the message is stored as <n>.rej
 #     instead (an attempt the daemon must retry or record).
+#   AK_MAILER_DELAY (seconds, may be fractional): wait that long after
+#     reading the message and before accepting it (a mailer that takes a
+#     moment to queue; the crash tests kill the daemon in that moment).
 # Every run appends "<status> <n>" to $AK_MAILDIR/attempts.
 set -u
 dir=${AK_MAILDIR:?AK_MAILDIR must name the capture directory}
@@ -37,6 +40,9 @@ tmp=$(mktemp "$dir/.incoming.XXXXXX") || exit 75
 if ! cat >"$tmp"; then
     rm -f "$tmp"
     exit 75
+fi
+if [ -n "${AK_MAILER_DELAY:-}" ]; then
+    sleep "$AK_MAILER_DELAY"
 fi
 ext=eml
 [ "$status" -eq 0 ] || ext=rej

@@ -7,6 +7,11 @@
 #   slapd-harness.sh stop DIR    stop (SIGCONT first, in case a test paused it)
 #   slapd-harness.sh restart DIR stop, then start again on the same port and
 #                                database (updates AK_TEST_PID in DIR/env)
+#   slapd-harness.sh relaunch DIR start again after a stop, same port and
+#                                database (a server that was down a while)
+#
+# DIR/ctl (AK_TEST_SLAPD_CTL in DIR/env) is that server's control for a
+# test: "$AK_TEST_SLAPD_CTL stop|start|restart" (start = relaunch).
 #
 # Optional inputs (environment):
 #   AK_TEST_FIXTURES       LDIF to load instead of fixtures.ldif
@@ -36,7 +41,7 @@
 # DIR/env holds: AK_TEST_DIR AK_TEST_URI AK_TEST_PORT AK_TEST_LDAPI
 # AK_TEST_PID AK_TEST_LOG AK_TEST_CA AK_TEST_OTHER_CA AK_TEST_SUFFIX
 # AK_TEST_ROOTDN AK_TEST_ROOTPW AK_TEST_CONF (a verifier config)
-# AK_TEST_HARNESS (this script, for restart).
+# AK_TEST_HARNESS (this script, for restart) AK_TEST_SLAPD_CTL (DIR/ctl).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -228,7 +233,11 @@ AK_TEST_ROOTDN=cn=admin,$suffix
 AK_TEST_ROOTPW=admin-secret
 AK_TEST_CONF=$dir/apikey.conf
 AK_TEST_HARNESS=$here/slapd-harness.sh
+AK_TEST_SLAPD_CTL=$dir/ctl
 ENV
+    printf '#!/bin/sh\n# stop|start|restart this test server\ncase "${1:-}" in\nstart) set -- relaunch ;;\nstop | restart) ;;\n*) echo "usage: $0 stop|start|restart" >&2; exit 2 ;;\nesac\nexec "%s" "$1" "%s"\n' \
+        "$here/slapd-harness.sh" "$dir" >"$dir/ctl"
+    chmod 755 "$dir/ctl"
 }
 
 stop() {
@@ -272,10 +281,14 @@ launch() {
 }
 
 restart() {
+    stop "$1"
+    relaunch "$1"
+}
+
+relaunch() {
     local dir=$1 port pid
     dir=$(cd "$dir" && pwd)
     port=$(sed -n 's/^AK_TEST_PORT=//p' "$dir/env")
-    stop "$dir"
     rm -f "$dir/ldapi"
     for _ in $(seq 1 40); do
         port_free "$port" && break
@@ -288,6 +301,7 @@ restart() {
 case "${1:-}" in
 start) start "${2:?DIR}" ;;
 restart) restart "${2:?DIR}" ;;
+relaunch) relaunch "${2:?DIR}" ;;
 stop) stop "${2:?DIR}" ;;
-*) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+*) echo "usage: $0 start|stop|restart|relaunch DIR" >&2; exit 2 ;;
 esac

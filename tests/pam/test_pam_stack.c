@@ -29,8 +29,7 @@ static const struct {
     {"sufficient", "sufficient"},
     {"done-die", "[success=done default=die]"},
     /* the line docs/pam.md recommends in front of a password module */
-    {"recommended",
-     "[success=done ignore=ignore default=die]"},
+    {"recommended", "[success=done ignore=ignore default=die]"},
     /* the stack pam-auth-update writes from the profile (not one line) */
     {"profile", NULL},
 };

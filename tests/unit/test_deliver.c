@@ -274,6 +274,37 @@ static void test_timeout(void **state)
     assert_in_range(d.elapsed_ms, 2900, 4500);
 }
 
+/* The caller killed while the mailer runs (a daemon's kill -9 between
+ * handing the message over and reading the exit status): the mailer dies
+ * with it, so it never accepts a message whose outcome nobody records. */
+static void test_dies_with_caller(void **state)
+{
+    (void)state;
+    const char *cmd = script("slow", "cat >/dev/null; sleep 1; "
+                                     "touch \"$(dirname $0)/accepted\"");
+    struct ex_delivery d;
+    struct stat st;
+    int status;
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        (void)ex_deliver(cmd, message, strlen(message), 30, &d);
+        _exit(0);
+    }
+    usleep(300 * 1000); /* the mailer has read its input and waits */
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    usleep(1500 * 1000); /* past the mailer's "accept" */
+    assert_int_equal(stat(path("accepted"), &st), -1);
+
+    /* the same mailer, its caller alive: it accepts */
+    assert_int_equal(run(cmd, message, strlen(message), 30, &d), AK_OK);
+    assert_int_equal(d.result, EX_DELIVER_SENT);
+    assert_int_equal(stat(path("accepted"), &st), 0);
+}
+
 static void test_unread_input(void **state)
 {
     (void)state;
@@ -447,6 +478,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exit_codes),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_unread_input),
+        cmocka_unit_test(test_dies_with_caller),
         cmocka_unit_test(test_bad_commands),
         cmocka_unit_test(test_output_and_fds),
     };

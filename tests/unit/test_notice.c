@@ -74,13 +74,15 @@ static void test_round_trip(void **state)
     } rows[] = {
         {AK_NOTICE_CLAIMED, 0, "mx-1.example.org", NULL,
          "claimed {T} mx-1.example.org"},
+        {AK_NOTICE_CLAIMED, 4, "mx-1.example.org", NULL,
+         "claimed {T} mx-1.example.org {T} 4"}, /* with its history */
         {AK_NOTICE_SENT, 0, NULL, NULL, "sent {T}"},
         {AK_NOTICE_DEFERRED, 3, NULL, NULL, "deferred {T} 3"},
         {AK_NOTICE_FAILED, 0, NULL, "tempfail-24h", "failed {T} tempfail-24h"},
         {AK_NOTICE_SKIPPED, 0, NULL, NULL, "skipped {T}"},
     };
     char e[AK_TIME_LEN + 1];
-    char buf[AK_NOTICE_MAX + 1], want[AK_NOTICE_MAX + 64], tail[64];
+    char buf[AK_NOTICE_MAX + 1], want[AK_NOTICE_MAX + 64], tail[80];
     char prefix[AK_NOTICE_PREFIX_MAX + 1];
     (void)state;
 
@@ -94,6 +96,8 @@ static void test_round_trip(void **state)
         n.state = rows[i].st;
         n.at = NOW - 60; /* {T} */
         n.attempts = rows[i].attempts;
+        if (n.state == AK_NOTICE_CLAIMED && n.attempts > 0)
+            n.first_failure = NOW - 60; /* {T} */
         if (rows[i].host)
             strcpy(n.host, rows[i].host);
         if (rows[i].reason)
@@ -126,6 +130,15 @@ static void test_format_refuses(void **state)
     assert_int_equal(ak_notice_format(&n, buf), AK_ERR_INVALID);
     strcpy(n.host, "a b");
     assert_int_equal(ak_notice_format(&n, buf), AK_ERR_INVALID);
+    strcpy(n.host, "mx-1");
+    n.attempts = AK_NOTICE_ATTEMPTS_MAX + 1; /* a history out of range */
+    assert_int_equal(ak_notice_format(&n, buf), AK_ERR_INVALID);
+    n.attempts = 2;
+    n.first_failure = (time_t)-100000000000LL; /* not a record time */
+    assert_int_equal(ak_notice_format(&n, buf), AK_ERR_INVALID);
+    n.first_failure = NOW;
+    assert_int_equal(ak_notice_format(&n, buf), AK_OK);
+    n.attempts = 0;
     n.state = AK_NOTICE_DEFERRED; /* attempts 0 */
     assert_int_equal(ak_notice_format(&n, buf), AK_ERR_INVALID);
     n.state = AK_NOTICE_FAILED;
@@ -168,6 +181,19 @@ static void test_parse_refuses(void **state)
         {"{K} {E} 7 owner claimed {T} "
          "a1234567890123456789012345678901234567890123456789012345678901234",
          "bad host"},
+        {"{K} {E} 7 owner claimed {T} mx-1 {T} 2", NULL},
+        {"{K} {E} 3650 owner claimed {T} "
+         "a123456789012345678901234567890123456789012345678901234567890123 "
+         "{T} 999999",
+         NULL}, /* the longest value fits the schema's 160 */
+        {"{K} {E} 7 owner claimed {T} mx-1 {T}", "bad history"},
+        {"{K} {E} 7 owner claimed {T} mx-1 {T} 0", "bad history"},
+        {"{K} {E} 7 owner claimed {T} mx-1 {T} 02", "bad history"},
+        {"{K} {E} 7 owner claimed {T} mx-1 {T} 1000000", "bad history"},
+        {"{K} {E} 7 owner claimed {T} mx-1 2 {T}", "bad history"},
+        {"{K} {E} 7 owner claimed {T} mx-1 soon 2", "bad history"},
+        {"{K} {E} 7 owner claimed {T} mx-1 {T} 2 x", "too many fields"},
+        {"{K} {E} 7 owner deferred {T} 1 {T}", "bad attempts"},
         {"{K} {E} 7 owner deferred {T} 0", "bad attempts"},
         {"{K} {E} 7 owner deferred {T} 01", "bad attempts"},
         {"{K} {E} 7 owner deferred {T} 1000000", "bad attempts"},
@@ -181,7 +207,7 @@ static void test_parse_refuses(void **state)
         {"{K} {E} 7 owner", "too few fields"},
         {"{K}", "too few fields"},
         {"", "too few fields"},
-        {"a b c d e f g h i", "too many fields"},
+        {"a b c d e f g h i j", "too many fields"},
         {"ABCDEFGHIJKLMNOP {E} 7 owner sent {T}", "bad key id"},
     };
     char v[256];
@@ -190,6 +216,7 @@ static void test_parse_refuses(void **state)
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         struct ak_notice n;
         const char *why = NULL;
+        assert_true(strlen(rows[i].v) < 160);
         size_t len = expand(v, sizeof(v), rows[i].v, NOW + DAY);
         int rc = ak_notice_parse(v, len, &n, &why);
         if (rows[i].why == NULL) {
@@ -235,6 +262,7 @@ static void test_match(void **state)
         {"{K} {E} 7 owner sent", AK_NOTICE_GARBAGE},
         {"{K} {E} 7 owner sent {T} extra", AK_NOTICE_GARBAGE},
         {"{K} {E} 7 owner claimed {T} bad_host", AK_NOTICE_GARBAGE},
+        {"{K} {E} 7 owner claimed {T} mx-1 {T} 0", AK_NOTICE_GARBAGE},
     };
     struct ak_notice_id id;
     char v[256];
@@ -284,6 +312,7 @@ struct built {
     long at_off; /* at - NOW */
     unsigned attempts;
     long e_delta;
+    long first_off; /* claimed with attempts: first failure - NOW */
 };
 
 struct row {
@@ -320,6 +349,11 @@ struct row {
 #define VD(s, off, n)                                                          \
     {                                                                          \
         (s), AK_NOTICE_OWNER, AK_NOTICE_DEFERRED, (off), (n), 0                \
+    }
+/* a claim with a history: first failure at NOW + first, n attempts */
+#define VC(s, off, first, n)                                                   \
+    {                                                                          \
+        (s), AK_NOTICE_OWNER, AK_NOTICE_CLAIMED, (off), (n), 0, (first)        \
     }
 #define D3 .n_days = 3, .days = {30, 7, 1}
 
@@ -416,6 +450,17 @@ static const struct row rows[] = {
     {"deferred for 24 hours: given up", D3, .exp_off = 12 * HOUR,
      .v = {VD(1, -24 * HOUR, 20), END}, .want = AK_NOTICE_GIVE_UP,
      .want_stage = 1, .want_wake = true, .wake_off = 12 * HOUR},
+    {"a stale claim with a history is taken over within the 24 hours", D3,
+     .exp_off = 12 * HOUR, .v = {VC(1, -700, -23 * HOUR, 5), END},
+     .want = AK_NOTICE_TAKE_OVER, .want_stage = 1, .want_wake = true,
+     .wake_off = 12 * HOUR},
+    {"a stale claim 24 hours after its first failure: given up", D3,
+     .exp_off = 12 * HOUR, .v = {VC(1, -700, -24 * HOUR, 5), END},
+     .want = AK_NOTICE_GIVE_UP, .want_stage = 1, .want_wake = true,
+     .wake_off = 12 * HOUR},
+    {"a fresh claim with a history is left alone until its lease ends", D3,
+     .exp_off = 12 * HOUR, .v = {VC(1, -100, -25 * HOUR, 5), END},
+     .want = AK_NOTICE_NOTHING, .want_wake = true, .wake_off = 500},
     {"garbage about the due notice takes it", D3, .exp_off = 12 * HOUR,
      .v = {END}, .raw = {"{K} {E} 1 owner sent {T} junk"},
      .want = AK_NOTICE_NOTHING, .want_wake = true, .wake_off = 12 * HOUR,
@@ -481,6 +526,7 @@ static void run_row(const struct row *r)
         n.state = r->v[i].st;
         n.at = NOW + r->v[i].at_off;
         n.attempts = r->v[i].attempts;
+        n.first_failure = NOW + r->v[i].first_off;
         strcpy(n.host, "other-host");
         strcpy(n.reason, "exit-1");
         assert_int_equal(ak_notice_format(&n, vals[vs.n]), AK_OK);
@@ -546,6 +592,77 @@ static void test_plan_table(void **state)
         run_row(&rows[i]);
 }
 
+/* A deferred notice taken over, its claim's daemon killed, the claim taken
+ * over after the lease, the mailer failing again: the history goes on
+ * from the first failure (the 24-hour bound and the backoff hold). */
+static void test_history(void **state)
+{
+    struct ak_notice deferred, claim, claim2, next, plain;
+    char buf[AK_NOTICE_MAX + 1];
+    const time_t first = NOW - 3 * HOUR;
+    (void)state;
+
+    memset(&deferred, 0, sizeof(deferred));
+    memcpy(deferred.id.kid, KID, sizeof(deferred.id.kid));
+    deferred.id.expires = NOW + DAY;
+    deferred.id.stage = 1;
+    deferred.state = AK_NOTICE_DEFERRED;
+    deferred.at = first;
+    deferred.attempts = 3;
+
+    memset(&claim, 0, sizeof(claim));
+    claim.id = deferred.id;
+    claim.state = AK_NOTICE_CLAIMED;
+    claim.at = NOW - HOUR;
+    strcpy(claim.host, "mx-1");
+    ak_notice_carry(&deferred, &claim);
+    assert_int_equal(claim.attempts, 3);
+    assert_int_equal(claim.first_failure, first);
+    assert_int_equal(ak_notice_format(&claim, buf), AK_OK);
+    assert_int_equal(ak_notice_parse(buf, strlen(buf), &claim2, NULL), AK_OK);
+    assert_memory_equal(&claim2, &claim, sizeof(claim));
+
+    /* the claimer died: taken over, the history stays */
+    memset(&claim2, 0, sizeof(claim2));
+    claim2.id = claim.id;
+    claim2.state = AK_NOTICE_CLAIMED;
+    claim2.at = NOW;
+    strcpy(claim2.host, "mx-2");
+    ak_notice_carry(&claim, &claim2);
+    assert_int_equal(claim2.attempts, 3);
+    assert_int_equal(claim2.first_failure, first);
+
+    ak_notice_deferred(&claim2, NOW, &next);
+    assert_int_equal(next.state, AK_NOTICE_DEFERRED);
+    assert_memory_equal(&next.id, &claim2.id, sizeof(next.id));
+    assert_int_equal(next.at, first);
+    assert_int_equal(next.attempts, 4);
+    assert_int_equal(ak_notice_format(&next, buf), AK_OK);
+
+    /* a claim without history: the first failure is now */
+    memset(&plain, 0, sizeof(plain));
+    plain.id = claim.id;
+    plain.state = AK_NOTICE_CLAIMED;
+    plain.at = NOW - 10;
+    strcpy(plain.host, "mx-1");
+    ak_notice_carry(&plain, &claim2); /* a claim without history carries none */
+    assert_int_equal(claim2.attempts, 0);
+    ak_notice_deferred(&plain, NOW, &next);
+    assert_int_equal(next.at, NOW);
+    assert_int_equal(next.attempts, 1);
+    /* nothing else carries a history */
+    deferred.state = AK_NOTICE_SENT;
+    claim2.attempts = 9;
+    ak_notice_carry(&deferred, &claim2);
+    assert_int_equal(claim2.attempts, 0);
+    /* the count stops at the largest value the format takes */
+    plain.attempts = AK_NOTICE_ATTEMPTS_MAX;
+    plain.first_failure = first;
+    ak_notice_deferred(&plain, NOW, &next);
+    assert_int_equal(next.attempts, AK_NOTICE_ATTEMPTS_MAX);
+    assert_int_equal(ak_notice_format(&next, buf), AK_OK);
+}
+
 /* Walk one key's life hour by hour, settling each claim as sent: each
  * stage is sent exactly once, in order, none early, none skipped. */
 static void test_life(void **state)
@@ -609,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_plan_table),
         cmocka_unit_test(test_life),
+        cmocka_unit_test(test_history),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -343,6 +343,10 @@ static void test_defer_and_give_up(void **state)
                                                "host-a", &akt_log, &again),
                      AK_OK);
     assert_int_equal(again.state, AK_NOTICE_CLAIMED);
+    /* the claim carries the deferred notice's history; the settle below
+     * deletes that exact value, so it is what the directory holds */
+    assert_int_equal(again.attempts, 1);
+    assert_int_equal(again.first_failure, deferred.at);
     deferred.attempts = 2;
     assert_int_equal(
         ak_store_notice_settle(a, ALICE, &again, &deferred, &akt_log), AK_OK);
