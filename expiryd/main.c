@@ -14,6 +14,7 @@
 #include "ak_hash.h"
 #include "ak_status.h"
 #include "ex.h"
+#include "testhook.h"
 #include "sync.h"
 
 volatile sig_atomic_t ex_stop, ex_reload;
@@ -192,7 +193,7 @@ static void wait_next(const struct ex *e)
 {
     struct timespec start, now;
     long long wait = e->cfg->notice_interval;
-    time_t wall = time(NULL);
+    time_t wall = ex_now();
 
     if (e->next_due > 0 && e->next_due - wall < wait)
         wait = e->next_due - wall > 0 ? e->next_due - wall : 0;

@@ -10,6 +10,7 @@
 #include "ak_holder.h"
 #include "ak_status.h"
 #include "ex_pass.h"
+#include "testhook.h"
 #include "index.h"
 #include "sync.h"
 
@@ -28,7 +29,7 @@ static int on_entry(void *ctx, const uint8_t uuid[EX_UUID_LEN], LDAP *ld,
 {
     struct syncrun *r = ctx;
     time_t wake = 0;
-    int rc = ex_entry(r->e, &r->attrs, ld, m, time(NULL), &r->out, &wake);
+    int rc = ex_entry(r->e, &r->attrs, ld, m, ex_now(), &r->out, &wake);
 
     (void)uuid;
     *next_due = wake ? wake : EX_DUE_NEVER;
@@ -71,7 +72,7 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
     if (rc == AK_OK) {
         m = ldap_first_entry(ak_conn_ld(c), res);
         if (m != NULL)
-            rc = ex_entry(e, &r->attrs, ak_conn_ld(c), m, time(NULL), &r->out,
+            rc = ex_entry(e, &r->attrs, ak_conn_ld(c), m, ex_now(), &r->out,
                           &wake);
         ex_index_set_due(r->idx, uuid, wake ? wake : EX_DUE_NEVER);
     }
@@ -92,7 +93,7 @@ static void flush(struct syncrun *r)
         ex_resolve(r->e, c, &r->out);
         ak_dir_release(r->e->rd, c);
     }
-    ex_deliver_all(r->e, &r->out, time(NULL));
+    ex_deliver_all(r->e, &r->out, ex_now());
     ex_outbox_free(&r->out);
 }
 
@@ -120,11 +121,11 @@ static int persist(struct syncrun *r, struct ex_sync *s)
         int wait = 1000;
 
         if (ex_index_earliest(r->idx, &due, uuid) && due != EX_DUE_NEVER &&
-            due - time(NULL) < 1)
+            due - ex_now() < 1)
             wait = 0;
         rc = ex_sync_poll(s, wait);
         if (rc == AK_OK)
-            rc = ex_index_each_due(r->idx, time(NULL), on_due, r);
+            rc = ex_index_each_due(r->idx, ex_now(), on_due, r);
         flush(r);
         save(r, s);
         clock_gettime(CLOCK_MONOTONIC, &now);
