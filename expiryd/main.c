@@ -186,21 +186,22 @@ static int load(struct ex *e)
     return AK_OK;
 }
 
-/* Sleep until the next due notice, the next scan, or a signal. The clock
- * for intervals is CLOCK_MONOTONIC: a step of the wall clock neither
- * wakes us early nor keeps us asleep. */
+/* Sleep until the next due notice, the next scan, or a signal. The scan
+ * interval is measured on CLOCK_MONOTONIC, so a step of the wall clock
+ * neither brings a scan early nor keeps it away. The due moment is a
+ * wall-clock (UTC) moment, so it is looked at again every second: a step
+ * forward past it (or a suspend longer than the wait) is noticed within a
+ * second, not after the rest of an interval computed before the step. */
 static void wait_next(const struct ex *e)
 {
     struct timespec start, now;
     long long wait = e->cfg->notice_interval;
-    time_t wall = ex_now();
 
-    if (e->next_due > 0 && e->next_due - wall < wait)
-        wait = e->next_due - wall > 0 ? e->next_due - wall : 0;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (ex_stop || ex_reload || now.tv_sec - start.tv_sec >= wait)
+        if (ex_stop || ex_reload || now.tv_sec - start.tv_sec >= wait ||
+            (e->next_due > 0 && ex_now() >= e->next_due))
             return;
         (void)poll(NULL, 0, 1000); /* signals interrupt it */
     }
