@@ -27,6 +27,7 @@ struct ex_stats {
     unsigned claimed, lost; /* claims made / taken by another daemon */
     unsigned sent, deferred, failed, skipped;
     unsigned maybe_twice; /* sent, but the claim had been taken over */
+    unsigned left;        /* claimed, not sent: the lease would run out */
 };
 
 struct ex {
