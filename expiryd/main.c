@@ -254,7 +254,8 @@ static int run(struct ex *e)
     rc = ex_pass(e);
     if (rc != AK_OK)
         return exit_for_pass(rc);
-    return e->st.deferred == 0 && e->st.failed == 0 && e->st.left == 0
+    return e->st.deferred == 0 && e->st.failed == 0 && e->st.postponed == 0 &&
+                   e->st.left == 0
                ? EX_EXIT_OK
                : EX_EXIT_INCOMPLETE;
 }

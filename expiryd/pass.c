@@ -70,6 +70,11 @@ int ex_pass(struct ex *e)
            rc == AK_OK ? "complete" : "INCOMPLETE (nothing concluded)",
            e->st.holders, e->st.keys, e->st.sent, e->st.deferred, e->st.failed,
            e->st.skipped, e->st.lost);
+    if (e->st.postponed > 0)
+        ak_log(&e->log, LOG_NOTICE,
+               "%u due notices postponed to the next pass (notice_rate %u: "
+               "at most %u claimed per pass)",
+               e->st.postponed, e->cfg->notice_rate, ex_claim_cap(e));
     ex_status_write(e, "scan");
     return rc;
 }

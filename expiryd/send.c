@@ -34,6 +34,37 @@ static bool within_lease(const struct ex *e, const struct ex_outbox *out)
     return ms_since(&out->first) < budget;
 }
 
+/* notice_rate: wait for the next message's slot (a signal to stop ends
+ * the wait: what is claimed then goes out at once). */
+static void throttle(struct ex *e)
+{
+    long long step =
+        e->cfg->notice_rate ? 1000000000LL / e->cfg->notice_rate : 0;
+    struct timespec now;
+    long long wait;
+
+    if (step == 0)
+        return;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        wait = (long long)(e->rate_next.tv_sec - now.tv_sec) * 1000000000LL +
+               (e->rate_next.tv_nsec - now.tv_nsec);
+        if (wait <= 0 || ex_stop)
+            break;
+        if (wait > 100000000LL)
+            wait = 100000000LL;
+        nanosleep(&(struct timespec){0, (long)wait}, NULL);
+    }
+    if (wait < 0 || ex_stop)
+        e->rate_next = now; /* no slot is saved up while idle */
+    e->rate_next.tv_sec += (time_t)(step / 1000000000LL);
+    e->rate_next.tv_nsec += (long)(step % 1000000000LL);
+    if (e->rate_next.tv_nsec >= 1000000000L) {
+        e->rate_next.tv_sec++;
+        e->rate_next.tv_nsec -= 1000000000L;
+    }
+}
+
 /* The template of a class from notice_template_dir (NULL: built in),
  * read once per configuration (ex_templates_load), not per message. */
 static char *read_template(struct ex *e, enum ak_msg_class cls, size_t *len)
@@ -146,6 +177,7 @@ static void one_message(struct ex *e, const struct ex_outbox *out,
                            .tmpl_len = e->tmpl_len[cls]};
 
     if (!e->dry_run) {
+        throttle(e);
         if (!within_lease(e, out)) {
             e->st.left += n - n_info; /* recorded nothing: still claimed */
             free(keys);

@@ -64,6 +64,8 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
     int rc;
 
     (void)due;
+    if (e->cfg->notice_rate > 0 && r->out.n >= ex_claim_cap(e))
+        return AK_OK; /* notice_rate: after this batch is sent */
     uuid_filter(uuid, filter, sizeof(filter));
     rc = ak_dir_acquire(e->rd, false, &e->log, &c);
     if (rc == AK_OK)

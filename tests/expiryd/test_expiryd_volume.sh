@@ -3,7 +3,8 @@
 # day. A pass whose sending outlasts notice_lease (a slow mailer) must not
 # let another daemon take over and send again what it still holds; M keys
 # (default 2,000) due in the same hour with two daemons at once: each
-# notice once, peak memory and time reported.
+# notice once, peak memory and time reported; notice_rate throttles the
+# sending and bounds what one pass claims.
 # Usage (from meson): test_expiryd_volume.sh with-slapd.sh apikey apikey-expiryd-test [M]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -146,5 +147,48 @@ rss=$(cat rss1.txt rss2.txt | sort -n | tail -1)
 ok "($M keys, 2 daemons: ${ms} ms, $(ls mail/*.eml | wc -l) messages, peak RSS ${rss} KiB)"
 [ "$rss" -lt 65536 ] && ok "memory bounded (peak ${rss} KiB < 64 MiB)" || bad "peak RSS ${rss} KiB"
 drop same
+
+# --- notice_rate: messages per second, and what one pass claims ---
+E=$((now + 60 * DAY))
+holders rate 12 300000 "$E"
+at $((E - 7 * DAY + 60))
+conf r.conf "notice_sendmail $top/tests/expiryd/capture-mailer.sh" "notice_rate 4"
+t0=$(date +%s%N)
+expect_rc 0 "notice_rate 4: one pass" -- "${D[@]}" -c "$PWD/r.conf" --once
+ms=$((($(date +%s%N) - t0) / 1000000))
+n=$(ls mail/*.eml | wc -l)
+[ "$n" -eq 13 ] && ok "notice_rate 4: 12 owner messages and 1 admin message" || bad "notice_rate 4: $n messages"
+[ "$ms" -ge 2900 ] && ok "notice_rate 4: 13 messages took $ms ms (>= 3 s)" || bad "notice_rate 4: 13 messages in $ms ms"
+check "notice_rate 4: each notice once" once_each rate
+drop rate
+# rate 1 and lease 30: a pass claims at most 15 notices (half the lease)
+holders rate1 12 400000 "$E"
+conf r1.conf "notice_sendmail $top/tests/expiryd/capture-mailer.sh" "notice_rate 1" "notice_lease 30"
+expect_rc 1 "notice_rate 1: the first pass leaves some for the next" -- "${D[@]}" -c "$PWD/r1.conf" --once
+has err.txt 'postponed' "the pass says how many it postponed"
+n=$(ls mail/*.eml | wc -l)
+[ "$n" -le 9 ] && ok "notice_rate 1: $n messages in the first pass (15 notices at most)" || bad "notice_rate 1: $n messages"
+expect_rc 0 "notice_rate 1: the second pass sends the rest" -- "${D[@]}" -c "$PWD/r1.conf" --once
+check "notice_rate 1: each notice once over two passes" once_each rate1
+drop rate1
+
+# the same in a running daemon (syncrepl): the postponed notices follow
+holders rate2 12 500000 "$E"
+conf r2.conf "notice_sendmail $top/tests/expiryd/capture-mailer.sh" "notice_rate 1" "notice_lease 30"
+t0=$(date +%s)
+"${D[@]}" -c "$PWD/r2.conf" >daemon.log 2>&1 </dev/null &
+dpid=$!
+for _ in $(seq 1 $((${#W[@]} ? 600 : 120))); do
+    [ "$(ls mail/*.eml 2>/dev/null | wc -l)" -ge 14 ] && break
+    sleep 0.5
+done
+sleep 2
+kill -TERM "$dpid"
+wait "$dpid" || bad "the daemon's exit status $?"
+check "notice_rate 1, running: each notice once" once_each rate2
+n=$(ls mail/*.eml | wc -l) s=$(($(date +%s) - t0))
+[ "$n" -ge 14 ] && [ "$s" -ge 12 ] && ok "notice_rate 1, running: $n messages in $s s" ||
+    bad "notice_rate 1, running: $n messages in $s s"
+has daemon.log 'postponed' "notice_rate 1, running: some were postponed to the next batch"
 
 done_tests
