@@ -27,6 +27,8 @@ struct ex_stats {
     unsigned claimed, lost; /* claims made / taken by another daemon */
     unsigned sent, deferred, failed, skipped;
     unsigned maybe_twice; /* sent, but the claim had been taken over */
+    unsigned postponed;   /* due, not claimed: notice_rate's bound */
+    unsigned left;        /* claimed, not sent: the lease would run out */
 };
 
 struct ex {
@@ -50,6 +52,7 @@ struct ex {
     char *tmpl[2]; /* notice_template_dir's owner.txt and admin.txt, by
                       enum ak_msg_class; NULL: the built-in text */
     size_t tmpl_len[2];
+    struct timespec rate_next; /* notice_rate: the next message's slot */
 };
 
 /* Set by the signal handlers; the loop looks at them between steps. */

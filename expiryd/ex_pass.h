@@ -31,6 +31,10 @@ void ex_resolve(struct ex *e, struct ex_outbox *out);
 /* Compose, deliver and record every queued notice. */
 void ex_deliver_all(struct ex *e, struct ex_outbox *out, time_t now);
 
+/* With notice_rate: the most notices one pass claims (what the rate sends
+ * in half of notice_lease). */
+unsigned ex_claim_cap(const struct ex *e);
+
 /* The bookkeeping writes, on the writable server (ak_store_notice). */
 int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
              time_t now, struct ak_notice *claimed);

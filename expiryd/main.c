@@ -15,6 +15,7 @@
 #include "ak_hash.h"
 #include "ak_status.h"
 #include "ex.h"
+#include "testhook.h"
 #include "sync.h"
 
 volatile sig_atomic_t ex_stop, ex_reload;
@@ -207,21 +208,22 @@ static int load(struct ex *e)
     return AK_OK;
 }
 
-/* Sleep until the next due notice, the next scan, or a signal. The clock
- * for intervals is CLOCK_MONOTONIC: a step of the wall clock neither
- * wakes us early nor keeps us asleep. */
+/* Sleep until the next due notice, the next scan, or a signal. The scan
+ * interval is measured on CLOCK_MONOTONIC, so a step of the wall clock
+ * neither brings a scan early nor keeps it away. The due moment is a
+ * wall-clock (UTC) moment, so it is looked at again every second: a step
+ * forward past it (or a suspend longer than the wait) is noticed within a
+ * second, not after the rest of an interval computed before the step. */
 static void wait_next(const struct ex *e)
 {
     struct timespec start, now;
     long long wait = e->cfg->notice_interval;
-    time_t wall = time(NULL);
 
-    if (e->next_due > 0 && e->next_due - wall < wait)
-        wait = e->next_due - wall > 0 ? e->next_due - wall : 0;
     clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (ex_stop || ex_reload || now.tv_sec - start.tv_sec >= wait)
+        if (ex_stop || ex_reload || now.tv_sec - start.tv_sec >= wait ||
+            (e->next_due > 0 && ex_now() >= e->next_due))
             return;
         (void)poll(NULL, 0, 1000); /* signals interrupt it */
     }
@@ -274,8 +276,10 @@ static int run(struct ex *e)
     rc = ex_pass(e);
     if (rc != AK_OK)
         return exit_for_pass(rc);
-    return e->st.deferred == 0 && e->st.failed == 0 ? EX_EXIT_OK
-                                                    : EX_EXIT_INCOMPLETE;
+    return e->st.deferred == 0 && e->st.failed == 0 && e->st.postponed == 0 &&
+                   e->st.left == 0
+               ? EX_EXIT_OK
+               : EX_EXIT_INCOMPLETE;
 }
 
 static void signals(void)

@@ -2,6 +2,7 @@
 /* outbox.c - the notices one pass claimed */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ak_status.h"
 #include "ex_pass.h"
@@ -21,6 +22,8 @@ void ex_item_free(struct ex_item *it)
 
 int ex_outbox_add(struct ex_outbox *o, struct ex_item *it)
 {
+    if (o->n == 0)
+        clock_gettime(CLOCK_MONOTONIC, &o->first);
     if (o->n == o->cap) {
         unsigned cap = o->cap ? o->cap * 2 : 16;
         struct ex_item *n = realloc(o->items, cap * sizeof(*n));

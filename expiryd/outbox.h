@@ -33,6 +33,7 @@ struct ex_item {
 struct ex_outbox {
     struct ex_item *items;
     unsigned n, cap;
+    struct timespec first; /* CLOCK_MONOTONIC: when items[0] was added */
 };
 
 /* Append a copy of it (fields are taken over: the caller's pointers are

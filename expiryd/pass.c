@@ -6,6 +6,7 @@
 #include "ak_status.h"
 #include "ak_store_policy.h"
 #include "ex_pass.h"
+#include "testhook.h"
 
 /* The policy as it is now: its stages and admin recipients. A missing or
  * bad policy entry stops the pass (no notice is computed from a policy we
@@ -51,7 +52,7 @@ int ex_pass(struct ex *e)
 {
     struct ex_outbox out = {0};
     struct ak_conn *c = NULL;
-    time_t now = time(NULL);
+    time_t now = ex_now();
     int rc;
 
     memset(&e->st, 0, sizeof(e->st));
@@ -71,7 +72,7 @@ int ex_pass(struct ex *e)
     ex_outbox_free(&out);
     e->pass_complete = rc == AK_OK;
     if (rc == AK_OK)
-        e->last_pass = time(NULL);
+        e->last_pass = ex_now();
     /* Housekeeping after the mail, and only after a complete pass (the
      * policy it judges by was read, the server answered in full). */
     if (rc == AK_OK && !ex_stop)
@@ -82,6 +83,11 @@ int ex_pass(struct ex *e)
            rc == AK_OK ? "complete" : "INCOMPLETE (nothing concluded)",
            e->st.holders, e->st.keys, e->st.sent, e->st.deferred, e->st.failed,
            e->st.skipped, e->st.lost);
+    if (e->st.postponed > 0)
+        ak_log(&e->log, LOG_NOTICE,
+               "%u due notices postponed to the next pass (notice_rate %u: "
+               "at most %u claimed per pass)",
+               e->st.postponed, e->cfg->notice_rate, ex_claim_cap(e));
     ex_status_write(e, "scan");
     return rc;
 }

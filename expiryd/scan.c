@@ -63,6 +63,15 @@ static void claim(struct scan *s, struct ak_entry *en,
     char *dn = ak_entry_dn(en);
     int rc = dn ? AK_OK : AK_ERR_NOMEM;
 
+    if (rc == AK_OK && !e->dry_run && e->cfg->notice_rate > 0 &&
+        s->out->n >= ex_claim_cap(e)) {
+        /* what notice_rate sends within half the lease: the rest waits for
+         * the next pass, which comes at once */
+        e->st.postponed++;
+        s->wake = s->now;
+        free(dn);
+        return;
+    }
     if (rc == AK_OK && !e->dry_run)
         rc = ex_claim(e, dn, plan, s->now, &it.claimed);
     if (rc == AK_ERR_CONFLICT)
@@ -160,6 +169,13 @@ static int scan_entry(void *ctx, LDAP *ld, LDAPMessage *m)
     struct scan *s = ctx;
     one_entry(s, ld, m);
     return s->rc;
+}
+
+unsigned ex_claim_cap(const struct ex *e)
+{
+    unsigned long long cap =
+        (unsigned long long)e->cfg->notice_rate * e->cfg->notice_lease / 2;
+    return cap < 1 ? 1 : cap > 1000000 ? 1000000 : (unsigned)cap;
 }
 
 void ex_attrs(const struct ex *e, struct ak_holder_attrs *a)

@@ -13,6 +13,59 @@
 
 #define EX_GROUP_MAX 4096 /* keys in one message; more go in the next */
 
+static long long ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)(now.tv_sec - t->tv_sec) * 1000 +
+           (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Whether a message may still start. Its notices were claimed at
+ * out->first or later and must be recorded within notice_lease: an older
+ * claim may be taken over by another daemon, which would send it again.
+ * One delivery takes at most notice_timeout. A notice not sent for this
+ * stays claimed and is taken over (by any daemon) when the lease ends. */
+static bool within_lease(const struct ex *e, const struct ex_outbox *out)
+{
+    long long lease = (long long)e->cfg->notice_lease * 1000;
+    long long timeout = (long long)e->cfg->notice_timeout * 1000;
+    long long budget = timeout < lease / 2 ? lease - timeout - 1000 : lease / 2;
+
+    return ms_since(&out->first) < budget;
+}
+
+/* notice_rate: wait for the next message's slot (a signal to stop ends
+ * the wait: what is claimed then goes out at once). */
+static void throttle(struct ex *e)
+{
+    long long step =
+        e->cfg->notice_rate ? 1000000000LL / e->cfg->notice_rate : 0;
+    struct timespec now;
+    long long wait;
+
+    if (step == 0)
+        return;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        wait = (long long)(e->rate_next.tv_sec - now.tv_sec) * 1000000000LL +
+               (e->rate_next.tv_nsec - now.tv_nsec);
+        if (wait <= 0 || ex_stop)
+            break;
+        if (wait > 100000000LL)
+            wait = 100000000LL;
+        nanosleep(&(struct timespec){0, (long)wait}, NULL);
+    }
+    if (wait < 0 || ex_stop)
+        e->rate_next = now; /* no slot is saved up while idle */
+    e->rate_next.tv_sec += (time_t)(step / 1000000000LL);
+    e->rate_next.tv_nsec += (long)(step % 1000000000LL);
+    if (e->rate_next.tv_nsec >= 1000000000L) {
+        e->rate_next.tv_sec++;
+        e->rate_next.tv_nsec -= 1000000000L;
+    }
+}
+
 /* The template of a class from notice_template_dir (NULL: built in),
  * read once per configuration (ex_templates_load), not per message. */
 static char *read_template(struct ex *e, enum ak_msg_class cls, size_t *len)
@@ -107,10 +160,10 @@ static void record(struct ex *e, struct ex_item *it,
 /* One message to to[0..n_to) about its[0..n): deliver it, then record
  * its[n_info..n); the first n_info are information only (the owners'
  * problems in the admin message, whose bookkeeping is already done). */
-static void one_message(struct ex *e, enum ak_msg_class cls,
-                        const struct ak_msg_rcpt *to, size_t n_to,
-                        struct ex_item **its, unsigned n_info, unsigned n,
-                        time_t now)
+static void one_message(struct ex *e, const struct ex_outbox *out,
+                        enum ak_msg_class cls, const struct ak_msg_rcpt *to,
+                        size_t n_to, struct ex_item **its, unsigned n_info,
+                        unsigned n, time_t now)
 {
     struct ak_msg_key *keys = calloc(n, sizeof(*keys));
     struct ex_delivery d = {.result = EX_DELIVER_TEMPORARY};
@@ -126,6 +179,14 @@ static void one_message(struct ex *e, enum ak_msg_class cls,
                            .tmpl = e->tmpl[cls],
                            .tmpl_len = e->tmpl_len[cls]};
 
+    if (!e->dry_run) {
+        throttle(e);
+        if (!within_lease(e, out)) {
+            e->st.left += n - n_info; /* recorded nothing: still claimed */
+            free(keys);
+            return;
+        }
+    }
     if (keys == NULL) {
         snprintf(d.reason, sizeof(d.reason), "no-memory");
     } else {
@@ -206,7 +267,7 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
              a != NULL && n_to < 64; a = strtok_r(NULL, " ", &save))
             to[n_to++] = (struct ak_msg_rcpt){.addr = a};
         if (n_to > 0)
-            one_message(e, AK_MSG_OWNER, to, n_to, its, 0, n, now);
+            one_message(e, out, AK_MSG_OWNER, to, n_to, its, 0, n, now);
         free(addrs);
     }
     free(its);
@@ -247,7 +308,8 @@ static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
         if (all != NULL) {
             memcpy(all, own, n_own * sizeof(*all));
             memcpy(all + n_own, its, n * sizeof(*all));
-            one_message(e, AK_MSG_ADMIN, to, n_to, all, n_own, n_own + n, now);
+            one_message(e, out, AK_MSG_ADMIN, to, n_to, all, n_own, n_own + n,
+                        now);
         }
         free(all);
     }
@@ -289,7 +351,15 @@ static void notify_each(struct ex *e, struct ex_outbox *out, time_t now)
 
 void ex_deliver_all(struct ex *e, struct ex_outbox *out, time_t now)
 {
+    unsigned left = e->st.left;
+
     owner_messages(e, out, now);
     admin_message(e, out, now);
     notify_each(e, out, now);
+    if (e->st.left > left)
+        ak_log(&e->log, LOG_WARNING,
+               "%u notices left claimed, not sent: their lease (notice_lease "
+               "%u s) would end before they were delivered; any daemon "
+               "takes them over when it has",
+               e->st.left - left, e->cfg->notice_lease);
 }

@@ -41,7 +41,7 @@ static int on_entry(void *ctx, const uint8_t uuid[EX_UUID_LEN], LDAP *ld,
 {
     struct syncrun *r = ctx;
     time_t wake = 0;
-    int rc = ex_entry(r->e, &r->attrs, ld, m, time(NULL), &r->out, &wake);
+    int rc = ex_entry(r->e, &r->attrs, ld, m, ex_now(), &r->out, &wake);
 
     (void)uuid;
     *next_due = wake ? wake : EX_DUE_NEVER;
@@ -74,10 +74,10 @@ static void on_refresh_done(void *ctx)
      * housekeeping that follows one (at most hourly in a daemon). */
     if (r->full) {
         r->e->pass_complete = true;
-        r->e->last_pass = time(NULL);
+        r->e->last_pass = ex_now();
         ex_status_write(r->e, "syncrepl");
         if (!ex_stop)
-            (void)ex_cleanup(r->e, time(NULL));
+            (void)ex_cleanup(r->e, ex_now());
     }
 }
 
@@ -109,6 +109,8 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
     int rc;
 
     (void)due;
+    if (e->cfg->notice_rate > 0 && r->out.n >= ex_claim_cap(e))
+        return AK_OK; /* notice_rate: after this batch is sent */
     uuid_filter(uuid, filter, sizeof(filter));
     rc = ak_dir_acquire(e->rd, false, &e->log, &c);
     if (rc == AK_OK)
@@ -117,7 +119,7 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
     if (rc == AK_OK) {
         m = ldap_first_entry(ak_conn_ld(c), res);
         if (m != NULL)
-            rc = ex_entry(e, &r->attrs, ak_conn_ld(c), m, time(NULL), &r->out,
+            rc = ex_entry(e, &r->attrs, ak_conn_ld(c), m, ex_now(), &r->out,
                           &wake);
         ex_index_set_due(r->idx, uuid, wake ? wake : EX_DUE_NEVER);
     }
@@ -133,7 +135,7 @@ static void flush(struct syncrun *r)
     if (r->out.n == 0)
         return;
     ex_resolve(r->e, &r->out);
-    ex_deliver_all(r->e, &r->out, time(NULL));
+    ex_deliver_all(r->e, &r->out, ex_now());
     ex_outbox_free(&r->out);
 }
 
@@ -168,11 +170,11 @@ static int persist(struct syncrun *r, struct ex_sync *s)
          * sends is planned as it comes; what a loaded state file holds
          * waits for the refresh to end (refresh_idle bounds it). */
         if (ex_sync_refreshed(s) && ex_index_earliest(r->idx, &due, uuid) &&
-            due != EX_DUE_NEVER && due - time(NULL) < 1)
+            due != EX_DUE_NEVER && due - ex_now() < 1)
             wait = 0;
         rc = ex_sync_poll(s, wait);
         if (rc == AK_OK && ex_sync_refreshed(s))
-            rc = ex_index_each_due(r->idx, time(NULL), on_due, r);
+            rc = ex_index_each_due(r->idx, ex_now(), on_due, r);
         flush(r);
         save(r, s);
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -250,7 +252,7 @@ static void failed(struct syncrun *r, int rc)
     struct tm tm;
 
     if (r->failures++ == 0)
-        r->since = time(NULL);
+        r->since = ex_now();
     if (gmtime_r(&r->since, &tm) != NULL)
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
     if (r->failures >= EX_SYNC_ALERT_AFTER)

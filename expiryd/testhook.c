@@ -2,13 +2,49 @@
 /* testhook.c - the test hooks of testhook.h (apikey-expiryd-test only) */
 #include "testhook.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #ifndef EX_TEST_HOOKS
 #error "testhook.c belongs to the test executable only (-DEX_TEST_HOOKS)"
 #endif
+
+/* --- the clock --- */
+time_t ex_now(void)
+{
+    const char *path = getenv("EX_TEST_CLOCK_FILE");
+    char buf[32], *end;
+    long long off;
+    size_t n;
+    FILE *f;
+
+    if (path == NULL || path[0] == '\0')
+        return time(NULL);
+    f = fopen(path, "re");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return time(NULL);
+        fprintf(stderr, "apikey-expiryd-test: %s: cannot read\n", path);
+        abort();
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    errno = 0;
+    off = strtoll(buf, &end, 10);
+    while (*end == '\n' || *end == ' ')
+        end++;
+    if (n == 0 || end == buf || *end != '\0' || errno != 0 ||
+        off < -(100LL * 366 * 86400) || off > 100LL * 366 * 86400) {
+        fprintf(stderr, "apikey-expiryd-test: %s: not a number of seconds\n",
+                path);
+        abort();
+    }
+    return time(NULL) + (time_t)off;
+}
 
 /* --- crash points --- */
 void ex_crash_point(const char *name)

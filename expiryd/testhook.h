@@ -1,9 +1,32 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* testhook.h - hooks for the daemon's tests, compiled to nothing in the
- * product: only tests/expiryd's apikey-expiryd-test executable is built
- * with -DEX_TEST_HOOKS. The product binary reads no test environment. */
+/* testhook.h - the expiry daemon's test hooks. They exist only in the test
+ * build (apikey-expiryd-test, compiled with -DEX_TEST_HOOKS and testhook.c
+ * in tests/expiryd/meson.build); the product binary apikey-expiryd has
+ * none and reads no test environment variable. */
 #ifndef EX_TESTHOOK_H
 #define EX_TESTHOOK_H
+
+#include <time.h>
+
+/* --- the clock ---
+ * The daemon's one read of the wall clock, for every notice decision
+ * (what is due, claim and record times, the next wake-up). Intervals use
+ * CLOCK_MONOTONIC, never this.
+ *
+ * With EX_TEST_HOOKS: time(NULL) plus the whole number of seconds (may be
+ * negative) in the file named by EX_TEST_CLOCK_FILE, read again on every
+ * call, so a test can step the clock of a running daemon (write a new file
+ * and rename it over the old one). No variable or no file: no offset. A
+ * file that holds anything else stops the daemon (abort): a test must not
+ * pass on a clock it did not set. */
+#ifdef EX_TEST_HOOKS
+time_t ex_now(void);
+#else
+static inline time_t ex_now(void)
+{
+    return time(NULL);
+}
+#endif
 
 /* --- crash points (N-01) ---
  * EX_CRASH_POINT("name") marks a step of claim -> send -> settle or of
