@@ -56,13 +56,13 @@ pam() {
     fi
 }
 # sshd sets PAM_RHOST to the client's address
-pam sshd 0 "$alice" alice -I rhost=192.0.2.10
-pam sshd 1 "$bob" alice -I rhost=192.0.2.10
-pam sshd 1 "$mangled" alice -I rhost=192.0.2.11
-pam sshd 1 "hunter2" alice -I rhost=192.0.2.12
-pam sshd 1 "$gone" alice -I rhost=2001:db8::7
-pam sshd 1 "$alice" nosuchuser -I rhost=198.51.100.3
-pam sshd 0 "$bob" bob -I rhost=198.51.100.4
+pam sshd 0 "$alice" alice -I rhost=127.0.2.10
+pam sshd 1 "$bob" alice -I rhost=127.0.2.10
+pam sshd 1 "$mangled" alice -I rhost=127.0.2.11
+pam sshd 1 "hunter2" alice -I rhost=127.0.2.12
+pam sshd 1 "$gone" alice -I rhost=::1
+pam sshd 1 "$alice" nosuchuser -I rhost=127.0.100.3
+pam sshd 0 "$bob" bob -I rhost=127.0.100.4
 # su: a local login, no remote host
 pam su 1 "$bob" alice
 pam su 0 "$alice" alice
@@ -131,11 +131,11 @@ for k in "$alice" "$bob" "$gone"; do
 done
 
 # What the filter must find: one failure per refused login, with its host.
-want="192.0.2.10
-192.0.2.11
-192.0.2.12
-2001:db8::7
-198.51.100.3"
+want="127.0.2.10
+127.0.2.11
+127.0.2.12
+::1
+127.0.100.3"
 [ $sasl = 1 ] && for _ in 1 2 3; do # slapd, Postfix, Cyrus: 4 SASL refusals from 127.0.0.1
     want="$want
 127.0.0.1

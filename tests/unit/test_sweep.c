@@ -282,11 +282,11 @@ static void test_values(void **state)
         "",
         "garbage",
         KID,
-        KID " 2026 7 owner sent 2026",
-        KID " 20260101000000Z 7 owner sent",
-        KID " 20260101000000Z 7 owner sent 20260101000000Z extra",
-        KID " 20260101000000Z 07 owner sent 20260101000000Z",
-        KID "  20260101000000Z 7 owner sent 20260101000000Z",
+        KID " 2000 7 owner sent 2000",
+        KID " 20000101000000Z 7 owner sent",
+        KID " 20000101000000Z 7 owner sent 20000101000000Z extra",
+        KID " 20000101000000Z 07 owner sent 20000101000000Z",
+        KID "  20000101000000Z 7 owner sent 20000101000000Z",
     };
     static const enum ak_notice_state states[] = {
         AK_NOTICE_CLAIMED, AK_NOTICE_SENT, AK_NOTICE_SKIPPED};
