@@ -27,8 +27,10 @@ f2b=$(command -v fail2ban-regex) || {
 command -v pamtester >/dev/null || { echo "pamtester missing: skipped" >&2; exit 77; }
 : "${AK_TEST_CONF:?run through tests/sasl/with-sasl-slapd.sh}"
 . "$here/../pam/pam-env.sh"
-LD_PRELOAD=$capture${LD_PRELOAD:+:$LD_PRELOAD} \
-    pam_env_setup "$templates" "$wrapper" "$module" sshd
+# the syslog capture goes into pamtester only (an ASan build's copy would
+# abort every uninstrumented program it were preloaded into)
+PAM_EXTRA_PRELOAD=$capture
+pam_env_setup "$templates" "$wrapper" "$module" sshd
 sed 's/sshd/su/' pam.d/sshd >pam.d/su
 log=$PWD/auth.log
 : >"$log"

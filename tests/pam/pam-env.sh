@@ -14,8 +14,10 @@ pam_env_setup() {
     done
     printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
         >pam.d/other
-    # keep what is preloaded already (libfaketime under --setup future)
-    preload=$wrapper${LD_PRELOAD:+:$LD_PRELOAD}
+    # keep what is preloaded already (libfaketime under --setup future);
+    # PAM_EXTRA_PRELOAD (a shell variable, not exported): more libraries
+    # for the PAM host only, after the ASan runtime
+    preload=$wrapper${PAM_EXTRA_PRELOAD:+:$PAM_EXTRA_PRELOAD}${LD_PRELOAD:+:$LD_PRELOAD}
     deepbind=
     # A module built with ASan needs the ASan runtime first in the host.
     asan=$(ldd "$module" | awk '/libasan/ { print $3 }')
