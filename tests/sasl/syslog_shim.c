@@ -13,10 +13,13 @@
 #include <syslog.h>
 #include <unistd.h>
 
-void __syslog_chk(int prio, int flag, const char *fmt, ...);
-void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap);
+void __syslog_chk(int prio, int flag, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void __vsyslog_chk(int prio, int flag, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
-static void put(int prio, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void put(int prio, const char *fmt,
+                                                      va_list ap)
 {
     const char *path = getenv("AK_TEST_SYSLOG_FILE");
     char line[2048];

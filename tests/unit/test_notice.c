@@ -344,11 +344,11 @@ struct row {
     }
 #define V(s, c, st, off)                                                       \
     {                                                                          \
-        (s), AK_NOTICE_##c, AK_NOTICE_##st, (off), 0, 0                        \
+        (s), AK_NOTICE_##c, AK_NOTICE_##st, (off), 0, 0, 0                     \
     }
 #define VD(s, off, n)                                                          \
     {                                                                          \
-        (s), AK_NOTICE_OWNER, AK_NOTICE_DEFERRED, (off), (n), 0                \
+        (s), AK_NOTICE_OWNER, AK_NOTICE_DEFERRED, (off), (n), 0, 0             \
     }
 /* a claim with a history: first failure at NOW + first, n attempts */
 #define VC(s, off, first, n)                                                   \
@@ -399,9 +399,9 @@ static const struct row rows[] = {
      .want_wake = true, .wake_off = 12 * HOUR},
     {"renewed: a new expiry starts the stages again", D3,
      .exp_off = 30 * DAY - 10,
-     .v = {{30, AK_NOTICE_OWNER, AK_NOTICE_SENT, -20 * DAY, 0, -20 * DAY},
-           {7, AK_NOTICE_OWNER, AK_NOTICE_SENT, -DAY, 0, -20 * DAY},
-           {1, AK_NOTICE_OWNER, AK_NOTICE_SENT, -60, 0, -20 * DAY},
+     .v = {{30, AK_NOTICE_OWNER, AK_NOTICE_SENT, -20 * DAY, 0, -20 * DAY, 0},
+           {7, AK_NOTICE_OWNER, AK_NOTICE_SENT, -DAY, 0, -20 * DAY, 0},
+           {1, AK_NOTICE_OWNER, AK_NOTICE_SENT, -60, 0, -20 * DAY, 0},
            END},
      .want = AK_NOTICE_CLAIM, .want_stage = 30, .want_wake = true,
      .wake_off = 23 * DAY - 10},
