@@ -79,6 +79,39 @@ ex_conf() {
     chmod 644 "$f"
 }
 
+# setmail USER...: each USER (under $PEOPLE) gets the one mail
+# USER@example.org, as the rootdn.
+setmail() {
+    local u
+    for u in "$@"; do
+        rootmod <<LDIF
+dn: uid=$u,$PEOPLE
+changetype: modify
+replace: mail
+mail: $u@example.org
+LDIF
+    done
+}
+
+# unkey DN: DN holds no key any more (every apiKeyRecord and apiKeyId
+# value deleted, as the rootdn): for a key made only to be copied.
+unkey() {
+    rootmod <<LDIF
+dn: $1
+changetype: modify
+delete: apiKeyRecord
+-
+delete: apiKeyId
+LDIF
+}
+
+# id_of NUMBER: a 16-character base32 key id made from the number.
+id_of() {
+    local b32=abcdefghijklmnopqrstuvwxyz234567 x=$1 s="" _
+    for _ in $(seq 1 16); do s=${b32:$((x % 32)):1}$s; x=$((x / 32)); done
+    echo "$s"
+}
+
 # mkkey USER SECONDS_LEFT LABEL: a key created as the admin (the ADMIN
 # command array), expiring SECONDS_LEFT from now; its id on stdout.
 mkkey() {

@@ -94,14 +94,7 @@ lost=$(cat d*.err | grep -o 'taken by another daemon' | wc -l)
 ok "($lost passes lost claims to another daemon)"
 
 # --- the mailer fails ---
-for u in carol dave erin; do
-    rootmod <<LDIF
-dn: uid=$u,$PEOPLE
-changetype: modify
-replace: mail
-mail: $u@example.org
-LDIF
-done
+setmail carol dave erin
 rm -f mail/*.eml mail/*.rej mail/attempts
 k3=$(mkkey carol $((86400 / 2)) tempfail)
 echo 75 >mail/exit

@@ -49,15 +49,7 @@ expiry() {
         sed -n "s/^apiKeyRecord: v1 id=$1 .*expires=\([0-9]\{14\}\)Z.*/\1/p")
     date -u -d "${z:0:8} ${z:8:2}:${z:10:2}:${z:12:2} UTC" +%s
 }
-setmail() {
-    rootmod <<LDIF
-dn: uid=$1,$PEOPLE
-changetype: modify
-replace: mail
-mail: $1@example.org
-LDIF
-}
-for u in carol dave erin nokeys; do setmail "$u"; done
+setmail carol dave erin nokeys
 # step DESC T WANT KID [TZ]: a pass at T leaves WANT messages about KID
 step() {
     at "$2"

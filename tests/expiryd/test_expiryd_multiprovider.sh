@@ -88,14 +88,8 @@ check "the policy replicates to server 1" wait_for "$S1" \
     "cn=apikey-policy,ou=policies,$SUFFIX" apiKeyNoticeDays 30
 
 users=(alice bob carol dave erin)
-for u in "${users[@]}"; do
-    search_on "$S1" -b "uid=$u,$PEOPLE" -s base mail | grep -q '^mail:' ||
-        ldapmodify -x -H "$S1" -D "$ROOTDN" -w admin-secret >/dev/null <<LDIF
-dn: uid=$u,$PEOPLE
-changetype: modify
-replace: mail
-mail: $u@example.org
-LDIF
+for u in "${users[@]}"; do # (setmail writes to server 1, $AK_TEST_URI)
+    search_on "$S1" -b "uid=$u,$PEOPLE" -s base mail | grep -q '^mail:' || setmail "$u"
 done
 
 # mkkeys ROUND: one key on each user, half created on each server, all

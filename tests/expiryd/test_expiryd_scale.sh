@@ -42,19 +42,7 @@ expect_rc 0 "a key to copy" -- "${ADMIN[@]}" create alice --expires \
 rec=$(rootsearch -b "uid=alice,$PEOPLE" -s base apiKeyRecord |
     sed -n 's/^apiKeyRecord: //p' | head -1)
 kid0=$(sed 's/^v1 id=\([a-z2-7]*\).*/\1/' <<<"$rec")
-rootmod <<LDIF
-dn: uid=alice,$PEOPLE
-changetype: modify
-delete: apiKeyRecord
--
-delete: apiKeyId
-LDIF
-b32=abcdefghijklmnopqrstuvwxyz234567
-id_of() { # a 16-character base32 key id from a number
-    local x=$1 s="" i
-    for i in $(seq 1 16); do s=${b32:$((x % 32)):1}$s; x=$((x / 32)); done
-    echo "$s"
-}
+unkey "uid=alice,$PEOPLE"
 t0=$(date +%s)
 { printf 'dn: %s\nobjectClass: organizationalUnit\nou: scale\n\n' "$BASE"
   for i in $(seq 1 "$N"); do

@@ -34,19 +34,7 @@ expect_rc 0 "a key to copy" -- "${ADMIN[@]}" create alice --days 60 --label v
 rec=$(rootsearch -b "uid=alice,$PEOPLE" -s base apiKeyRecord | sed -n 's/^apiKeyRecord: //p' | head -1)
 kid0=$(sed 's/^v1 id=\([a-z2-7]*\).*/\1/' <<<"$rec")
 exp0=$(sed -n 's/.* expires=\([0-9]\{14\}Z\).*/\1/p' <<<"$rec")
-rootmod <<LDIF
-dn: uid=alice,$PEOPLE
-changetype: modify
-delete: apiKeyRecord
--
-delete: apiKeyId
-LDIF
-b32=abcdefghijklmnopqrstuvwxyz234567
-id_of() {
-    local x=$1 s="" i
-    for i in $(seq 1 16); do s=${b32:$((x % 32)):1}$s; x=$((x / 32)); done
-    echo "$s"
-}
+unkey "uid=alice,$PEOPLE"
 holders() { # holders OU COUNT FIRST EXPIRY_EPOCH: COUNT holders, key ids in OU.kids
     local ou=$1 n=$2 first=$3 z i id
     z=$(date -u -d "@$4" +%Y%m%d%H%M%SZ)
