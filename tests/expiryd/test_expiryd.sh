@@ -8,52 +8,21 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexd.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2" "$3"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd}
-: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
-chmod 600 admin.pw expiryd.pw
-mkdir -p mail state
-export AK_MAILDIR=$PWD/mail
+ex_setup
 A=("$APIKEY" -c "$AK_TEST_CONF")
 ADMIN=("${A[@]}" -D "$ROOTDN" -y "$PWD/admin.pw")
 D=("${W[@]}" "$EXPIRYD")
 
 # The daemon's config: the verifier's plus the notice options.
-conf() { # conf FILE [EXTRA LINE...]
-    local f=$1; shift
-    { cat "$AK_TEST_CONF"
-      echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-      echo "notice_bind_pw_file $PWD/expiryd.pw"
-      echo "notice_from apikey@example.org"
-      echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
-      echo "notice_state_dir $PWD/state"
-      echo "notice_timeout 2"
-      printf '%s\n' "$@"
-    } >"$f"
-    chmod 644 "$f"
-}
-conf d.conf
+EX_TIMEOUT=2 ex_conf d.conf
 count() { ls mail/*.eml 2>/dev/null | wc -l; }
 to_count() { grep -l "^To: .*$1" mail/*.eml 2>/dev/null | wc -l; }
 notices() { rootsearch -b "$1" -s base apiKeyNotice | grep '^apiKeyNotice:' || true; }
-mkkey() { # mkkey USER SECONDS_LEFT LABEL: create a key, its id on stdout
-    "${ADMIN[@]}" create "$1" --expires "$(isotime "$2")" --label "$3" \
-        --json >key.json 2>err.txt || { cat err.txt >&2; return 1; }
-    kid key.json
-}
 
 expect_rc 0 "apikey-expiryd --help" -- "${D[@]}" --help
 has out.txt '^Usage: apikey-expiryd' "--help prints usage"
@@ -94,7 +63,7 @@ has out.txt '^last complete pass: [0-9]' "--status shows the last pass"
 mkdir -p tmpl
 printf 'Dear {recipient}, {count} key(s) of yours:\n{keys}\nCustom text.\n' >tmpl/owner.txt
 printf 'Broken {nosuch}\n{keys}\n' >tmpl/admin.txt
-conf t.conf "notice_template_dir $PWD/tmpl"
+EX_TIMEOUT=2 ex_conf t.conf "notice_template_dir $PWD/tmpl"
 mkkey alice $((2 * 86400)) templated >/dev/null
 expect_rc 0 "a dry run with templates" -- "${D[@]}" -c "$PWD/t.conf" --dry-run
 has out.txt '^Custom text\.$' "the owner's template is used"
@@ -125,14 +94,7 @@ lost=$(cat d*.err | grep -o 'taken by another daemon' | wc -l)
 ok "($lost passes lost claims to another daemon)"
 
 # --- the mailer fails ---
-for u in carol dave erin; do
-    rootmod <<LDIF
-dn: uid=$u,$PEOPLE
-changetype: modify
-replace: mail
-mail: $u@example.org
-LDIF
-done
+setmail carol dave erin
 rm -f mail/*.eml mail/*.rej mail/attempts
 k3=$(mkkey carol $((86400 / 2)) tempfail)
 echo 75 >mail/exit

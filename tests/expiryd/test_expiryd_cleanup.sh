@@ -11,26 +11,14 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexc.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2" "$3"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd}
-: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
+ex_setup
 printf 'alice-password' >alice.pw
-chmod 600 admin.pw expiryd.pw alice.pw
-mkdir -p mail state
-export AK_MAILDIR=$PWD/mail
+chmod 600 alice.pw
 A=("$APIKEY" -c "$AK_TEST_CONF")
 ADMIN=("${A[@]}" -D "$ROOTDN" -y "$PWD/admin.pw")
 D=("${W[@]}" "$EXPIRYD")
@@ -39,31 +27,13 @@ BOB=uid=bob,$PEOPLE
 DAVE=uid=dave,$PEOPLE
 SVC=uid=svc-backup,ou=services,$SUFFIX
 
-conf() { # conf FILE [EXTRA LINE...]
-    local f=$1; shift
-    { cat "$AK_TEST_CONF"
-      echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-      echo "notice_bind_pw_file $PWD/expiryd.pw"
-      echo "notice_from apikey@example.org"
-      echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
-      echo "notice_state_dir $PWD/state"
-      echo "notice_timeout 2"
-      printf '%s\n' "$@"
-    } >"$f"
-    chmod 644 "$f"
-}
-conf off.conf
-conf on.conf "notice_cleanup_days 60"
-conf short.conf "notice_cleanup_days 10"
+EX_TIMEOUT=2 ex_conf off.conf
+EX_TIMEOUT=2 ex_conf on.conf "notice_cleanup_days 60"
+EX_TIMEOUT=2 ex_conf short.conf "notice_cleanup_days 10"
 count() { ls mail/*.eml 2>/dev/null | wc -l; }
 notices() { rootsearch -b "$1" -s base apiKeyNotice | sed -n 's/^apiKeyNotice: //p' | sort; }
 allnotices() { for dn in "$ALICE" "$BOB" "$DAVE" "$SVC"; do notices "$dn" | sed "s|^|$dn: |"; done; }
 newkid() { tr -dc 'a-z2-7' </dev/urandom | head -c 16; }
-mkkey() { # mkkey USER SECONDS_LEFT LABEL: create a key, its id on stdout
-    "${ADMIN[@]}" create "$1" --expires "$(isotime "$2")" --label "$3" \
-        --json >key.json 2>err.txt || { cat err.txt >&2; return 1; }
-    kid key.json
-}
 # Times are taken once: a value's expiry field must be its key's expiry
 # to the second, or the planner would see a notice not yet taken.
 D100=$((100 * 86400)) D10=$((10 * 86400)) D5=$((5 * 86400))

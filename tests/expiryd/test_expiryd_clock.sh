@@ -13,42 +13,21 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexc.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_NOSYNC_DB=1 AK_TEST_CONFIG_LDIF="$tmp/config.ldif" \
-        "$with_slapd" "$0" --inner "$2" "$3" "$4"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+# (AK_TEST_NOSYNC_DB: a second database, without syncprov, for the scan)
+AK_TEST_NOSYNC_DB=1 ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd-test}
 PRODUCT=${4:?path to apikey-expiryd}
-: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
-chmod 600 admin.pw expiryd.pw
-mkdir -p mail state state2
-export AK_MAILDIR=$PWD/mail
+ex_setup state state2
 export EX_TEST_CLOCK_FILE=$PWD/clock
 A=("$APIKEY" -c "$AK_TEST_CONF")
 ADMIN=("${A[@]}" -D "$ROOTDN" -y "$PWD/admin.pw")
 D=("${W[@]}" "$EXPIRYD")
 DAY=86400
 
-{ cat "$AK_TEST_CONF"
-  echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-  echo "notice_bind_pw_file $PWD/expiryd.pw"
-  echo "notice_from apikey@example.org"
-  echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
-  echo "notice_state_dir $PWD/state"
-  echo "notice_timeout 5"
-} >d.conf
-chmod 644 d.conf
+ex_conf d.conf
 
 # The product binary has no hooks: it reads no test variable.
 if strings "$PRODUCT" | grep -q EX_TEST_; then bad "apikey-expiryd carries a test hook"; else
@@ -70,20 +49,7 @@ expiry() {
         sed -n "s/^apiKeyRecord: v1 id=$1 .*expires=\([0-9]\{14\}\)Z.*/\1/p")
     date -u -d "${z:0:8} ${z:8:2}:${z:10:2}:${z:12:2} UTC" +%s
 }
-mkkey() { # mkkey USER SECONDS_LEFT LABEL: create a key, its id on stdout
-    "${ADMIN[@]}" create "$1" --expires "$(isotime "$2")" --label "$3" \
-        --json >key.json 2>err.txt || { cat err.txt >&2; return 1; }
-    kid key.json
-}
-setmail() {
-    rootmod <<LDIF
-dn: uid=$1,$PEOPLE
-changetype: modify
-replace: mail
-mail: $1@example.org
-LDIF
-}
-for u in carol dave erin nokeys; do setmail "$u"; done
+setmail carol dave erin nokeys
 # step DESC T WANT KID [TZ]: a pass at T leaves WANT messages about KID
 step() {
     at "$2"

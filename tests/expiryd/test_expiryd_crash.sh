@@ -17,37 +17,17 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexc.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2" "$3"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd-test}
-: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 RUNS=${AK_CRASH_RUNS:-100}
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
-chmod 600 admin.pw expiryd.pw
-mkdir -p state
+ex_setup # each crash point has a mail dir of its own (AK_MAILDIR)
 A=("$APIKEY" -c "$AK_TEST_CONF")
 ADMIN=("${A[@]}" -D "$ROOTDN" -y "$PWD/admin.pw")
 D=("${W[@]}" "$EXPIRYD" -c "$PWD/d.conf")
-{ cat "$AK_TEST_CONF"
-  echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-  echo "notice_bind_pw_file $PWD/expiryd.pw"
-  echo "notice_from apikey@example.org"
-  echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
-  echo "notice_state_dir $PWD/state"
-  echo "notice_timeout 5"
-} >d.conf
-chmod 644 d.conf
+ex_conf d.conf
 expect_rc 0 "policy set" -- "${ADMIN[@]}" policy set --notice-days 30,7,1 \
     --recipients keys@example.org
 
@@ -65,11 +45,6 @@ uidNumber: $((20000 + RANDOM))
 gidNumber: 10000
 homeDirectory: /home/$1
 LDIF
-}
-mkkey() { # mkkey USER SECONDS_LEFT LABEL: create a key, its id on stdout
-    "${ADMIN[@]}" create "$1" --expires "$(isotime "$2")" --label "$3" \
-        --json >key.json 2>err.txt || { cat err.txt >&2; return 1; }
-    kid key.json
 }
 # age_claims DN: every claim in DN made an hour old (past any lease).
 age_claims() {

@@ -12,19 +12,11 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexm.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" -n 2 "$0" --inner "$2" "$3"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+ex_outer -n 2 -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd}
 : "${AK_TEST2_DIR:?run through tests/ldap/with-slapd.sh -n 2}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 H=$AK_TEST_HARNESS
 
 # --- make the two servers one multi-provider pair ---
@@ -73,25 +65,13 @@ wait_for() {
     return 1
 }
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
-chmod 600 admin.pw expiryd.pw
-mkdir -p mail state1 state2 state3
-export AK_MAILDIR=$PWD/mail
+ex_setup state1 state2 state3
 
 # conf FILE URI STATE [EXTRA...]: a daemon (and CLI) config on one server
 conf() {
     local f=$1 u=$2 st=$3; shift 3
-    { sed "s|^uri .*|uri $u|" "$AK_TEST_CONF"
-      echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-      echo "notice_bind_pw_file $PWD/expiryd.pw"
-      echo "notice_from apikey@example.org"
-      echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
-      echo "notice_state_dir $PWD/$st"
-      echo "notice_timeout 5"
-      printf '%s\n' "$@"
-    } >"$f"
-    chmod 644 "$f"
+    EX_STATE=$PWD/$st ex_conf "$f" "$@"
+    sed -i "s|^uri .*|uri $u|" "$f"
 }
 conf on1.conf "$S1" state1 "notice_write_uri $S1"
 conf on2.conf "$S2" state2 "notice_write_uri $S1"
@@ -108,14 +88,8 @@ check "the policy replicates to server 1" wait_for "$S1" \
     "cn=apikey-policy,ou=policies,$SUFFIX" apiKeyNoticeDays 30
 
 users=(alice bob carol dave erin)
-for u in "${users[@]}"; do
-    search_on "$S1" -b "uid=$u,$PEOPLE" -s base mail | grep -q '^mail:' ||
-        ldapmodify -x -H "$S1" -D "$ROOTDN" -w admin-secret >/dev/null <<LDIF
-dn: uid=$u,$PEOPLE
-changetype: modify
-replace: mail
-mail: $u@example.org
-LDIF
+for u in "${users[@]}"; do # (setmail writes to server 1, $AK_TEST_URI)
+    search_on "$S1" -b "uid=$u,$PEOPLE" -s base mail | grep -q '^mail:' || setmail "$u"
 done
 
 # mkkeys ROUND: one key on each user, half created on each server, all

@@ -12,36 +12,15 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexp.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2" "$3"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd}
-: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
-chmod 600 admin.pw expiryd.pw
-mkdir -p mail state
-export AK_MAILDIR=$PWD/mail
+ex_setup
 ADMIN=("$APIKEY" -c "$AK_TEST_CONF" -D "$ROOTDN" -y "$PWD/admin.pw")
 D=("${W[@]}" "$EXPIRYD")
-{ cat "$AK_TEST_CONF"
-  echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-  echo "notice_bind_pw_file $PWD/expiryd.pw"
-  echo "notice_from apikey@example.org"
-  echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
-  echo "notice_state_dir $PWD/state"
-  echo "notice_timeout 5"
-} >d.conf
-chmod 644 d.conf
+ex_conf d.conf
 # limit VALUE...: the daemon account's limits (the packaged line replaced)
 limit() {
     ldapmodify -Q -Y EXTERNAL -H "$AK_TEST_LDAPI" >/dev/null <<LDIF

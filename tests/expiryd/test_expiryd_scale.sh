@@ -12,26 +12,13 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexs.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2" "$3" "${4:-1000}"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd-test}
 N=${4:-1000} # holders, one key each
-: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
-chmod 600 admin.pw expiryd.pw
-mkdir -p mail state
-export AK_MAILDIR=$PWD/mail
+ex_setup
 export EX_TEST_CLOCK_FILE=$PWD/clock
 A=("$APIKEY" -c "$AK_TEST_CONF")
 ADMIN=("${A[@]}" -D "$ROOTDN" -y "$PWD/admin.pw")
@@ -40,15 +27,7 @@ BASE=ou=scale,$PEOPLE
 
 # The daemons bind as their own account (cn=expiryd), under the packaged
 # rules: its size limit is lifted there, and N is above the default 500.
-{ cat "$AK_TEST_CONF"
-  echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-  echo "notice_bind_pw_file $PWD/expiryd.pw"
-  echo "notice_from apikey@example.org"
-  echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
-  echo "notice_state_dir $PWD/state"
-  echo "notice_timeout 20"
-} >d.conf
-chmod 644 d.conf
+EX_TIMEOUT=20 ex_conf d.conf
 # set_clock T: the daemons' clock reads the wall clock moved to time T
 set_clock() { echo $(($1 - $(date +%s))) >clock.new && mv clock.new clock; }
 
@@ -63,19 +42,7 @@ expect_rc 0 "a key to copy" -- "${ADMIN[@]}" create alice --expires \
 rec=$(rootsearch -b "uid=alice,$PEOPLE" -s base apiKeyRecord |
     sed -n 's/^apiKeyRecord: //p' | head -1)
 kid0=$(sed 's/^v1 id=\([a-z2-7]*\).*/\1/' <<<"$rec")
-rootmod <<LDIF
-dn: uid=alice,$PEOPLE
-changetype: modify
-delete: apiKeyRecord
--
-delete: apiKeyId
-LDIF
-b32=abcdefghijklmnopqrstuvwxyz234567
-id_of() { # a 16-character base32 key id from a number
-    local x=$1 s="" i
-    for i in $(seq 1 16); do s=${b32:$((x % 32)):1}$s; x=$((x / 32)); done
-    echo "$s"
-}
+unkey "uid=alice,$PEOPLE"
 t0=$(date +%s)
 { printf 'dn: %s\nobjectClass: organizationalUnit\nou: scale\n\n' "$BASE"
   for i in $(seq 1 "$N"); do

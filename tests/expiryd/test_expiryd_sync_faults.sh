@@ -21,26 +21,13 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexf.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2" "$3"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd}
-: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
 : "${AK_TEST_SLAPD_CTL:?the harness gives no server control}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
-chmod 600 admin.pw expiryd.pw
-mkdir -p mail state state-rr
-export AK_MAILDIR=$PWD/mail
+ex_setup state state-rr
 A=("$APIKEY" -c "$AK_TEST_CONF")
 ADMIN=("${A[@]}" -D "$ROOTDN" -y "$PWD/admin.pw")
 D=("${W[@]}" "$EXPIRYD")
@@ -48,24 +35,10 @@ SLAPD=$AK_TEST_SLAPD_CTL
 
 conf() { # conf FILE STATE_DIR [EXTRA LINE...]
     local f=$1 s=$2; shift 2
-    { cat "$AK_TEST_CONF"
-      echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-      echo "notice_bind_pw_file $PWD/expiryd.pw"
-      echo "notice_from apikey@example.org"
-      echo "notice_sendmail $top/tests/expiryd/capture-mailer.sh"
-      echo "notice_state_dir $s"
-      echo "notice_timeout 5"
-      echo "notice_interval 3600" # only syncrepl drives it
-      printf '%s\n' "$@"
-    } >"$f"
-    chmod 644 "$f"
+    # notice_interval 3600: only syncrepl drives it
+    EX_STATE=$s ex_conf "$f" "notice_interval 3600" "$@"
 }
 conf d.conf "$PWD/state"
-mkkey() { # mkkey USER SECONDS_LEFT LABEL: create a key, its id on stdout
-    "${ADMIN[@]}" create "$1" --expires "$(isotime "$2")" --label "$3" \
-        --json >key.json 2>err.txt || { cat err.txt >&2; return 1; }
-    kid key.json
-}
 count() { ls mail/*.eml 2>/dev/null | wc -l; }
 # mails CLASS KID: how many CLASS messages name KID
 mails() {

@@ -10,41 +10,20 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-if [ "${1:-}" != --inner ]; then
-    with_slapd=${1:?path to with-slapd.sh}
-    tmp=$(mktemp -d "${TMPDIR:-/tmp}/akexv.XXXXXX")
-    trap 'rm -rf "$tmp"' EXIT
-    cp "$top/packaging/ldap/apikey-acl.ldif" "$tmp/config.ldif"
-    AK_TEST_CONFIG_LDIF="$tmp/config.ldif" "$with_slapd" "$0" --inner "$2" "$3" "${4:-2000}"
-    exit $?
-fi
+. "$top/tests/expiryd/lib.sh"
+ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd-test}
 M=${4:-2000}
-: "${AK_TEST_CONF:?run through tests/ldap/with-slapd.sh}"
-export LDAPNOINIT=1
-. "$top/tests/cli/lib.sh"
 
-printf 'admin-secret' >admin.pw
-printf 'expiryd-secret' >expiryd.pw
-chmod 600 admin.pw expiryd.pw
-mkdir -p mail state
-export AK_MAILDIR=$PWD/mail
+ex_setup
 export EX_TEST_CLOCK_FILE=$PWD/clock
 ADMIN=("$APIKEY" -c "$AK_TEST_CONF" -D "$ROOTDN" -y "$PWD/admin.pw")
 D=("${W[@]}" "$EXPIRYD")
 DAY=86400
-conf() { # conf FILE [EXTRA LINE...]
-    local f=$1; shift
-    { cat "$AK_TEST_CONF"
-      echo "notice_bind_dn cn=expiryd,ou=system,$SUFFIX"
-      echo "notice_bind_pw_file $PWD/expiryd.pw"
-      echo "notice_from apikey@example.org"
-      echo "notice_state_dir $PWD/state"
-      printf '%s\n' "$@"
-    } >"$f"
-    chmod 644 "$f"
-}
+# conf FILE [EXTRA LINE...]: ex_conf's lines with neither notice_sendmail
+# nor notice_timeout (the default 60 s): each section gives its own.
+conf() { EX_SENDMAIL='' EX_TIMEOUT='' ex_conf "$@"; }
 at() { echo $(($1 - $(date +%s))) >clock.new && mv clock.new clock; }
 expect_rc 0 "policy set" -- "${ADMIN[@]}" policy set --notice-days 30,7,1 \
     --recipients keys@example.org
@@ -55,19 +34,7 @@ expect_rc 0 "a key to copy" -- "${ADMIN[@]}" create alice --days 60 --label v
 rec=$(rootsearch -b "uid=alice,$PEOPLE" -s base apiKeyRecord | sed -n 's/^apiKeyRecord: //p' | head -1)
 kid0=$(sed 's/^v1 id=\([a-z2-7]*\).*/\1/' <<<"$rec")
 exp0=$(sed -n 's/.* expires=\([0-9]\{14\}Z\).*/\1/p' <<<"$rec")
-rootmod <<LDIF
-dn: uid=alice,$PEOPLE
-changetype: modify
-delete: apiKeyRecord
--
-delete: apiKeyId
-LDIF
-b32=abcdefghijklmnopqrstuvwxyz234567
-id_of() {
-    local x=$1 s="" i
-    for i in $(seq 1 16); do s=${b32:$((x % 32)):1}$s; x=$((x / 32)); done
-    echo "$s"
-}
+unkey "uid=alice,$PEOPLE"
 holders() { # holders OU COUNT FIRST EXPIRY_EPOCH: COUNT holders, key ids in OU.kids
     local ou=$1 n=$2 first=$3 z i id
     z=$(date -u -d "@$4" +%Y%m%d%H%M%SZ)
