@@ -112,10 +112,17 @@ id_of() {
     echo "$s"
 }
 
-# mkkey USER SECONDS_LEFT LABEL: a key created as the admin (the ADMIN
+# mkkey USER SECONDS_LEFT|@EPOCH LABEL: a key created as the admin (the ADMIN
 # command array), expiring SECONDS_LEFT from now; its id on stdout.
 mkkey() {
-    "${ADMIN[@]}" create "$1" --expires "$(isotime "$2")" --label "$3" \
+    local when
+    # @EPOCH: that moment exactly (a test that also writes the expiry
+    # itself must not see the clock tick between the two)
+    case $2 in
+    @*) when=$(date -u -d "$2" +%Y-%m-%dT%H:%M:%SZ) ;;
+    *) when=$(isotime "$2") ;;
+    esac
+    "${ADMIN[@]}" create "$1" --expires "$when" --label "$3" \
         --json >key.json 2>err.txt || { cat err.txt >&2; return 1; }
     kid key.json
 }

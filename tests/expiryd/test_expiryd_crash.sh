@@ -159,8 +159,9 @@ add: apiKeyNotice
 apiKeyNotice: $2 $3 1 owner deferred $4 $5
 LDIF
 }
-exp=$(gentime $((12 * 3600)))
-kid=$(mkkey crash-hist $((12 * 3600)) hist)
+t=$(($(date +%s) + 12 * 3600))
+exp=$(date -u -d "@$t" +%Y%m%d%H%M%SZ)
+kid=$(mkkey crash-hist "@$t" hist)
 first=$(gentime -600) # retry due (2 minutes after one failure)
 deferred "$hist_dn" "$kid" "$exp" "$first" 1
 (EX_TEST_CRASH_AT=claimed "${D[@]}" --once >hist.log 2>&1 </dev/null; exit $?) 2>/dev/null
@@ -178,8 +179,9 @@ rm -f "$AK_MAILDIR/exit"
 
 # A deferred notice whose 24 hours end while its claimer lies dead: given
 # up, not sent (the crash does not restart the bound).
-exp=$(gentime $((12 * 3600 + 60)))
-kid=$(mkkey crash-hist $((12 * 3600 + 60)) hist24)
+t=$(($(date +%s) + 12 * 3600 + 60))
+exp=$(date -u -d "@$t" +%Y%m%d%H%M%SZ)
+kid=$(mkkey crash-hist "@$t" hist24)
 first=$(gentime $((-86400 + 4)))
 deferred "$hist_dn" "$kid" "$exp" "$first" 1
 (EX_TEST_CRASH_AT=claimed "${D[@]}" --once >hist.log 2>&1 </dev/null; exit $?) 2>/dev/null
