@@ -112,7 +112,13 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 check "$M keys due the same day: each notice once" once_each same
 rss=$(cat rss1.txt rss2.txt | sort -n | tail -1)
 ok "($M keys, 2 daemons: ${ms} ms, $(ls mail/*.eml | wc -l) messages, peak RSS ${rss} KiB)"
-[ "$rss" -lt 65536 ] && ok "memory bounded (peak ${rss} KiB < 64 MiB)" || bad "peak RSS ${rss} KiB"
+# (an AddressSanitizer build's shadow memory and quarantine make its RSS
+# say nothing about ours: there the peak is reported, not bounded)
+if ldd "$EXPIRYD" 2>/dev/null | grep -q libasan; then
+    ok "(peak RSS ${rss} KiB under ASan: not bounded)"
+else
+    [ "$rss" -lt 65536 ] && ok "memory bounded (peak ${rss} KiB < 64 MiB)" || bad "peak RSS ${rss} KiB"
+fi
 drop same
 
 # --- notice_rate: messages per second, and what one pass claims ---
