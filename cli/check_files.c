@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ak_secure.h"
 #include "cli.h"
 
 enum { MAX_GROUPS = 256 };
@@ -179,6 +180,7 @@ static bool check_one(const struct who *w, const char *what, const char *path,
 {
     char label[128], om[160];
     struct stat st;
+    enum ak_file_fault fault;
     int rc;
 
     label_of(w, label, sizeof(label));
@@ -208,21 +210,25 @@ static bool check_one(const struct who *w, const char *what, const char *path,
                kind == K_DIR ? "directory" : "regular file");
         return false;
     }
-    if ((kind == K_CONFIG || kind == K_SECRET) && st.st_uid != 0 &&
-        st.st_uid != w->uid) {
+    /* the rules of ak_file_read, for the host's account */
+    fault = kind == K_CONFIG   ? ak_file_rule(&st, AK_FILE_CONFIG, w->uid)
+            : kind == K_SECRET ? ak_file_rule(&st, AK_FILE_SECRET, w->uid)
+                               : AK_FILE_FINE;
+    if (fault == AK_FILE_BAD_OWNER) {
         printf("problem: %s: %s %s (%s) must be owned by root%s%s\n", label,
                what, path, om, w->uid != 0 ? " or " : "",
                w->uid != 0 ? w->user : "");
         return false;
     }
-    if ((kind == K_CONFIG || kind == K_SECRET) &&
-        (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    if (fault == AK_FILE_WRITABLE) {
         printf("problem: %s: %s %s (%s) is writable by group or others: "
                "chmod go-w\n",
                label, what, path, om);
         return false;
     }
-    if ((kind == K_SECRET || kind == K_KEY) && (st.st_mode & S_IROTH)) {
+    /* a TLS key is no file of ak_file_read's, but a secret all the same */
+    if (fault == AK_FILE_OTHERS_READ ||
+        (kind == K_KEY && (st.st_mode & S_IROTH))) {
         printf("problem: %s: %s %s (%s) is readable by others: chmod o-r "
                "(0600 or 0640)\n",
                label, what, path, om);

@@ -18,7 +18,10 @@ void ex_attrs(const struct ex *e, struct ak_holder_attrs *a);
 void ex_filter(const struct ex *e, char *buf, size_t len);
 
 /* One holder entry (read with ex_attrs): plan, claim into out; *wake the
- * holder's next moment (0: none). AK_OK or AK_ERR_NOMEM. */
+ * holder's next moment (0: none). With out NULL, plan only: nothing is
+ * claimed, and a holder with a notice due has *wake = now (a syncrepl
+ * refresh, which may yet fail, is not data to mail from: RELIABILITY
+ * N-09). AK_OK or AK_ERR_NOMEM. */
 int ex_entry(struct ex *e, const struct ak_holder_attrs *a, LDAP *ld,
              LDAPMessage *m, time_t now, struct ex_outbox *out, time_t *wake);
 

@@ -19,7 +19,7 @@
 struct scan {
     struct ex *e;
     struct ak_holder_attrs attrs;
-    struct ex_outbox *out;
+    struct ex_outbox *out; /* NULL: plan only, claim nothing */
     time_t now;
     time_t wake; /* the holder's next moment, 0: none */
     int rc;      /* the first local fault (memory): stops the scan */
@@ -136,15 +136,19 @@ static void holder(struct scan *s, struct ak_entry *en)
                 continue;
             ak_notice_plan(&rec, &e->pol.p, (enum ak_notice_class)c, notices,
                            s->now, &opts, &plan);
-            if (plan.n_garbage > 0)
+            if (plan.n_garbage > 0 && s->out != NULL)
                 ak_log(&e->log, LOG_WARNING,
                        "%s: key %s: an apiKeyNotice value cannot be read "
                        "(%s); it counts as taking its notice",
                        v.dn, rec.id, plan.why_garbage);
             if (plan.has_wake && (s->wake == 0 || plan.wake < s->wake))
                 s->wake = plan.wake;
-            if (plan.action != AK_NOTICE_NOTHING)
+            if (plan.action == AK_NOTICE_NOTHING)
+                continue;
+            if (s->out != NULL)
                 claim(s, en, &v, &rec, &plan);
+            else if (s->wake == 0 || s->now < s->wake)
+                s->wake = s->now; /* due now: claimed on a later read */
         }
     }
 }

@@ -623,9 +623,17 @@ static int on_done(struct ex_sync *s, LDAPMessage *m, bool first)
         if (rc == AK_ERR_BACKEND)
             ak_log(s->log, LOG_NOTICE, "sync: the server ended the search");
     } else {
-        ak_log(s->log, LOG_ERR, "sync: search failed: %d %s%s%s", err,
-               ldap_err2string(err), text != NULL ? ": " : "",
-               text != NULL ? text : "");
+        /* a limit is the daemon's account's, and no retry lifts it */
+        bool limit = err == LDAP_SIZELIMIT_EXCEEDED ||
+                     err == LDAP_TIMELIMIT_EXCEEDED ||
+                     err == LDAP_ADMINLIMIT_EXCEEDED;
+        ak_log(s->log, LOG_ERR, "sync: search failed: %d %s%s%s%s", err,
+               ldap_err2string(err), text != NULL && *text ? ": " : "",
+               text != NULL ? text : "",
+               limit ? " (the refresh is incomplete and nothing is mailed "
+                       "from it: the daemon's account needs size=unlimited "
+                       "time=unlimited, the limits line of apikey-acl.ldif)"
+                     : "");
         rc = err == LDAP_INSUFFICIENT_ACCESS ? AK_ERR_DENIED : AK_ERR_BACKEND;
     }
     ldap_memfree(text);

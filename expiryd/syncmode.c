@@ -28,6 +28,7 @@ struct syncrun {
     bool save;              /* a cookie came: save the index with it */
     struct timespec opened; /* when the session's search went out */
     bool full;              /* the session started without a cookie */
+    bool refreshed;         /* the session's refresh is complete */
     char path[4096];
     /* sessions that failed in a row (before a refresh completed), since
      * when, and the wait before the next one */
@@ -35,13 +36,21 @@ struct syncrun {
     time_t since;
 };
 
-/* A changed holder (refresh or persist): plan and claim now. */
+/* A changed holder. In the persist stage: plan and claim now. During the
+ * refresh: plan only. A refresh the server cuts short (a size or time
+ * limit, a lost connection) is partial data, from which nothing is mailed
+ * (RELIABILITY N-09); what is due waits in the index, due now, for the
+ * walk that follows a complete refresh (on_due reads it again). It also
+ * keeps the daemon from writing the instant a refresh fails: slapd 2.5.13
+ * was seen to crash on a write that close behind a refreshAndPersist
+ * search ended by a size limit. */
 static int on_entry(void *ctx, const uint8_t uuid[EX_UUID_LEN], LDAP *ld,
                     LDAPMessage *m, time_t *next_due)
 {
     struct syncrun *r = ctx;
     time_t wake = 0;
-    int rc = ex_entry(r->e, &r->attrs, ld, m, ex_now(), &r->out, &wake);
+    int rc = ex_entry(r->e, &r->attrs, ld, m, ex_now(),
+                      r->refreshed ? &r->out : NULL, &wake);
 
     (void)uuid;
     *next_due = wake ? wake : EX_DUE_NEVER;
@@ -70,6 +79,7 @@ static void on_refresh_done(void *ctx)
                r->failures);
     r->failures = 0;
     r->backoff = 1;
+    r->refreshed = true;
     /* A refresh from nothing saw every holder: a complete pass, and the
      * housekeeping that follows one (at most hourly in a daemon). */
     if (r->full) {
@@ -209,6 +219,7 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     ex_filter(e, filter, sizeof(filter));
     clock_gettime(CLOCK_MONOTONIC, &r->opened);
     r->full = *cookie == NULL;
+    r->refreshed = false;
     if (r->full) { /* the status counts what this refresh sees */
         memset(&e->st, 0, sizeof(e->st));
         e->next_due = 0;

@@ -17,6 +17,20 @@
 #include "ak_hash.h"
 #include "ak_status.h"
 
+enum ak_file_fault ak_file_rule(const struct stat *st, enum ak_file_kind kind,
+                                uid_t reader)
+{
+    if (!S_ISREG(st->st_mode))
+        return AK_FILE_NOT_REGULAR;
+    if (st->st_uid != 0 && st->st_uid != reader)
+        return AK_FILE_BAD_OWNER;
+    if (st->st_mode & (S_IWGRP | S_IWOTH))
+        return AK_FILE_WRITABLE;
+    if (kind == AK_FILE_SECRET && (st->st_mode & S_IROTH))
+        return AK_FILE_OTHERS_READ;
+    return AK_FILE_FINE;
+}
+
 /* An unsafe file is a configuration fault (AK_ERR_CONFIG: an admin fixes
  * its owner or mode), never AK_ERR_DENIED, which is a refusal by policy or
  * by the directory's access control (ak_status.c says where each lands). */
@@ -24,26 +38,28 @@ static int check_stat(const char *path, const struct stat *st,
                       enum ak_file_kind kind, size_t max,
                       const struct ak_log *log)
 {
-    if (!S_ISREG(st->st_mode)) {
+    unsigned mode = (unsigned)(st->st_mode & 07777);
+
+    switch (ak_file_rule(st, kind, geteuid())) {
+    case AK_FILE_NOT_REGULAR:
         ak_log(log, LOG_ERR, "%s: not a regular file", path);
         return AK_ERR_CONFIG;
-    }
-    if (st->st_uid != 0 && st->st_uid != geteuid()) {
+    case AK_FILE_BAD_OWNER:
         ak_log(log, LOG_ERR, "%s: owned by uid %u, must be root or uid %u",
                path, (unsigned)st->st_uid, (unsigned)geteuid());
         return AK_ERR_CONFIG;
-    }
-    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+    case AK_FILE_WRITABLE:
         ak_log(log, LOG_ERR, "%s: writable by group or others (mode %04o)",
-               path, (unsigned)(st->st_mode & 07777));
+               path, mode);
         return AK_ERR_CONFIG;
-    }
-    if (kind == AK_FILE_SECRET && (st->st_mode & S_IROTH)) {
+    case AK_FILE_OTHERS_READ:
         ak_log(log, LOG_ERR,
                "%s: secret file is readable by others (mode %04o); "
                "use 0600 or 0640",
-               path, (unsigned)(st->st_mode & 07777));
+               path, mode);
         return AK_ERR_CONFIG;
+    case AK_FILE_FINE:
+        break;
     }
     if ((unsigned long long)st->st_size > (unsigned long long)max) {
         ak_log(log, LOG_ERR, "%s: larger than %zu bytes", path, max);

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include "ak_log.h"
 
@@ -12,6 +14,24 @@ enum ak_file_kind {
     AK_FILE_CONFIG, /* may be world-readable, never group/other-writable */
     AK_FILE_SECRET, /* additionally not readable by others */
 };
+
+/* The first rule of ak_file_read (its size apart) that a file breaks. */
+enum ak_file_fault {
+    AK_FILE_FINE,
+    AK_FILE_NOT_REGULAR,
+    AK_FILE_BAD_OWNER,   /* owned by neither root nor the reader */
+    AK_FILE_WRITABLE,    /* writable by group or others */
+    AK_FILE_OTHERS_READ, /* AK_FILE_SECRET: readable by others */
+};
+
+/*
+ * The rules for a file of that kind read by the process uid reader, as a
+ * pure function of its status: ak_file_read applies them to the process
+ * itself, apikey check-config to the account each host runs as, so the
+ * two can never disagree.
+ */
+enum ak_file_fault ak_file_rule(const struct stat *st, enum ak_file_kind kind,
+                                uid_t reader);
 
 /*
  * Read a whole file that steers authentication. The file must be a regular

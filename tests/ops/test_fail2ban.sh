@@ -49,7 +49,8 @@ pam() {
     local ident=$1 want=$2 key=$3 user=$4 st
     shift 4
     printf '%s\n' "$key" | $PAM_RUN PAM_WRAPPER_USE_SYSLOG=1 \
-        AKT_SYSLOG_FILE="$log" AKT_SYSLOG_IDENT="$ident" \
+        AK_TEST_SYSLOG_FILE="$log" AK_TEST_SYSLOG_IDENT="$ident" \
+        AK_TEST_SYSLOG_FORMAT=rsyslog \
         pamtester "$@" "$ident" "$user" authenticate >>pam.out 2>&1
     st=$?
     if [ "$st" != "$want" ]; then

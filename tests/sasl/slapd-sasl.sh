@@ -14,7 +14,7 @@ set -eu
 # AK_SASL_PRELOAD: the sanitizer runtimes a -Db_sanitize plug-in needs, which
 # an uninstrumented slapd must load first; leaks are slapd's to report, not
 # ours, so leak detection is off in slapd. AK_SLAPD_PRELOAD: a test's own
-# library for slapd (syslog_shim.c), after those runtimes.
+# library for slapd (tests/lib/syslog_capture.c), after those runtimes.
 # shellcheck disable=SC2016 # $0 and $@ expand in the inner shell
 exec unshare --mount --propagation private /bin/sh -c \
     'mount --bind "$0" /etc/ldap/sasl2 &&

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # test_sasl_log.sh - which key logged in, in the logs an operator reads.
-# slapd runs at its usual "-d stats" (the harness's) with syslog_shim.c
-# preloaded, so that the syslog(3) lines of the process land in a file.
+# slapd runs at its usual "-d stats" (the harness's) with
+# tests/lib/syslog_capture.c preloaded, so that the syslog(3) lines of the
+# process land in a file.
 # After SASL binds with keys (ldapwhoami -Y APIKEY, OAUTHBEARER):
 #   - the refusal shows in slapd's stats log (SASL_LOG_FAIL: LDAP_DEBUG_ANY);
 #   - the accepted line does not (SASL_LOG_NOTE is slapd's trace level),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_secure.c - secret memory: own pages, out of core dumps, locked */
+/* test_secure.c - secret memory: own pages, out of core dumps, locked;
+ * the rules for the files that steer authentication */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -195,6 +197,40 @@ static void test_file_read(void **state)
     ak_file_free(buf, len, AK_FILE_SECRET);
 }
 
+/* The file rules, as a table: the reader's uid, owner, type and mode. */
+static void test_file_rule(void **state)
+{
+    static const struct {
+        uid_t reader, owner;
+        mode_t type, perm;
+        enum ak_file_kind kind;
+        enum ak_file_fault want;
+    } t[] = {
+        {0, 0, S_IFREG, 0644, AK_FILE_CONFIG, AK_FILE_FINE},
+        {0, 0, S_IFREG, 0644, AK_FILE_SECRET, AK_FILE_OTHERS_READ},
+        {0, 0, S_IFREG, 0640, AK_FILE_SECRET, AK_FILE_FINE},
+        {0, 0, S_IFREG, 0664, AK_FILE_CONFIG, AK_FILE_WRITABLE},
+        {0, 0, S_IFREG, 0646, AK_FILE_SECRET, AK_FILE_WRITABLE},
+        {0, 0, S_IFDIR, 0755, AK_FILE_CONFIG, AK_FILE_NOT_REGULAR},
+        {0, 0, S_IFLNK, 0777, AK_FILE_CONFIG, AK_FILE_NOT_REGULAR},
+        {0, 1000, S_IFREG, 0600, AK_FILE_SECRET, AK_FILE_BAD_OWNER},
+        {1000, 1000, S_IFREG, 0600, AK_FILE_SECRET, AK_FILE_FINE},
+        {1000, 0, S_IFREG, 0640, AK_FILE_SECRET, AK_FILE_FINE},
+        {1000, 1001, S_IFREG, 0600, AK_FILE_SECRET, AK_FILE_BAD_OWNER},
+        {107, 107, S_IFREG, 0604, AK_FILE_SECRET, AK_FILE_OTHERS_READ},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct stat st = {.st_uid = t[i].owner,
+                          .st_mode = t[i].type | t[i].perm};
+        if (ak_file_rule(&st, t[i].kind, t[i].reader) != t[i].want)
+            fail_msg("row %zu: got %d, want %d", i,
+                     (int)ak_file_rule(&st, t[i].kind, t[i].reader),
+                     (int)t[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_free_leaves_others),
         cmocka_unit_test(test_fork),
         cmocka_unit_test(test_file_read),
+        cmocka_unit_test(test_file_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
