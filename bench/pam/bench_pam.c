@@ -160,13 +160,14 @@ static int run(const char *label, const char *service, const struct base *b,
     double *ta = calloc((size_t)n, sizeof(double));
     double *tm = calloc((size_t)n, sizeof(double));
     double *tn = calloc((size_t)n, sizeof(double));
+    double *tf = calloc((size_t)n, sizeof(double));
     double tot_b = 0, tot_p = 0, t0;
-    struct stats sb, sp, sa, sm, sn;
+    struct stats sb, sp, sa, sm, sn, sf;
     const int ops_n = 200;
     long off;
     int rc;
 
-    if (!tb || !tp || !ta || !tm || !tn)
+    if (!tb || !tp || !ta || !tm || !tn || !tf)
         return 1;
     for (int i = 0; i < 50; i++) { /* warm up both paths */
         double dummy;
@@ -198,12 +199,16 @@ static int run(const char *label, const char *service, const struct base *b,
         /* what pam_apikey adds to a login: the transaction minus libpam's
          * own cost, measured back to back */
         tn[i] = tp[i] - tm[i];
+        /* the floor of a login in a fresh process (CONTEXT.md): libpam's
+         * own transaction (pam_permit) plus the bare LDAP exchange */
+        tf[i] = tm[i] + tb[i];
     }
     sb = summarize(tb, (size_t)n);
     sp = summarize(tp, (size_t)n);
     sa = summarize(ta, (size_t)n);
     sm = summarize(tm, (size_t)n);
     sn = summarize(tn, (size_t)n);
+    sf = summarize(tf, (size_t)n);
     printf("\n== %s (%d each, interleaved) ==\n", label, n);
     printf("%-44s %9s %9s %9s %9s\n", "", "auth/s", "p50 ms", "p99 ms",
            "mean ms");
@@ -221,8 +226,13 @@ static int run(const char *label, const char *service, const struct base *b,
     printf("%-44s %9s %9.3f %9.3f %9.3f\n",
            "  pam_apikey net of libpam (minus pam_permit)", "", sn.p50 * 1e3,
            sn.p99 * 1e3, sn.mean * 1e3);
+    printf("%-44s %9s %9.3f %9.3f %9.3f\n",
+           "floor: pam_permit transaction + baseline", "", sf.p50 * 1e3,
+           sf.p99 * 1e3, sf.mean * 1e3);
+    printf("whole transaction to the floor (p50): %.2fx  [target <= 1.15x]\n",
+           sp.p50 / sf.p50);
     printf("ratio to baseline (p50): whole transaction %.2fx, "
-           "pam_authenticate %.2fx, net of libpam %.2fx  [target <= 1.30x]\n",
+           "pam_authenticate %.2fx, net of libpam %.2fx\n",
            sp.p50 / sb.p50, sa.p50 / sb.p50, sn.p50 / sb.p50);
 
     /* LDAP operations per authentication, from slapd's stats log. */
@@ -247,6 +257,7 @@ static int run(const char *label, const char *service, const struct base *b,
     free(ta);
     free(tm);
     free(tn);
+    free(tf);
     return 0;
 }
 
