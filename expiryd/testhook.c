@@ -59,3 +59,22 @@ void ex_crash_point(const char *name)
         return;
     raise(SIGKILL);
 }
+
+/* --- keys in one message --- */
+unsigned ex_group_max(void)
+{
+    const char *v = getenv("EX_TEST_GROUP_MAX");
+    char *end;
+    unsigned long n;
+
+    if (v == NULL || v[0] == '\0')
+        return EX_GROUP_MAX;
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (*end != '\0' || errno != 0 || n < 1 || n > EX_GROUP_MAX) {
+        fprintf(stderr, "apikey-expiryd-test: EX_TEST_GROUP_MAX: not 1 to %u\n",
+                EX_GROUP_MAX);
+        abort();
+    }
+    return (unsigned)n;
+}

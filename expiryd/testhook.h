@@ -46,4 +46,19 @@ void ex_crash_point(const char *name);
 #define EX_CRASH_POINT(name) ((void)0)
 #endif
 
+/* --- keys in one message ---
+ * A message lists at most this many keys; more go in the next one (the
+ * owner's and the admins' alike). With hooks, EX_TEST_GROUP_MAX (a number
+ * from 1 to EX_GROUP_MAX) sets it, so that a test sees the split without
+ * thousands of keys; anything else there stops the daemon (abort). */
+#define EX_GROUP_MAX 4096u
+#ifdef EX_TEST_HOOKS
+unsigned ex_group_max(void);
+#else
+static inline unsigned ex_group_max(void)
+{
+    return EX_GROUP_MAX;
+}
+#endif
+
 #endif

@@ -121,6 +121,37 @@ else
 fi
 drop same
 
+# --- at most so many keys in one message (4096 in the product; 3 here,
+# through the test build's EX_TEST_GROUP_MAX): 8 keys whose owners share
+# one address, and their 8 admin notices, each in messages of 3, 3 and 2
+E=$((now + 50 * DAY))
+holders group 8 250000 "$E"
+for i in $(seq 1 8); do
+    rootmod <<LDIF
+dn: uid=group$i,ou=group,$PEOPLE
+changetype: modify
+replace: mail
+mail: shared@example.org
+LDIF
+done
+at $((E - 7 * DAY + 60))
+export EX_TEST_GROUP_MAX=3
+expect_rc 0 "8 keys due, 3 to a message: one pass" -- "${D[@]}" -c "$PWD/d.conf" --once
+unset EX_TEST_GROUP_MAX
+# keys_per CLASS: the number of keys in each message of that class, sorted
+keys_per() {
+    local f
+    for f in $(grep -l "^X-Apikey-Notice: $1\$" mail/*.eml); do
+        grep -c 'apikey rotate [a-z2-7]\{16\}' "$f"
+    done | sort -n | tr '\n' ' '
+}
+[ "$(keys_per owner)" = "2 3 3 " ] && ok "the owners' 8 keys in messages of 3, 3 and 2" ||
+    bad "owner messages with $(keys_per owner)keys"
+[ "$(keys_per admin)" = "2 3 3 " ] && ok "the admins' 8 keys in messages of 3, 3 and 2" ||
+    bad "admin messages with $(keys_per admin)keys"
+check "split messages: each notice once" once_each group
+drop group
+
 # --- notice_rate: messages per second, and what one pass claims ---
 E=$((now + 60 * DAY))
 holders rate 12 300000 "$E"
