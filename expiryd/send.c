@@ -278,9 +278,7 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
         if (n_to > 0)
             one_message(e, out, AK_MSG_OWNER, to, n_to, its + i, 0, n, now);
         else if (addrs == NULL)
-            ak_log(&e->log, LOG_ERR,
-                   "out of memory composing an owner "
-                   "notice");
+            ak_log(&e->log, LOG_ERR, "out of memory composing a notice");
         else /* never a silent drop (owner_mail keeps only valid ones) */
             for (unsigned k = 0; k < n; k++)
                 record(e, its[i + k], &none, now);
