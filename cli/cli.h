@@ -103,6 +103,10 @@ int cli_need_stdout(const struct cli *cli);
 /* The command being run (for cli_getopt's messages). */
 void cli_set_command(const char *name);
 
+/* The options that go before the command, as getopt spells them: main.c
+ * parses them (with -h), cli_getopt explains them after a command. */
+#define CLI_GLOBAL_SHORTOPTS "c:H:D:U:y:WY:vV"
+
 /* What cli_getopt returns for an option that goes before the command. */
 #define CLI_OPT_MISPLACED 0x100
 

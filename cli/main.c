@@ -210,8 +210,8 @@ static int global_args(struct cli *cli, int argc, char **argv)
     int c;
 
     /* '+': stop at the command name; its options are its own. */
-    while ((c = getopt_long(argc, argv, "+c:H:D:U:y:WY:vhV", longopts, NULL)) !=
-           -1) {
+    while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS "h", longopts,
+                            NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return -1;

@@ -66,9 +66,8 @@ int cli_need_stdout(const struct cli *cli)
     return EXIT_NOT_SHOWN;
 }
 
-/* The options that go before the command (main.c), as getopt spells them,
+/* The options that go before the command (main.c; CLI_GLOBAL_SHORTOPTS),
  * and what their value is called in apikey --help. */
-static const char global_short[] = "c:H:D:U:y:WY:vV";
 static const struct {
     char c;
     const char *lng, *value;
@@ -153,7 +152,7 @@ int cli_getopt(int argc, char **argv, const char *shortopts,
 
     /* ':' first: a missing value is ':' and getopt prints nothing; the
      * messages are ours, so that a global option can be explained. */
-    snprintf(opts, sizeof(opts), ":%s%s", shortopts, global_short);
+    snprintf(opts, sizeof(opts), ":%s%s", shortopts, CLI_GLOBAL_SHORTOPTS);
     opterr = 0;
     c = getopt_long(argc, argv, opts, longopts, &li);
     if (c == -1 || li >= 0)

@@ -111,11 +111,7 @@ static int sweep_entry(void *ctx, LDAP *ld, LDAPMessage *m)
 
 int ex_cleanup(struct ex *e, time_t now)
 {
-    struct sweep s = {.e = e,
-                      .now = now,
-                      .opts = {.lease = e->cfg->notice_lease,
-                               .expired_days = e->cfg->notice_expired_days,
-                               .cleanup_days = e->cfg->notice_cleanup_days}};
+    struct sweep s = {.e = e, .now = now, .opts = ex_notice_opts(e)};
     struct ak_conn *c = NULL;
     char filter[2048];
     int rc;

@@ -34,6 +34,9 @@ void ex_resolve(struct ex *e, struct ex_outbox *out);
 /* Compose, deliver and record every queued notice. */
 void ex_deliver_all(struct ex *e, struct ex_outbox *out, time_t now);
 
+/* The planner's options from the config (ak_notice_plan, ak_notice_sweep). */
+struct ak_notice_opts ex_notice_opts(const struct ex *e);
+
 /* With notice_rate: the most notices one pass claims (what the rate sends
  * in half of notice_lease). */
 unsigned ex_claim_cap(const struct ex *e);

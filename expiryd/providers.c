@@ -1,37 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* providers.c - warn when claims could reach two providers of a
  * multi-provider cluster */
-#include <string.h>
-
 #include "ak_entry.h"
 #include "ak_status.h"
 #include "ex.h"
-
-/*
- * The server id of one contextCSN value, -1 if the value is not a CSN.
- * A CSN is "YYYYmmddHHMMSS.uuuuuuZ#cccccc#sss#mmmmmm" (sss: 3 hex digits).
- */
-static int csn_sid(const struct ak_bytes *v)
-{
-    const char *p = v->p, *end = v->p + v->n, *h1, *h2, *h3;
-    int sid = 0;
-
-    h1 = memchr(p, '#', v->n);
-    h2 = h1 ? memchr(h1 + 1, '#', (size_t)(end - h1 - 1)) : NULL;
-    h3 = h2 ? memchr(h2 + 1, '#', (size_t)(end - h2 - 1)) : NULL;
-    if (h3 == NULL || h3 - h2 != 4)
-        return -1;
-    for (p = h2 + 1; p < h3; p++) {
-        int d = *p >= '0' && *p <= '9'   ? *p - '0'
-                : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-                : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
-                                         : -1;
-        if (d < 0)
-            return -1;
-        sid = sid * 16 + d;
-    }
-    return sid;
-}
+#include "sync.h"
 
 /* How many servers other than 0 (slapadd, no serverID) wrote the base. */
 static unsigned count_providers(const struct ak_values *csn)
@@ -40,7 +13,7 @@ static unsigned count_providers(const struct ak_values *csn)
     unsigned n = 0;
 
     for (size_t i = 0; csn != NULL && i < csn->n; i++) {
-        int sid = csn_sid(&csn->v[i]);
+        int sid = ex_csn_sid(csn->v[i].p, csn->v[i].n);
         bool dup = sid <= 0;
         for (unsigned j = 0; !dup && j < n; j++)
             dup = seen[j] == sid;

@@ -116,9 +116,7 @@ static void claim(struct scan *s, struct ak_entry *en,
 static void holder(struct scan *s, struct ak_entry *en)
 {
     struct ex *e = s->e;
-    struct ak_notice_opts opts = {.lease = e->cfg->notice_lease,
-                                  .expired_days = e->cfg->notice_expired_days,
-                                  .cleanup_days = e->cfg->notice_cleanup_days};
+    struct ak_notice_opts opts = ex_notice_opts(e);
     const struct ak_values *notices =
         ak_holder_field(en, &s->attrs, AK_HF_NOTICE);
     struct ak_holder_view v;
@@ -173,6 +171,13 @@ static int scan_entry(void *ctx, LDAP *ld, LDAPMessage *m)
     struct scan *s = ctx;
     one_entry(s, ld, m);
     return s->rc;
+}
+
+struct ak_notice_opts ex_notice_opts(const struct ex *e)
+{
+    return (struct ak_notice_opts){.lease = e->cfg->notice_lease,
+                                   .expired_days = e->cfg->notice_expired_days,
+                                   .cleanup_days = e->cfg->notice_cleanup_days};
 }
 
 unsigned ex_claim_cap(const struct ex *e)

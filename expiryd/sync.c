@@ -99,8 +99,7 @@ static bool is_empty(const struct cookie *c)
     return c->opaque ? c->raw_len == 0 : c->n_csn == 0 && c->rid < 0;
 }
 
-/* "YYYYmmddHHMMSS.uuuuuuZ#cccccc#sid#mmmmmm": the SID (hex), or -1. */
-static int csn_sid(const char *v, size_t len)
+int ex_csn_sid(const char *v, size_t len)
 {
     if (len != 40 || v[14] != '.' || v[21] != 'Z' || v[22] != '#' ||
         v[29] != '#' || v[33] != '#')
@@ -181,7 +180,7 @@ static bool parse_openldap(const uint8_t *raw, size_t len, struct cookie *into,
                 size_t e = k;
                 while (e < flen && f[e] != ';')
                     e++;
-                int sid = csn_sid(f + k, e - k);
+                int sid = ex_csn_sid(f + k, e - k);
                 if (sid < 0 || merge_csn(into, f + k, e - k, sid) != AK_OK)
                     return false;
                 any = true;

@@ -151,4 +151,9 @@ void ex_sync_close(struct ex_sync *s);
 /* A word for an ex_sync_* or AK_ERR_* return, for logs. */
 const char *ex_sync_strerror(int rc);
 
+/* The server id of a CSN "YYYYmmddHHMMSS.uuuuuuZ#cccccc#sid#mmmmmm" (the
+ * sid in hex): of a cookie's csn= or of a contextCSN value. -1 when v is
+ * not a CSN. */
+int ex_csn_sid(const char *v, size_t len);
+
 #endif

@@ -67,6 +67,8 @@ static int assertion(const struct ak_notice_id *ids, unsigned n, char **out)
     return AK_OK;
 }
 
+/* Delete the values del (NULL: none), then add the values add (NULL:
+ * none), in one modify, under the assertion (NULL: none). */
 static int modify(struct ak_conn *c, const char *dn, char **del, char **add,
                   const char *assert_filter, const struct ak_log *log)
 {
@@ -78,7 +80,8 @@ static int modify(struct ak_conn *c, const char *dn, char **del, char **add,
     /* The delete first: if the exact value is gone, nothing is added. */
     if (del != NULL)
         mods[n++] = &mdel;
-    mods[n++] = &madd;
+    if (add != NULL)
+        mods[n++] = &madd;
     mods[n] = NULL;
     return ak_conn_modify_if(c, dn, mods, assert_filter, log);
 }
@@ -195,12 +198,10 @@ int ak_store_notice_remove(struct ak_conn *c, const char *dn,
 {
     char v[AK_NOTICE_MAX + 1], filter[64];
     char *del[] = {v, NULL};
-    LDAPMod mdel = {LDAP_MOD_DELETE, AK_LDAP_STR(AK_AT_NOTICE), {del}};
-    LDAPMod *mods[] = {&mdel, NULL};
 
     if (c == NULL || dn == NULL || n == NULL || ak_notice_format(n, v) != AK_OK)
         return AK_ERR_INVALID;
     /* a key id needs no filter escaping (base32) */
     snprintf(filter, sizeof(filter), "(!(" AK_AT_ID "=%s))", n->id.kid);
-    return ak_conn_modify_if(c, dn, mods, key_gone ? filter : NULL, log);
+    return modify(c, dn, del, NULL, key_gone ? filter : NULL, log);
 }
