@@ -502,13 +502,23 @@ int cli_change_failed(struct cli *cli, int status, const char *what,
                 dn, what);
         return EXIT_CONFLICT;
     case AK_ERR_INVALID:
-        cli_err("the directory refused to %s on %s as invalid (schema, or a "
-                "uniqueness constraint)",
+        cli_err("the directory refused to %s on %s as invalid (schema, a "
+                "uniqueness constraint or a bound on the values of an entry: "
+                "the server's words are above)",
                 what, dn);
         return EXIT_DENIED;
     case AK_ERR_NOT_FOUND:
         cli_err("%s is gone; cannot %s", dn, what);
         return EXIT_NOT_FOUND;
+    case AK_ERR_FULL:
+        /* The store's line above names the attribute and the bound. */
+        cli_err("cannot %s on %s: the entry holds as many keys as the "
+                "directory allows. Revoke the keys you no longer use "
+                "('apikey list', 'apikey revoke KEYID'): apikey-expiryd's "
+                "housekeeping removes the records of keys that ended "
+                "(key_cleanup_days); or ask a key admin",
+                what, dn);
+        return EXIT_DENIED;
     default:
         cli_err("could not %s on %s: %s", what, dn, ak_strerror(status));
         return cli_exit_for(status);

@@ -8,6 +8,7 @@
 #include "ak_build.h"
 #include "ak_status.h"
 #include "ak_store.h"
+#include "check_bounds.h"
 #include "check_files.h"
 #include "cli.h"
 
@@ -75,12 +76,36 @@ static int compare_access(struct cli *cli, struct ak_dir *vdir)
     return EXIT_OK;
 }
 
-/* The verifier's bind and the policy entry. */
+/* Does the directory hold the bounds? Probed as the verifier on the policy
+ * entry, which it may not change and whose classes allow no key values
+ * (check_bounds.h); never on an entry of its own, which it may write.
+ * *problem when one does not hold. */
+static void check_directory_bounds(struct cli *cli, struct ak_dir *vdir,
+                                   bool *problem)
+{
+    const char *target = cli->cfg->policy_dn;
+    struct ak_conn *conn = NULL;
+
+    *problem = false;
+    if (target == NULL) {
+        printf("note: bounds: not checked (they are probed on the policy "
+               "entry: set policy_dn)\n");
+        return;
+    }
+    if (ak_dir_acquire(vdir, false, &cli->log, &conn) != AK_OK ||
+        check_bounds(conn, target, &cli->log, problem) != AK_OK)
+        printf("note: bounds: not checked (the directory did not answer; "
+               "see above)\n");
+    ak_dir_release(vdir, conn);
+}
+
+/* The verifier's bind, the policy entry and the bounds. */
 static int check_directory(struct cli *cli)
 {
     struct ak_conn *conn = NULL;
     struct ak_dir *vdir = NULL;
     struct ak_policy pol;
+    bool bounds_problem;
     int rc;
 
     /* The verifier's own bind, whatever identity runs the command. */
@@ -116,8 +141,11 @@ static int check_directory(struct cli *cli)
                cli->cfg->policy_dn, pol.require_expiry ? "yes" : "no");
     else
         printf("note: policy: none configured (policy_dn unset)\n");
+    check_directory_bounds(cli, vdir, &bounds_problem);
     rc = compare_access(cli, vdir);
     ak_dir_close(vdir);
+    if (rc == EXIT_OK && bounds_problem)
+        rc = EXIT_CONFIG;
     return rc;
 }
 

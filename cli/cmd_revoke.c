@@ -71,6 +71,12 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
                     "nothing written, check with 'apikey list' and try again",
                     kid);
             rc = EXIT_CONFLICT;
+        } else if (rc == AK_ERR_FULL) {
+            cli_err("%s holds as many ends of keys as the directory allows, "
+                    "and you may not remove one to make room: ask a key "
+                    "admin to revoke key %s (theirs makes room)",
+                    h.dn, kid);
+            rc = EXIT_DENIED;
         } else if (rc != AK_OK) {
             rc = cli_change_failed(cli, rc, "revoke a key", h.dn);
         }

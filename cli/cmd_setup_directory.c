@@ -54,7 +54,7 @@ struct setup {
     char *admin[NAME_MAX_DNS]; /* members of the admin group */
     size_t n_admin;
     bool catch_all;
-    bool module_unique, module_ppolicy;
+    bool module_unique, module_ppolicy, module_constraint;
     bool part_config, part_entries;
 };
 
@@ -89,7 +89,8 @@ static void setup_usage(FILE *f)
             "  --admin DN         a member of the admin group (repeat for "
             "more;\n"
             "                     default cn=admin,SUFFIX as a placeholder)\n"
-            "  --skip-module unique|ppolicy  that module is already loaded\n"
+            "  --skip-module unique|ppolicy|constraint  that module is "
+            "already loaded\n"
             "  --no-catch-all     leave out the last rule (people read the "
             "directory,\n"
             "                     nobody else): keep your own rules after "
@@ -386,6 +387,8 @@ static bool flag(const struct setup *s, const char *name, size_t len)
         return s->module_unique;
     if (len == 14 && memcmp(name, "MODULE_PPOLICY", 14) == 0)
         return s->module_ppolicy;
+    if (len == 17 && memcmp(name, "MODULE_CONSTRAINT", 17) == 0)
+        return s->module_constraint;
     return false;
 }
 
@@ -510,6 +513,7 @@ int cmd_setup_directory(struct cli *cli, int argc, char **argv)
         .catch_all = true,
         .module_unique = true,
         .module_ppolicy = true,
+        .module_constraint = true,
         .part_config = true,
         .part_entries = true,
     };
@@ -554,8 +558,10 @@ int cmd_setup_directory(struct cli *cli, int argc, char **argv)
                 s.module_unique = false;
             } else if (strcmp(optarg, "ppolicy") == 0) {
                 s.module_ppolicy = false;
+            } else if (strcmp(optarg, "constraint") == 0) {
+                s.module_constraint = false;
             } else {
-                cli_err("--skip-module: unique or ppolicy");
+                cli_err("--skip-module: unique, ppolicy or constraint");
                 return EXIT_USAGE;
             }
             break;

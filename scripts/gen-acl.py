@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 # gen-acl.py - the access rules of packaging/ldap/apikey-acl.ldif and
-# apikey-acl.conf, the indexes of apikey-index.ldif and the overlay of
-# apikey-unique.ldif, from one table; and apikey-setup.ldif.in, the
-# template of `apikey setup-directory` (the same with placeholders for the
-# site's names, plus the schema of apikey.ldif and the entries). Each
-# shipped file keeps its own header comment (everything before the first
-# rule or entry); what follows it is written here.
+# apikey-acl.conf, the bounds of apikey-bounds.ldif and apikey-bounds.conf,
+# the indexes of apikey-index.ldif and the overlay of apikey-unique.ldif,
+# from one table; and apikey-setup.ldif.in, the template of `apikey
+# setup-directory` (the same with placeholders for the site's names, plus
+# the schema of apikey.ldif and the entries). Each shipped file keeps its
+# own header comment (everything before the first rule or entry); what
+# follows it is written here.
 #
 #   scripts/gen-acl.py           rewrite the files
 #   scripts/gen-acl.py --check   exit 1 when a file is not what this makes
 #   scripts/gen-acl.py --embed TEMPLATE OUT.h
 #                                the template as a C string (the build)
+#   scripts/gen-acl.py --embed-bounds OUT.h
+#                                the bounds as a C table (the build)
+#   scripts/gen-acl.py --bounds  the bounds and who may write each
+#                                attribute, one line each (the tests):
+#                                ATTR COUNT SIZE WRITER SUBTREE
 import os
+import re
 import sys
 
 # The names of one site: the shipped files use EXAMPLE; the template of
@@ -37,8 +44,35 @@ LOCKS = 'shadowExpire,pwdAccountLockedTime,pwdStartTime,pwdEndTime'
 OWNER_ADD = '=rscda'
 # The indexes apikey relies on (apikey-index.ldif says why).
 INDEXES = ['apiKeyId eq', 'apiKeyExpires eq', 'apiKeyNotice eq,sub']
-# The last rule is a sample for a directory without rules of its own.
-SAMPLE_RULES = 1
+# The last rules are a sample for a directory without rules of its own.
+SAMPLE_RULES = 2
+
+# Bounds (RELIABILITY U-01, U-02): for every attribute someone other than
+# the key admins may write under the rules below, the most values one entry
+# may hold and the largest value in bytes. slapd enforces them itself with
+# slapo-constraint (count, size: it ignores a schema's {N}), so a person
+# with ldapmodify cannot grow her entry without limit: the cost of her
+# writes (each new value is compared with every value present, under the
+# database's write lock) and the size of her entry (every reader receives
+# it whole) stay small. table() refuses a rule that lets a non-admin write
+# an attribute named nowhere here, so one added later cannot slip through.
+KEYS = 100  # key records per holder, live and ended (housekeeping prunes)
+NOTICES = 4096  # notices per holder: keys x stages x classes, with room
+BOUNDS = [
+    # attribute, values per entry, bytes per value
+    ('apiKeyRecord', KEYS, 1024),
+    ('apiKeyId', KEYS, 16),
+    ('apiKeyExpires', KEYS, 32),
+    # ends: revocations stay after housekeeping removed their key (so its
+    # record cannot be written again), rotations come and go
+    ('apiKeyRevoked', 10 * KEYS, 64),
+    ('apiKeyLastUsed', KEYS, 64),
+    ('apiKeyNotice', NOTICES, 160),
+    ('userPassword', 4, 512),
+]
+# Before OpenLDAP 2.7 slapo-constraint steps aside for any client that
+# sends the relax control (ITS#9204): docs/key-records.md ("Bounds") says
+# what that leaves open and why no plug-in closes it on Debian 12.
 
 
 def table(n):
@@ -49,8 +83,9 @@ def table(n):
     P = 'dn.subtree="%s"' % n['PEOPLE']
     S = 'dn.subtree="%s"' % n['SERVICES']
     POL = 'dn.base="%s"' % n['POLICY']
+    OWNERS = 'set="this/apiKeyOwner & user"'  # a service user's people
     rules = [
-        ('attrs=userPassword', ['self =xw', 'anonymous auth', '* none']),
+        ('attrs=userPassword', ['self =xw', 'anonymous =x', '* none']),
         ('attrs=' + ','.join(a + ';lang-' for a in OURS),
          [A + ' write', '* none']),
         (P + ' attrs=apiKeyRecord,apiKeyId,apiKeyRevoked',
@@ -73,21 +108,31 @@ def table(n):
          [A + ' write', 'self write', '* break']),
         # objectClass and contextCSN: syncprov reads the base with the
         # consumer's identity (the daemon's refreshAndPersist).
-        # anonymous auth: the base of the SASL mapping search below.
+        # anonymous =x: the base of the SASL mapping search below.
         ('dn.base="%s" attrs=entry,objectClass,contextCSN' % n['SUFFIX'],
-         [V + ' read', D + ' read', 'anonymous auth', '* break']),
-        # "anonymous auth" on entry, objectClass and uid (and on the
-        # suffix entry, the search's base, above): slapd maps a SASL
-        # name (uid=<user>,cn=apikey,cn=auth) to the holder's entry with
+         [V + ' read', D + ' read', 'anonymous =x', '* break']),
+        # "anonymous =x" on entry, objectClass and uid (and on the suffix
+        # entry, the search's base, above): slapd maps a SASL name
+        # (uid=<user>,cn=apikey,cn=auth) to the holder's entry with
         # olcAuthzRegexp's internal search, made before the bind is done
-        # and subject to these rules; auth (=x) lets that search find the
-        # entry and lets no anonymous search read or match anything.
+        # and subject to these rules. =x is auth without disclose ("auth"
+        # includes it): the mapping finds the entry, while an anonymous
+        # compare or search gets noSuchObject, without a matchedDN, for a
+        # name that exists as for one that does not.
         (P + ' attrs=entry,objectClass,uid,' + LOCKS,
-         [V + ' read', 'anonymous auth', '* break']),
+         [V + ' read', 'anonymous =x', '* break']),
+        # A service user is seen by the admins, the verifier, the daemon
+        # and its responsible people (apiKeyOwner), by nobody else: other
+        # people cannot tell whether a name is a service user. People may
+        # search below the branch (search, no disclose, on its entry: a
+        # search needs it on its base) and find the ones they answer for.
+        ('dn.base="%s" attrs=entry' % n['SERVICES'],
+         [A + ' write', V + ' read', D + ' read', 'users =s', '* none']),
         (S + ' attrs=entry,objectClass,uid,apiKeyDisabled,' + LOCKS,
-         [A + ' write', V + ' read', 'users read', 'anonymous auth',
-          '* none']),
-        (S, [A + ' write', V + ' none', D + ' read', 'users read', '* none']),
+         [A + ' write', V + ' read', D + ' read', OWNERS + ' read',
+          'anonymous =x', '* none']),
+        (S, [A + ' write', V + ' none', D + ' read', OWNERS + ' read',
+             '* none']),
         (POL + ' attrs=entry,objectClass,apiKeyRequireExpiry,'
          'apiKeyMaxLifetime,apiKeyNoticeDays',
          [A + ' write', V + ' read', 'users read', '* none']),
@@ -95,7 +140,13 @@ def table(n):
         (P + ' attrs=entry,objectClass,uid,mail,entryUUID,entryCSN',
          [D + ' read', '* break']),
         ('*', [V + ' none', D + ' none', '* break']),
-        ('*', ['self read', 'users read', '* none']),
+        # The sample: each person reads her own entry, the admins read
+        # every entry; people may search from the suffix (a search needs
+        # search on its base, and apikey finds a person's entry from
+        # there) but read nothing of anyone else, so no person learns
+        # whether another exists.
+        ('dn.base="%s"' % n['SUFFIX'], [A + ' read', 'users =s', '* none']),
+        ('*', ['self read', A + ' read', '* none']),
     ]
     limits = [
         ('group/groupOfNames/member="%s"' % n['ADMINS'],
@@ -105,6 +156,77 @@ def table(n):
         ('dn.exact="%s"' % n['EXPIRYD'], 'size=unlimited time=unlimited'),
     ]
     return rules, limits
+
+
+def writers(n):
+    """(attribute, who, subtree) for every grant that lets someone other
+    than the admins add values; who is self, verifier or expiryd, subtree
+    people, services or any. Exits when one has no bound in BOUNDS."""
+    who_name = {'self': 'self', 'dn.exact="%s"' % n['VERIFIER']: 'verifier',
+                'dn.exact="%s"' % n['EXPIRYD']: 'expiryd'}
+    admins = 'group.exact="%s"' % n['ADMINS']
+    bounded = {a for a, _, _ in BOUNDS}
+    out = []
+    for i, (what, bys) in enumerate(table(n)[0]):
+        m = re.search(r'(?:^| )attrs=(\S+)', what)
+        subtree = ('people' if n['PEOPLE'] in what else
+                   'services' if n['SERVICES'] in what else 'any')
+        for b in bys:
+            who, level = b.rsplit(' ', 1)
+            grows = level in ('write', 'manage') or (
+                level.startswith('=') and any(c in level[1:] for c in 'awm'))
+            if not grows or who == admins:
+                continue
+            if ' val=' in what:
+                continue  # one given value (objectClass: apiKeyHolder)
+            if m is None or who not in who_name:
+                sys.exit('gen-acl.py: rule {%d} lets %s write whole entries '
+                         'or an unknown identity write: not bounded' % (i, who))
+            for a in m.group(1).split(','):
+                if a not in bounded:
+                    sys.exit('gen-acl.py: rule {%d} lets %s add values of %s, '
+                             'which has no bound in BOUNDS' % (i, who, a))
+                out.append((a, who_name[who], subtree))
+    return out
+
+
+def bounds_lines():
+    """Each bound as slapo-constraint says it (attribute count|size N)."""
+    out = []
+    for a, count, size in BOUNDS:
+        out += ['%s count %d' % (a, count), '%s size %d' % (a, size)]
+    return out
+
+
+def bounds_ldif(n, module_if=''):
+    """slapo-constraint with BOUNDS; module_if prefixes the module change."""
+    module = ['dn: cn=module{0},cn=config', 'changetype: modify',
+              'add: olcModuleLoad', 'olcModuleLoad: constraint']
+    return [module_if + m for m in module] + [
+        '', 'dn: olcOverlay=constraint,olcDatabase=%s,cn=config'
+        % n['DATABASE'], 'changetype: add', 'objectClass: olcOverlayConfig',
+        'objectClass: olcConstraintConfig', 'olcOverlay: constraint'] + [
+        'olcConstraintAttribute: ' + b for b in bounds_lines()]
+
+
+def bounds_conf():
+    """The same for slapd.conf's database section."""
+    return '\n'.join(['overlay constraint'] + [
+        'constraint_attribute ' + b for b in bounds_lines()]) + '\n'
+
+
+def embed_bounds(dst):
+    """BOUNDS as a C table (meson runs this at build): common/core's
+    ak_bounds.c serves it to the CLI, check-config and the daemon."""
+    out = ['/* generated from scripts/gen-acl.py (BOUNDS) by gen-acl.py '
+           '--embed-bounds */',
+           '#define AK_BOUNDS_KEYS %du' % KEYS,
+           'static const struct ak_bound ak_bounds_table[] = {']
+    for a, count, size in BOUNDS:
+        out.append('    {"%s", %du, %du},' % (a, count, size))
+    out.append('};')
+    with open(dst, 'w') as f:
+        f.write('\n'.join(out) + '\n')
 
 
 def ldif(n):
@@ -166,10 +288,10 @@ SETUP_HEADER = """\
 #
 # Placeholders: @NAME@ is a name (a DN, or SUFFIX_URL: the suffix for an
 # LDAP URL; *_CN: the value of the entry's cn); a line starting @?FLAG@ is
-# printed only when FLAG is on (CATCHALL: the sample last rule;
-# MODULE_UNIQUE, MODULE_PPOLICY: load that module); @PART name@ starts a
-# part; @CONTAINERS@ and @ADMIN_MEMBERS@ become entries and lines the
-# command makes.
+# printed only when FLAG is on (CATCHALL: the sample last rules;
+# MODULE_UNIQUE, MODULE_PPOLICY, MODULE_CONSTRAINT: load that module);
+# @PART name@ starts a part; @CONTAINERS@ and @ADMIN_MEMBERS@ become
+# entries and lines the command makes.
 """
 
 CONFIG_INTRO = """\
@@ -216,6 +338,7 @@ def setup_template(d):
     acl = acl[:at] + ['@?CATCHALL@' + ln for ln in acl[at:end]] + acl[end:]
     out += index_ldif(n) + ['-', 'add: olcAccess'] + acl + ['']
     out += unique_ldif(n, '@?MODULE_UNIQUE@') + ['']
+    out += bounds_ldif(n, '@?MODULE_CONSTRAINT@') + ['']
     out += ['@PART entries@', ENTRIES_INTRO.rstrip('\n'), '@CONTAINERS@']
     for who, cn, what in [
             ('VERIFIER', 'VERIFIER_CN',
@@ -285,9 +408,19 @@ def main():
     if len(args) == 3 and args[0] == '--embed':
         embed(args[1], args[2])
         return
+    if len(args) == 2 and args[0] == '--embed-bounds':
+        embed_bounds(args[1])
+        return
+    if args == ['--bounds']:
+        size = {a: (c, z) for a, c, z in BOUNDS}
+        for a, who, subtree in writers(EXAMPLE):
+            print(a, size[a][0], size[a][1], who, subtree)
+        return
     check = args == ['--check']
     if args and not check:
-        sys.exit('usage: gen-acl.py [--check] | --embed TEMPLATE OUT.h')
+        sys.exit('usage: gen-acl.py [--check|--bounds] | --embed TEMPLATE '
+                 'OUT.h | --embed-bounds OUT.h')
+    writers(EXAMPLE)  # every grant bounded, or no file is written
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
                      'packaging', 'ldap')
     ex = dict(EXAMPLE, SUFFIX_URL=EXAMPLE['SUFFIX'])
@@ -299,6 +432,10 @@ def main():
                     '\n'.join(index_ldif(ex)) + '\n', check) and ok
     ok = regenerate(os.path.join(d, 'apikey-unique.ldif'), 'dn: ',
                     '\n'.join(unique_ldif(ex)) + '\n', check) and ok
+    ok = regenerate(os.path.join(d, 'apikey-bounds.ldif'), 'dn: ',
+                    '\n'.join(bounds_ldif(ex)) + '\n', check) and ok
+    ok = regenerate(os.path.join(d, 'apikey-bounds.conf'), 'overlay ',
+                    bounds_conf(), check) and ok
     ok = regenerate(os.path.join(d, 'apikey-setup.ldif.in'), None,
                     setup_template(d), check) and ok
     sys.exit(0 if ok else 1)

@@ -194,6 +194,7 @@ if packaging/build-deb.sh "$debout" >"$debout.log" 2>&1; then
     missing=
     for want in apikey:usr/bin/apikey apikey:etc/apikey/apikey.conf \
         apikey:usr/share/apikey/ldap/apikey.ldif \
+        apikey:usr/share/apikey/ldap/apikey-bounds.ldif \
         apikey:usr/sbin/apikey-expiryd apikey:lib/systemd/system/apikey-expiryd.service \
         apikey:man8/apikey-expiryd.8.gz \
         libpam-apikey:security/pam_apikey.so \

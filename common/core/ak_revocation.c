@@ -3,6 +3,7 @@
 #include "ak_revocation.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ak_status.h"
@@ -71,4 +72,75 @@ bool ak_revocation_apply(struct ak_record *r, const char *v, size_t len)
     /* Names this key, says nothing we can read: it is revoked. */
     earliest(&r->is_revoked, &r->revoked, 0);
     return true;
+}
+
+/* One value that names a key, for ak_revocation_spare's sort. */
+struct end_ref {
+    const char *kid; /* AK_KEY_ID_LEN bytes into the value */
+    int strength;    /* 0: revoked (or unreadable: revoked), 1: rotated */
+    time_t at;
+    unsigned index;
+};
+
+static int end_cmp(const void *a, const void *b)
+{
+    const struct end_ref *x = a, *y = b;
+    int c = memcmp(x->kid, y->kid, AK_KEY_ID_LEN);
+
+    if (c != 0)
+        return c;
+    if (x->strength != y->strength)
+        return x->strength - y->strength;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+int ak_revocation_spare(const struct ak_values *ends,
+                        bool (*has_record)(void *ctx, const char *kid),
+                        void *ctx)
+{
+    struct end_ref *refs;
+    unsigned n = 0;
+    int spare = -1, best = -1;
+
+    if (ends->n == 0)
+        return -1;
+    refs = calloc(ends->n, sizeof(*refs));
+    if (refs == NULL)
+        return -2;
+    for (unsigned i = 0; i < ends->n; i++) {
+        const struct ak_bytes *v = &ends->v[i];
+        struct ak_record r;
+        if (v->n < AK_KEY_ID_LEN || !ak_key_id_valid(v->p, AK_KEY_ID_LEN) ||
+            (v->n > AK_KEY_ID_LEN && v->p[AK_KEY_ID_LEN] != ' ')) {
+            free(refs); /* names no key: it decides nothing */
+            return (int)i;
+        }
+        memset(&r, 0, sizeof(r));
+        memcpy(r.id, v->p, AK_KEY_ID_LEN);
+        ak_revocation_apply(&r, v->p, v->n);
+        refs[n].kid = v->p;
+        refs[n].strength = r.is_revoked ? 0 : 1;
+        refs[n].at = r.is_revoked ? r.revoked : r.end;
+        refs[n].index = i;
+        n++;
+    }
+    qsort(refs, n, sizeof(*refs), end_cmp);
+    /* The first of each key's run decides; any other is moot. */
+    for (unsigned i = 1; i < n && spare < 0; i++)
+        if (memcmp(refs[i].kid, refs[i - 1].kid, AK_KEY_ID_LEN) == 0)
+            spare = (int)refs[i].index;
+    /* Else the earliest end of a key without a record. */
+    for (unsigned i = 0; spare < 0 && i < n; i++) {
+        char kid[AK_KEY_ID_LEN + 1];
+        memcpy(kid, refs[i].kid, AK_KEY_ID_LEN);
+        kid[AK_KEY_ID_LEN] = '\0';
+        if (!has_record(ctx, kid) && (best < 0 || refs[i].at < refs[best].at))
+            best = (int)i;
+    }
+    if (spare < 0 && best >= 0)
+        spare = (int)refs[best].index;
+    free(refs);
+    return spare;
 }

@@ -10,6 +10,7 @@
 
 #include "ak_key.h"
 #include "ak_record.h"
+#include "ak_view.h"
 
 /*
  * A record is written once and never rewritten: its owner may add records
@@ -54,5 +55,22 @@ bool ak_revocation_names(const char *v, size_t len, const char *kid);
  * keys change nothing. Returns true when the value was about r's key.
  */
 bool ak_revocation_apply(struct ak_record *r, const char *v, size_t len);
+
+/*
+ * Which value of ends may go to make room for one more, when the entry
+ * holds as many as the directory allows (ak_bounds.h): an owner who filled
+ * her ends must not stop an admin's revocation. The index of the value
+ * that carries the least, or -1 when there is none (ends empty). In order:
+ * a value that names no key; an end that another end of the same key
+ * makes moot (any end beside a revocation, a rotation beside an earlier
+ * one); the earliest end of a key the entry holds no record of (has_record
+ * says which keys it holds: such an end is either junk or the tombstone of
+ * a key housekeeping removed, which its owner could then write again: the
+ * last resort). O(n log n) in the number of values; ends must be valid
+ * for the call. AK_ERR_NOMEM is -2.
+ */
+int ak_revocation_spare(const struct ak_values *ends,
+                        bool (*has_record)(void *ctx, const char *kid),
+                        void *ctx);
 
 #endif

@@ -25,6 +25,8 @@ struct row {
  *    for a missing apikey.conf, answer it as they answer LOCAL_CONFIG.
  *  - BACKEND is UNAVAILABLE, like the verifier's own outcome of that name.
  *  - CRYPTO is INTERNAL: no setting makes libsodium work again.
+ *  - FULL is DENIED: the directory's bound refuses the change, as its
+ *    access control would; the caller says which bound and what to do.
  */
 static const struct row status_rows[] = {
     [-AK_OK] = {"success", AK_CLASS_OK},
@@ -38,6 +40,7 @@ static const struct row status_rows[] = {
     [-AK_ERR_INVALID] = {"invalid argument", AK_CLASS_INVALID},
     [-AK_ERR_DENIED] = {"permission denied", AK_CLASS_DENIED},
     [-AK_ERR_CRYPTO] = {"cryptography library unavailable", AK_CLASS_INTERNAL},
+    [-AK_ERR_FULL] = {"the entry is full", AK_CLASS_DENIED},
 };
 _Static_assert(N_ROWS(status_rows) == 1 - AK_ERR_LAST,
                "one row per status, AK_OK to AK_ERR_LAST");

@@ -23,8 +23,10 @@ enum ak_status {
     AK_ERR_INVALID = -8,   /* caller passed an invalid argument */
     AK_ERR_DENIED = -9,    /* refused by policy or directory access control */
     AK_ERR_CRYPTO = -10,   /* libsodium could not be initialised */
+    AK_ERR_FULL = -11,     /* the entry holds as many values as the
+                              directory allows (ak_bounds.h) */
 };
-#define AK_ERR_LAST AK_ERR_CRYPTO /* the most negative status */
+#define AK_ERR_LAST AK_ERR_FULL /* the most negative status */
 
 /* Never returns NULL. */
 const char *ak_strerror(int status);

@@ -795,16 +795,20 @@ int ak_conn_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
     return ak_conn_modify_if(c, dn, mods, NULL, log);
 }
 
-int ak_conn_modify_if(struct ak_conn *c, const char *dn, LDAPMod **mods,
-                      const char *assertion, const struct ak_log *log)
+/* Send a modify of mods to dn, under the RFC 4528 assertion (critical: a
+ * server that cannot test it must not apply the change untested; NULL:
+ * none) and with the relax control when relax. *msgid: its message id.
+ * AK_OK, AK_ERR_BACKEND (logged; connection marked broken), AK_ERR_NOMEM,
+ * AK_ERR_INVALID (the assertion does not encode). */
+static int send_modify(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                       const char *assertion, bool relax,
+                       const struct ak_log *log, int *msgid)
 {
-    LDAPControl *assert_ctrl = NULL, *ctrls[2] = {NULL, NULL};
-    LDAPMessage *res = NULL;
-    int msgid, rc, code = LDAP_OTHER;
+    LDAPControl *assert_ctrl = NULL, relax_ctrl, *ctrls[3] = {NULL};
+    size_t n_ctrls = 0;
+    int rc;
 
     if (assertion != NULL) {
-        /* Critical (RFC 4528 3): a server that cannot test it must not
-         * apply the change untested. */
         rc = ldap_create_assertion_control(c->ld, (char *)(uintptr_t)assertion,
                                            1, &assert_ctrl);
         if (rc != LDAP_SUCCESS) {
@@ -812,10 +816,15 @@ int ak_conn_modify_if(struct ak_conn *c, const char *dn, LDAPMod **mods,
                    assertion);
             return rc == LDAP_NO_MEMORY ? AK_ERR_NOMEM : AK_ERR_INVALID;
         }
-        ctrls[0] = assert_ctrl;
+        ctrls[n_ctrls++] = assert_ctrl;
     }
-    rc = ldap_modify_ext(c->ld, dn, mods, assert_ctrl ? ctrls : NULL, NULL,
-                         &msgid);
+    if (relax) {
+        memset(&relax_ctrl, 0, sizeof(relax_ctrl));
+        relax_ctrl.ldctl_oid = AK_LDAP_STR(LDAP_CONTROL_RELAX);
+        ctrls[n_ctrls++] = &relax_ctrl;
+    }
+    rc = ldap_modify_ext(c->ld, dn, mods, n_ctrls > 0 ? ctrls : NULL, NULL,
+                         msgid);
     ldap_control_free(assert_ctrl);
     if (rc != LDAP_SUCCESS) {
         log_ld(log, LOG_ERR, c->ld, c->uri, "modify", rc);
@@ -823,6 +832,19 @@ int ak_conn_modify_if(struct ak_conn *c, const char *dn, LDAPMod **mods,
         c->dropped = rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR;
         return AK_ERR_BACKEND;
     }
+    return AK_OK;
+}
+
+static int modify_ctrl(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                       const char *assertion, bool relax,
+                       const struct ak_log *log)
+{
+    LDAPMessage *res = NULL;
+    int msgid, rc, code = LDAP_OTHER;
+
+    rc = send_modify(c, dn, mods, assertion, relax, log, &msgid);
+    if (rc != AK_OK)
+        return rc;
     rc = wait_result(c, msgid, LDAP_MSG_ALL, log, "modify", &res);
     if (rc != AK_OK) {
         ldap_msgfree(res);
@@ -840,6 +862,46 @@ int ak_conn_modify_if(struct ak_conn *c, const char *dn, LDAPMod **mods,
     }
     rc = ak_ldap_status(code);
     return rc == AK_OK ? AK_ERR_BACKEND : rc; /* never success here */
+}
+
+int ak_conn_modify_if(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                      const char *assertion, const struct ak_log *log)
+{
+    return modify_ctrl(c, dn, mods, assertion, false, log);
+}
+
+int ak_conn_modify_relaxed(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                           const char *assertion, const struct ak_log *log)
+{
+    return modify_ctrl(c, dn, mods, assertion, true, log);
+}
+
+int ak_conn_modify_probe(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                         bool relax, const struct ak_log *log, int *code)
+{
+    LDAPMessage *res = NULL;
+    char *diag = NULL;
+    int msgid, rc;
+
+    *code = LDAP_OTHER;
+    /* The assertion only with relax: slapo-unique runs its own search with
+     * the operation's controls, and the assertion would answer for it. */
+    rc = send_modify(c, dn, mods, relax ? "(!(objectClass=*))" : NULL, relax,
+                     log, &msgid);
+    if (rc != AK_OK)
+        return rc;
+    rc = wait_result(c, msgid, LDAP_MSG_ALL, log, "modify (probe)", &res);
+    if (rc != AK_OK) {
+        ldap_msgfree(res);
+        return rc;
+    }
+    rc = ldap_parse_result(c->ld, res, code, NULL, &diag, NULL, NULL, 1);
+    ldap_memfree(diag);
+    if (rc != LDAP_SUCCESS) {
+        c->broken = true;
+        return AK_ERR_BACKEND;
+    }
+    return AK_OK;
 }
 
 int ak_ldap_status(int code)

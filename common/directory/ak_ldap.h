@@ -145,6 +145,30 @@ int ak_conn_modify_if(struct ak_conn *c, const char *dn, LDAPMod **mods,
                       const char *assertion, const struct ak_log *log);
 
 /*
+ * The same with the relax control too (draft-zeilenga-ldap-relax, not
+ * critical): for a change that must go through an entry the directory's
+ * bounds would refuse whole (slapo-constraint refuses any change to an
+ * entry that holds more values than a bound allows, whichever attribute
+ * it touches). slapd before 2.7 honours it from anyone, 2.7 from those
+ * with manage access (ITS#9204); elsewhere it is ignored.
+ */
+int ak_conn_modify_relaxed(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                           const char *assertion, const struct ak_log *log);
+
+/*
+ * Send mods to dn to learn what the server thinks of them, never to write
+ * them: dn must be an entry the bound identity may not change and whose
+ * classes allow none of the values (the policy entry for the verifier), so
+ * that access control and the schema refuse the change once its bounds
+ * (slapo-constraint, checked before them) let it pass. With relax, which lifts
+ * the schema check, the change also carries an assertion that no entry matches
+ * (RFC 4528). *code is the server's answer. AK_OK (whatever *code),
+ * AK_ERR_BACKEND (no answer; connection marked broken), AK_ERR_NOMEM.
+ */
+int ak_conn_modify_probe(struct ak_conn *c, const char *dn, LDAPMod **mods,
+                         bool relax, const struct ak_log *log, int *code);
+
+/*
  * The status for an LDAP result code: conflicts (a value gone or already
  * there, an entry that exists), access and limits (DENIED), no such object
  * (NOT_FOUND), schema violations (INVALID), anything else BACKEND.

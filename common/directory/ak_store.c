@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ak_bounds.h"
 #include "ak_dn.h"
 #include "ak_judge.h"
 #include "ak_lastuse.h"
@@ -219,6 +220,25 @@ static int expiry_adds(const struct ak_holder *h, const char *const *add,
     return AK_OK;
 }
 
+/* True when h would hold more values of attr than the directory's bound
+ * (ak_bounds.h) after adding add and deleting del: logged, so the caller's
+ * message can say what to do. Checked here as well as by the directory, so
+ * that a directory without the bounds (389-ds, AD) holds the same limits. */
+static bool over_bound(const struct ak_holder *h, const char *attr,
+                       unsigned have, unsigned add, unsigned del,
+                       const struct ak_log *log)
+{
+    const struct ak_bound *b = ak_bound_find(attr);
+
+    if (b == NULL || add <= del || have + add - del <= b->count)
+        return false;
+    ak_log(log, LOG_ERR,
+           "%s holds %u %s values; %u more would pass the %u the directory "
+           "allows",
+           h->dn, have, attr, add - del, b->count);
+    return true;
+}
+
 int ak_store_change(struct ak_conn *c, const struct ak_holder *h,
                     const struct ak_change *ch, const struct ak_log *log)
 {
@@ -248,6 +268,19 @@ int ak_store_change(struct ak_conn *c, const struct ak_holder *h,
     rc = expiry_adds(h, ch->add, &exp_buf, &exp_vals);
     if (rc != AK_OK)
         return rc;
+    if (!ch->relax &&
+        (over_bound(h, AK_AT_RECORD, h->n_records, count_strv(ch->add), 0,
+                    log) ||
+         over_bound(h, AK_AT_ID, h->n_strs[AK_HF_ID], count_strv(ch->add_ids),
+                    0, log) ||
+         over_bound(h, AK_AT_REVOKED, h->n_revoked, count_strv(ch->add_revoked),
+                    count_strv(ch->del_revoked), log) ||
+         over_bound(h, AK_AT_EXPIRES, h->n_expires,
+                    count_strv((const char *const *)exp_vals), 0, log))) {
+        free(exp_buf);
+        free(exp_vals);
+        return AK_ERR_FULL;
+    }
     if (!h->has_holder_class && count_strv(ch->add) > 0)
         mods[n++] = &oc;
     /* Deletes first: if an exact value is gone, nothing is written. */
@@ -264,7 +297,8 @@ int ak_store_change(struct ak_conn *c, const struct ak_holder *h,
         mods[n++] = &exp_add;
     }
     mods[n] = NULL;
-    rc = ak_conn_modify_if(c, h->dn, mods, ch->assertion, log);
+    rc = ch->relax ? ak_conn_modify_relaxed(c, h->dn, mods, ch->assertion, log)
+                   : ak_conn_modify_if(c, h->dn, mods, ch->assertion, log);
     free(exp_buf);
     free(exp_vals);
     return rc;
@@ -319,11 +353,25 @@ int ak_store_end_unchanged(const struct ak_holder *h, const char *kid,
     return AK_OK;
 }
 
+/* For ak_revocation_spare: does h hold a record of kid? */
+static bool holds_record(void *ctx, const char *kid)
+{
+    const struct ak_holder *h = ctx;
+    char id[AK_KEY_ID_LEN + 1];
+
+    for (unsigned i = 0; i < h->n_records; i++)
+        if (ak_record_peek_id(h->records[i], strlen(h->records[i]), id) &&
+            strcmp(id, kid) == 0)
+            return true;
+    return false;
+}
+
 int ak_store_revoke(struct ak_conn *c, const struct ak_holder *h,
                     const char *kid, time_t now, const struct ak_log *log)
 {
+    const struct ak_bound *b = ak_bound_find(AK_AT_REVOKED);
     char value[AK_REVOCATION_MAX + 1];
-    const char *add[] = {value, NULL};
+    const char *add[] = {value, NULL}, *del[] = {NULL, NULL};
     struct ak_change ch = {.add_revoked = add};
     char *assertion = NULL;
     int rc;
@@ -334,7 +382,42 @@ int ak_store_revoke(struct ak_conn *c, const struct ak_holder *h,
     if (rc != AK_OK)
         return rc;
     ch.assertion = assertion;
+    /* A full entry: the value that decides least makes room, in the same
+     * modify (only admins may delete ends: an owner who filled her own
+     * entry cannot, and asks one; her junk cannot stop their revocation). */
+    if (b != NULL && h->n_revoked >= b->count) {
+        int spare = ak_revocation_spare(&h->view.revoked, holds_record,
+                                        (void *)(uintptr_t)h);
+        if (spare == -2) {
+            free(assertion);
+            return AK_ERR_NOMEM;
+        }
+        if (spare >= 0) {
+            del[0] = h->revoked[spare];
+            ch.del_revoked = del;
+            ak_log(log, LOG_WARNING,
+                   "%s holds %u ends of keys, the most the directory "
+                   "allows: removing \"%s\" to make room",
+                   h->dn, h->n_revoked, del[0]);
+        }
+    }
     rc = ak_store_change(c, h, &ch, log);
+    if (rc == AK_ERR_DENIED && ch.del_revoked != NULL)
+        rc = AK_ERR_FULL; /* not allowed to make room */
+    if (rc == AK_ERR_FULL || rc == AK_ERR_INVALID) {
+        /* An entry over a bound takes no change without relax (slapo-
+         * constraint checks the whole entry); slapd before 2.7 lets anyone
+         * relax, 2.7 those with manage access. */
+        ak_log(log, LOG_WARNING,
+               "%s: the directory's bounds refuse the revocation of %s; "
+               "trying once more with the relax control",
+               h->dn, kid);
+        ch.del_revoked = NULL;
+        ch.relax = true;
+        rc = ak_store_change(c, h, &ch, log);
+        if (rc == AK_ERR_DENIED)
+            rc = AK_ERR_FULL; /* the relax control is not this caller's */
+    }
     free(assertion);
     return rc;
 }

@@ -59,6 +59,9 @@ struct ak_change {
     const char *const *add_revoked;
     const char *const *del_revoked;
     const char *assertion;
+    bool relax; /* with the relax control, and no check of the bounds here
+                   (ak_conn_modify_relaxed: a revocation through an entry
+                   over a bound) */
 };
 
 int ak_store_change(struct ak_conn *c, const struct ak_holder *h,
@@ -83,7 +86,12 @@ int ak_store_end_unchanged(const struct ak_holder *h, const char *kid,
                            enum ak_end_reason why, char **out);
 
 /* Revoke key kid of h now: one apiKeyRevoked value, added only while
- * ak_store_end_unchanged holds (AK_ERR_CONFLICT otherwise). */
+ * ak_store_end_unchanged holds (AK_ERR_CONFLICT otherwise). A revocation
+ * must take effect: when h holds as many ends as the bounds allow, the
+ * end that decides least goes in the same change (ak_revocation_spare;
+ * only admins may delete); when the directory refuses the change for a
+ * bound anyway (an entry pushed over one), it is tried once more with the
+ * relax control. AK_ERR_FULL when room could not be made. */
 int ak_store_revoke(struct ak_conn *c, const struct ak_holder *h,
                     const char *kid, time_t now, const struct ak_log *log);
 

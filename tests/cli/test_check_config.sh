@@ -94,6 +94,30 @@ has err.txt "writable by group or others" "is refused when read"
 has out.txt "^problem: config $CCD/apikey.conf: cannot be used" "with a problem line"
 chmod 644 "$CCD/apikey.conf"
 expect_rc 0 "fixed again: exit 0" -- cc --host sshd
+# the bounds (issue 16): probed without writing anything
+has out.txt "^ok bounds: the directory refuses more values, or larger ones, than apikey's bounds on all [0-9]+ attributes" "ok line for the bounds"
+rootsearch -b "$SUFFIX" >before.ldif
+cons() { # cons add|delete VALUE: change the constraint overlay (as root)
+    local dn
+    dn=$(ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL -H "$AK_TEST_LDAPI" -b cn=config \
+        '(objectClass=olcConstraintConfig)' dn | sed -n 's/^dn: //p')
+    printf 'dn: %s\nchangetype: modify\n%s: olcConstraintAttribute\nolcConstraintAttribute: %s\n' \
+        "$dn" "$1" "$2" | ldapmodify -Q -Y EXTERNAL -H "$AK_TEST_LDAPI" >/dev/null
+}
+cons delete "apiKeyRecord count 100" || bad "cannot change the constraint overlay"
+expect_rc 3 "a bound missing: exit 3" -- cc --host sshd
+has out.txt "^problem: bounds: apiKeyRecord: more than 100 values are accepted on one entry" "names the attribute and the bound"
+hasnt out.txt "^ok bounds" "and says no ok for the bounds"
+cons add "apiKeyRecord count 100"
+cons delete "apiKeyNotice size 160"
+expect_rc 3 "a size bound missing: exit 3" -- cc --host sshd
+has out.txt "^problem: bounds: apiKeyNotice: values over 160 bytes are accepted" "names it"
+cons add "apiKeyNotice size 160"
+rootsearch -b "$SUFFIX" >after.ldif
+cmp -s before.ldif after.ldif && ok "the probes wrote nothing" || { bad "the directory changed"; diff before.ldif after.ldif | head; }
+if /usr/sbin/slapd -VV 2>&1 | grep -q 'slapd 2\.[56]\.'; then
+    has out.txt "^note: bounds: a client that sends the relax control skips them" "slapd < 2.7: the relax gap is a note"
+fi
 pid=$AK_TEST_PID
 kill -STOP "$pid"
 expect_rc 4 "the directory does not answer: exit 4" -- cc --host sshd

@@ -2,8 +2,9 @@
 # test_ldap_files.sh - the LDAP files we ship agree with each other (and
 # with scripts/gen-acl.py, which makes the rules, indexes and template):
 # apikey.ldif is what schema2ldif.sh makes of apikey.schema; apikey-acl.conf
-# holds the rules of apikey-acl.ldif, in the same order; and slaptest
-# accepts the slapd.conf form with our schema (when slaptest is there).
+# holds the rules of apikey-acl.ldif, in the same order; apikey-bounds.conf
+# the bounds of apikey-bounds.ldif; and slaptest accepts the slapd.conf form
+# with our schema (when slaptest is there).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ldap=$(cd "$here/../../packaging/ldap" && pwd)
@@ -47,6 +48,13 @@ conf_rules "$ldap/apikey-acl.conf" >"$tmp/b"
 if cmp -s "$tmp/a" "$tmp/b"; then ok "apikey-acl.conf and apikey-acl.ldif hold the same rules"; else
     bad "apikey-acl.conf differs from apikey-acl.ldif"; diff "$tmp/a" "$tmp/b" | sed 's/^/#   /'; fi
 
+# The same bounds in both forms: the values of olcConstraintAttribute and
+# of constraint_attribute.
+grep '^olcConstraintAttribute: ' "$ldap/apikey-bounds.ldif" | sed 's/^[^ ]* //' >"$tmp/bl"
+grep '^constraint_attribute ' "$ldap/apikey-bounds.conf" | sed 's/^[^ ]* //' >"$tmp/bc"
+[ -s "$tmp/bl" ] && cmp -s "$tmp/bl" "$tmp/bc" && ok "apikey-bounds.conf and apikey-bounds.ldif hold the same bounds" ||
+    { bad "the bounds differ"; diff "$tmp/bl" "$tmp/bc" | sed 's/^/#   /'; }
+
 slaptest=${SLAPTEST:-/usr/sbin/slaptest}
 schema_dir=${AK_SCHEMA_DIR:-/etc/ldap/schema}
 if [ -x "$slaptest" ] && [ -f "$schema_dir/core.schema" ]; then
@@ -57,13 +65,15 @@ if [ -x "$slaptest" ] && [ -f "$schema_dir/core.schema" ]; then
         echo "modulepath /usr/lib/ldap"
         echo "moduleload back_mdb"
         echo "moduleload ppolicy" # pwdAccountLockedTime
+        echo "moduleload constraint"
         echo "database mdb"
         echo "suffix dc=example,dc=org"
         echo "directory $tmp/db"
         cat "$ldap/apikey-acl.conf"
+        cat "$ldap/apikey-bounds.conf"
     } >"$tmp/slapd.conf"
     if "$slaptest" -u -f "$tmp/slapd.conf" >"$tmp/slaptest.out" 2>&1; then
-        ok "slaptest accepts apikey.schema and apikey-acl.conf"
+        ok "slaptest accepts apikey.schema, apikey-acl.conf and apikey-bounds.conf"
     else
         bad "slaptest refuses the slapd.conf form"; sed 's/^/#   /' "$tmp/slaptest.out"
     fi

@@ -29,6 +29,12 @@
 #                          WITHOUT syncprov: the sync control is still
 #                          advertised, but refused there (12)
 #
+#   AK_TEST_BOUNDS=1       load apikey's bounds as a site would
+#                          (packaging/ldap/apikey-bounds.ldif, the
+#                          constraint overlay); tests/meson.build
+#                          sets it for every test (not with AK_TEST_BARE:
+#                          no apikey schema there)
+#
 #   AK_TEST_SUFFIX         the main database's suffix (default
 #                          dc=example,dc=org; rootdn cn=admin,SUFFIX)
 #   AK_TEST_BARE=1         a directory not yet prepared for apikey: no
@@ -213,6 +219,12 @@ start() {
         fi
         [ "$tries" -lt 10 ] || { cat "$dir/slapd.log" >&2; die "slapd did not start"; }
     done
+    if [ "${AK_TEST_BOUNDS:-}" = 1 ] && [ "${AK_TEST_BARE:-}" != 1 ]; then
+        grep -v '^#' "$top/packaging/ldap/apikey-bounds.ldif" >"$dir/bounds.ldif"
+        ldapmodify -Q -Y EXTERNAL -H "$ldapi" -f "$dir/bounds.ldif" \
+            >>"$dir/slapadd.log" 2>&1 ||
+            { cat "$dir/slapadd.log" >&2; die "AK_TEST_BOUNDS failed"; }
+    fi
     if [ -n "${AK_TEST_CONFIG_LDIF:-}" ]; then
         ldapmodify -Q -Y EXTERNAL -H "$ldapi" -f "$AK_TEST_CONFIG_LDIF" \
             >>"$dir/slapadd.log" 2>&1 ||

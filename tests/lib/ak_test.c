@@ -138,6 +138,16 @@ int akt_modify(LDAP *ld, const char *dn, int op, const char *attr,
     return ldap_modify_ext_s(ld, dn, mods, NULL, NULL);
 }
 
+int akt_modify_relaxed(LDAP *ld, const char *dn, int op, const char *attr,
+                       const char *const *values)
+{
+    LDAPMod mod = {op, (char *)(uintptr_t)attr, {(char **)(uintptr_t)values}};
+    LDAPMod *mods[] = {&mod, NULL};
+    LDAPControl relax = {AK_LDAP_STR(LDAP_CONTROL_RELAX), {0, NULL}, 1};
+    LDAPControl *ctrls[] = {&relax, NULL};
+    return ldap_modify_ext_s(ld, dn, mods, ctrls, NULL);
+}
+
 void akt_set(LDAP *ld, const char *dn, const char *attr, const char *value)
 {
     const char *vals[] = {value, NULL};

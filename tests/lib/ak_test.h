@@ -34,6 +34,11 @@ LDAP *akt_admin(void);
 /* Run a modify as rootdn; aborts the test on failure unless allowed. */
 int akt_modify(LDAP *ld, const char *dn, int op, const char *attr,
                const char *const *values);
+/* The same with the relax control: past the directory's bounds (which
+ * slapo-constraint lets relax skip), as an import, or a directory without
+ * the bounds (389-ds, AD), could write. */
+int akt_modify_relaxed(LDAP *ld, const char *dn, int op, const char *attr,
+                       const char *const *values);
 /* Replace attr with one value (NULL: delete the attribute). */
 void akt_set(LDAP *ld, const char *dn, const char *attr, const char *value);
 void akt_add_entry(LDAP *ld, const char *dn, const char *const *oc,

@@ -33,6 +33,7 @@ doc() { echo "$docdir/$1(-[0-9.]+)?"; } # Fedora: name; upstream rpm: name-versi
 want apikey "$bindir/apikey" "$sbindir/apikey-expiryd" \
     "$unitdir/apikey-expiryd.service" "$sysconfdir/apikey/apikey.conf" \
     "$datadir/apikey/ldap/apikey.ldif" "$datadir/apikey/ldap/apikey-acl.ldif" \
+    "$datadir/apikey/ldap/apikey-bounds.ldif" \
     "$mandir/man1/apikey.1$man" "$mandir/man5/apikey.conf.5$man" \
     "$mandir/man8/apikey-expiryd.8$man" \
     "$(doc apikey)/README.md" "$(doc apikey)/docs/architecture.md"
