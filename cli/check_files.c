@@ -161,12 +161,14 @@ static bool check_dirs(const struct who *w, const char *path, const char *label)
         memcpy(dir, path, i);
         dir[i] = '\0';
         if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            printf("problem: %s: %s is not a directory\n", label, dir);
+            printf("problem: %s: %s is not a directory\n", label,
+                   cli_show(dir));
             return false;
         }
         if (!may(w, &st, 1)) {
             printf("problem: %s: cannot enter %s (%s) to reach %s\n", label,
-                   dir, owner_mode(&st, om, sizeof(om)), path);
+                   cli_show(dir), owner_mode(&st, om, sizeof(om)),
+                   cli_show(path));
             return false;
         }
     }
@@ -185,7 +187,8 @@ static bool check_one(const struct who *w, const char *what, const char *path,
 
     label_of(w, label, sizeof(label));
     if (path[0] != '/') {
-        printf("problem: %s: %s %s: not an absolute path\n", label, what, path);
+        printf("problem: %s: %s %s: not an absolute path\n", label, what,
+               cli_show(path));
         return false;
     }
     if (!check_dirs(w, path, label))
@@ -194,7 +197,7 @@ static bool check_one(const struct who *w, const char *what, const char *path,
     rc = (kind == K_CONFIG || kind == K_SECRET) ? lstat(path, &st)
                                                 : stat(path, &st);
     if (rc != 0) {
-        printf("problem: %s: %s %s: %s\n", label, what, path,
+        printf("problem: %s: %s %s: %s\n", label, what, cli_show(path),
                errno == ENOENT ? "no such file" : strerror(errno));
         return false;
     }
@@ -202,11 +205,11 @@ static bool check_one(const struct who *w, const char *what, const char *path,
     if (S_ISLNK(st.st_mode)) {
         printf("problem: %s: %s %s is a symbolic link, which the PAM module "
                "and the SASL plugin refuse: name the file itself\n",
-               label, what, path);
+               label, what, cli_show(path));
         return false;
     }
     if (kind == K_DIR ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-        printf("problem: %s: %s %s is not a %s\n", label, what, path,
+        printf("problem: %s: %s %s is not a %s\n", label, what, cli_show(path),
                kind == K_DIR ? "directory" : "regular file");
         return false;
     }
@@ -216,14 +219,14 @@ static bool check_one(const struct who *w, const char *what, const char *path,
                                : AK_FILE_FINE;
     if (fault == AK_FILE_BAD_OWNER) {
         printf("problem: %s: %s %s (%s) must be owned by root%s%s\n", label,
-               what, path, om, w->uid != 0 ? " or " : "",
+               what, cli_show(path), om, w->uid != 0 ? " or " : "",
                w->uid != 0 ? w->user : "");
         return false;
     }
     if (fault == AK_FILE_WRITABLE) {
         printf("problem: %s: %s %s (%s) is writable by group or others: "
                "chmod go-w\n",
-               label, what, path, om);
+               label, what, cli_show(path), om);
         return false;
     }
     /* a TLS key is no file of ak_file_read's, but a secret all the same */
@@ -231,7 +234,7 @@ static bool check_one(const struct who *w, const char *what, const char *path,
         (kind == K_KEY && (st.st_mode & S_IROTH))) {
         printf("problem: %s: %s %s (%s) is readable by others: chmod o-r "
                "(0600 or 0640)\n",
-               label, what, path, om);
+               label, what, cli_show(path), om);
         return false;
     }
     if (!may(w, &st, kind == K_DIR ? 5 : 4)) {
@@ -240,11 +243,11 @@ static bool check_one(const struct who *w, const char *what, const char *path,
         if (pw != NULL && (kind == K_SECRET || kind == K_KEY))
             printf("problem: %s: cannot read %s %s (%s): for example chgrp "
                    "%s and chmod 0640 it (or a group %s is in)\n",
-                   label, what, path, om, gname_of(pw->pw_gid, g, sizeof(g)),
-                   w->user);
+                   label, what, cli_show(path), om,
+                   gname_of(pw->pw_gid, g, sizeof(g)), w->user);
         else
-            printf("problem: %s: cannot read %s %s (%s)\n", label, what, path,
-                   om);
+            printf("problem: %s: cannot read %s %s (%s)\n", label, what,
+                   cli_show(path), om);
         return false;
     }
     return true;

@@ -125,7 +125,22 @@ int cli_getopt(int argc, char **argv, const char *shortopts,
 
 /* --- output.c: how values are printed --- */
 
-/* Write s as a JSON string literal (with quotes) to f. */
+/*
+ * Text from the directory (names, DNs, labels, descriptions) as a terminal
+ * may show it: ak_text_escape, so that a value written by hand with a C1
+ * control or a bidi override reaches the screen as \u009b, not as an
+ * action. The string lives until 8 more calls (one printf may take
+ * several). cli_show_cut: at most max bytes (0: all), cut at a whole
+ * character or escape, for a table's column. NULL gives "".
+ */
+const char *cli_show(const char *s);
+const char *cli_show_cut(const char *s, size_t max);
+
+/* Write s to f escaped as cli_show does (any length). */
+void cli_put(FILE *f, const char *s);
+
+/* Write s as a JSON string literal (with quotes) to f: terminal-active
+ * code points escaped (\u009b), bytes that are not UTF-8 as \ufffd. */
 void cli_json_str(FILE *f, const char *s);
 
 /* "2027-01-31 12:00 UTC" for tables; "-" when !has. */

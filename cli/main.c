@@ -75,7 +75,7 @@ static void log_stderr(void *ctx, int prio, const char *msg)
     const struct cli *cli = ctx;
     if (prio <= LOG_WARNING || (prio <= LOG_NOTICE && cli->verbose > 0) ||
         cli->verbose > 1)
-        fprintf(stderr, "apikey: %s\n", msg);
+        cli_err("%s", msg); /* escaped: it may quote the directory */
 }
 
 /*

@@ -90,15 +90,15 @@ int newkey_opt(struct newkey_opts *o, int c, const char *arg)
         o->no_expiry = true;
         o->n_expiry_opts++;
         return EXIT_OK;
-    case 'l':
-        if (!ak_label_valid(arg, strlen(arg))) {
-            cli_err("--label: at most %d bytes of UTF-8 text without "
-                    "control characters",
-                    AK_LABEL_MAX);
+    case 'l': {
+        char why[96];
+        if (!ak_label_check(arg, strlen(arg), why, sizeof(why))) {
+            cli_err("--label: %s", why);
             return EXIT_USAGE;
         }
         o->label = arg;
         return EXIT_OK;
+    }
     case 's':
         o->has_scope = true;
         return parse_scope(arg, &o->scope_rec);

@@ -9,30 +9,34 @@
 #include "ak_dn.h"
 #include "ak_mail.h"
 #include "ak_status.h"
+#include "ak_text.h"
 
 /* Check and keep the value of option c; EXIT_USAGE with a message when
  * it is not one the directory may store. */
 static int svc_opt(int c, const char *arg, struct svc_opts *o)
 {
+    char why[96];
+
     switch (c) {
     case 'o':
         o->owners = arg;
         break;
     case 'd':
-        if (!ak_service_text_ok(arg, AK_SERVICE_TEXT_MAX)) {
-            cli_err("--description: at most %d bytes of UTF-8 text "
-                    "without control characters",
-                    AK_SERVICE_TEXT_MAX);
+        if (!ak_text_shown_ok(arg, strlen(arg), AK_SERVICE_TEXT_MAX, why,
+                              sizeof(why))) {
+            cli_err("--description: %s", why);
             return EXIT_USAGE;
         }
         o->description = arg;
         break;
     case 'n':
-        if (!ak_service_text_ok(arg, AK_SERVICE_DISPLAY_MAX) ||
-            arg[0] == '\0') {
-            cli_err("--display-name: 1-%d bytes of UTF-8 text without "
-                    "control characters",
-                    AK_SERVICE_DISPLAY_MAX);
+        if (arg[0] == '\0') {
+            cli_err("--display-name: give a name (it cannot be removed)");
+            return EXIT_USAGE;
+        }
+        if (!ak_text_shown_ok(arg, strlen(arg), AK_SERVICE_DISPLAY_MAX, why,
+                              sizeof(why))) {
+            cli_err("--display-name: %s", why);
             return EXIT_USAGE;
         }
         o->display = arg;

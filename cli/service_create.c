@@ -91,7 +91,7 @@ static void print_created(struct cli *cli, const struct svc_opts *o,
         ak_service_free(&s);
         return;
     }
-    printf("created service user %s (%s)\n", name, dn);
+    printf("created service user %s (%s)\n", name, cli_show(dn));
     printf("next: apikey create %s --label ... --scope ...\n", name);
 }
 

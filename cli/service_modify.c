@@ -60,7 +60,8 @@ int svc_modify(struct cli *cli, int argc, char **argv)
                   o.display ? "display-name," : "", o.mail ? "mail," : "");
     }
     if (rc == EXIT_OK)
-        printf("changed service user %s\n", s.h.name ? s.h.name : s.h.dn);
+        printf("changed service user %s\n",
+               cli_show(s.h.name ? s.h.name : s.h.dn));
     svc_free_dns(owners, n_owners);
     ak_service_free(&s);
     return rc;

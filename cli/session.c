@@ -10,14 +10,22 @@
 
 #include "ak_status.h"
 
+/* Escaped as a whole: a message may name an entry, a DN or a value from
+ * the directory, which must not act on the terminal (cli_show). */
 void cli_err(const char *fmt, ...)
 {
+    char *msg = NULL;
     va_list ap;
-    fputs("apikey: ", stderr);
+    int n;
+
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    n = vasprintf(&msg, fmt, ap);
     va_end(ap);
+    fputs("apikey: ", stderr);
+    cli_put(stderr, n >= 0 ? msg : "(out of memory for a message)");
     fputc('\n', stderr);
+    if (n >= 0)
+        free(msg);
 }
 
 int cli_load_config(struct cli *cli)
