@@ -3,6 +3,7 @@
  * they as safe as the PAM module and the SASL plugin require? */
 #include "check_files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -175,6 +176,35 @@ static bool check_dirs(const struct who *w, const char *path, const char *label)
     return true;
 }
 
+/* The CA directory: libldap (GnuTLS) reads each entry that is a file or a
+ * link; a link to a FIFO would block every login. Looked at, not opened. */
+static bool check_dir_entries(const char *label, const char *what,
+                              const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    bool good = true;
+
+    if (d == NULL)
+        return true; /* the directory itself was checked */
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN &&
+            e->d_type != DT_REG)
+            continue; /* skipped by the reader too */
+        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || S_ISREG(st.st_mode) ||
+            S_ISDIR(st.st_mode))
+            continue;
+        printf("problem: %s: %s %s holds %s, which is %s: libldap would "
+               "wait on it for good\n",
+               label, what, cli_show(path), cli_show(e->d_name),
+               ak_file_type_str(st.st_mode));
+        good = false;
+    }
+    closedir(d);
+    return good;
+}
+
 /* One file as w reads it. Prints a problem line and returns false when it
  * cannot, or when it is not as safe as its kind must be. */
 static bool check_one(const struct who *w, const char *what, const char *path,
@@ -209,7 +239,9 @@ static bool check_one(const struct who *w, const char *what, const char *path,
         return false;
     }
     if (kind == K_DIR ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-        printf("problem: %s: %s %s is not a %s\n", label, what, cli_show(path),
+        /* only looked at (stat), never opened: a FIFO cannot block this */
+        printf("problem: %s: %s %s is %s, not a %s: every host refuses it\n",
+               label, what, cli_show(path), ak_file_type_str(st.st_mode),
                kind == K_DIR ? "directory" : "regular file");
         return false;
     }
@@ -250,7 +282,7 @@ static bool check_one(const struct who *w, const char *what, const char *path,
                    cli_show(path), om);
         return false;
     }
-    return true;
+    return kind != K_DIR || check_dir_entries(label, what, path);
 }
 
 static bool check_who(const struct who *w, const struct ak_config *cfg,
