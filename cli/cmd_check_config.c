@@ -137,10 +137,17 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
     unsigned hosts = 0;
     int c, rc;
 
-    while ((c = cli_getopt(argc, argv, "c:h", longopts)) != -1) {
+    /* --host adds hosts each time; -c is given once */
+    while ((c = cli_getopt_lists(argc, argv, "c:h", longopts, "H")) != -1) {
         if (c == CLI_OPT_MISPLACED)
             return EXIT_USAGE;
         if (c == 'c') {
+            /* one before the command too would be dropped without a word */
+            if (cli->config_path != NULL) {
+                cli_err("-c given twice (before and after check-config): "
+                        "it takes one value");
+                return EXIT_USAGE;
+            }
             cli->config_path = optarg;
         } else if (c == 'H') {
             if (!check_hosts_parse(optarg, &hosts))

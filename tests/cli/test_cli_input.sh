@@ -1,10 +1,14 @@
 #!/bin/bash
 # test_cli_input.sh - what people type into apikey, and what the directory
-# hands back to a terminal (issue 16, finding 7):
+# hands back to a terminal (issue 16, findings 7 and 8):
 #   1  a label or service text with terminal-active code points (C1
 #      controls, bidi overrides, ...) is refused, saying which and where;
 #      the same text written by hand with ldapmodify is shown escaped by
 #      list, service list/show, verify (and JSON), and the key still works
+#   2  an option given twice is never dropped silently: list options
+#      (--owner of service create/modify, --scope) take every value, the
+#      others are refused naming the option
+#   3  an over-long value is blamed on the option that carries it
 # Usage (from meson): with-slapd.sh test_cli_input.sh /path/to/apikey
 set -uo pipefail
 APIKEY=${1:?path to apikey}
@@ -156,5 +160,76 @@ for cmd in "list eve${RLO}lyn" "list --all"; do
     raw err.txt "$cmd: nothing raw on stderr"
 done
 has out.txt '^[a-z2-7]{16}  eve\\u202elyn ' "list --all: the USER column escaped"
+
+# --- 2. an option given twice -----------------------------------------------
+expect_rc 0 "service create --owner a --owner b" -- \
+    "${ADMIN[@]}" service create svc-two --owner alice --owner bob --json
+jqt "both owners kept" out.txt '(.owners | length) == 2'
+expect_rc 0 "service modify --owner a --owner carol,bob" -- \
+    "${ADMIN[@]}" service modify svc-two --owner alice --owner carol,bob
+"${ADMIN[@]}" --json service show svc-two >out.txt 2>&1
+jqt "modify kept all three" out.txt '(.owners | length) == 3'
+expect_rc 2 "the same owner in two --owner options" -- \
+    "${ADMIN[@]}" service create svc-three --owner alice --owner alice
+has err.txt "alice given twice" "says so"
+expect_rc 0 "create --scope sshd --scope imap" -- \
+    "${ADMIN[@]}" create alice --days 5 --scope sshd --scope imap --json
+jqt "both scopes kept" out.txt '.scope == ["sshd","imap"]'
+expect_rc 2 "--scope sshd --scope sshd" -- "${ADMIN[@]}" create alice --scope sshd --scope sshd
+# single values: refused, naming the option, before any connection
+for args in "create alice --label a --label b" \
+    "rotate aaaaaaaaaaaaaaaa --grace 1 --grace 2" \
+    "service create svc-x --owner alice --description a --description b" \
+    "service create svc-x --owner alice --display-name a --display-name b" \
+    "service create svc-x --owner alice --mail a@example.org --mail b@example.org" \
+    "list --owner alice --owner bob" \
+    "list --expiring 3 --expiring 5" \
+    "list --unused 3 --unused 5" \
+    "verify --service sshd --service imap" \
+    "verify --at 2030-01-01 --at 2031-01-01" \
+    "policy set --max-lifetime 30 --max-lifetime 60" \
+    "policy set --require-expiry yes --require-expiry no" \
+    "policy set --notice-days 7 --notice-days 30" \
+    "policy set --recipients a@example.org --recipients b@example.org" \
+    "check-config --offline -c /x -c /y"; do
+    set -- $args
+    opt=$(printf '%s\n' "$@" | grep -E '^--?[a-z-]+$' | sort | uniq -d | head -1)
+    expect_rc 2 "$args: refused" -- "${A[@]}" -H ldap://127.0.0.1:1 $args
+    has err.txt "^apikey: $opt given twice" "$args: names $opt"
+done
+for args in "-H ldap://a -H ldap://b" "-D cn=a -D cn=b" "-U a -U b" "-y /a -y /b" \
+    "-Y EXTERNAL -Y GSSAPI" "-c /a -c /b" "--config=/a --config=/b"; do
+    expect_rc 2 "apikey $args list: refused" -- "${W[@]}" "$APIKEY" $args list
+    o=${args%% *}; o=${o%%=*}
+    has err.txt "^apikey: $o given twice" "apikey $args: names $o"
+done
+expect_rc 2 "apikey -c /a check-config -c /b: refused" -- "${W[@]}" "$APIKEY" -c /a check-config -c /b
+has err.txt "^apikey: -c given twice \(before and after check-config\)" "names -c"
+# setup-directory (its own parser)
+SD=("${W[@]}" "$APIKEY" setup-directory --print)
+expect_rc 2 "setup-directory --suffix twice" -- "${SD[@]}" --suffix dc=a --suffix dc=b
+has err.txt "^apikey: --suffix given twice" "names --suffix"
+expect_rc 2 "setup-directory --part twice" -- "${SD[@]}" --suffix dc=a --part config --part entries
+has err.txt "^apikey: --part given twice" "names --part"
+expect_rc 2 "setup-directory --people twice" -- "${SD[@]}" --suffix dc=a --people ou=p,dc=a --people ou=q,dc=a
+has err.txt "^apikey: --people given twice" "names --people"
+
+# --- 3. over-long values --------------------------------------------------------
+# The review's suffix: about 500 characters, and no --people given.
+LONG=$(printf 'dc=%s,' $(for i in $(seq 1 40); do echo "long$i$i$i"; done))dc=org
+[ ${#LONG} -ge 480 ] && ok "a suffix of ${#LONG} characters" || bad "suffix too short: ${#LONG}"
+"${SD[@]}" --suffix "$LONG" >out.txt 2>err.txt
+rc=$?
+hasnt err.txt "--people" "a long --suffix never blames --people"
+if [ $rc -eq 0 ]; then
+    has out.txt "^dn: ou=services,$LONG$" "or it simply works: ou=services under it"
+else
+    has err.txt "^apikey: --suffix" "the error names --suffix"
+fi
+expect_rc 2 "a label of 65 bytes" -- "${ADMIN[@]}" create alice --label "$(printf 'x%.0s' $(seq 1 65))"
+has err.txt "^apikey: --label: 65 bytes, at most 64" "says how long it is and may be"
+expect_rc 2 "a description of 1025 bytes" -- "${ADMIN[@]}" service create svc-x --owner alice \
+    --description "$(head -c 1025 /dev/zero | tr '\0' d)"
+has err.txt "^apikey: --description: 1025 bytes, at most" "says how long it is and may be"
 
 done_tests
