@@ -11,6 +11,7 @@
 #include "ak_manage.h"
 #include "ak_schema.h"
 #include "ak_status.h"
+#include "cli.h"
 
 /*
  * The verifier decides from what it can read: an attribute its ACL hides
@@ -83,12 +84,13 @@ static int check_one(struct ak_conn *ac, struct ak_conn *vc,
     rc = verifier_reads(vc, dn, attr, log, &sees, &reads);
     if (rc == AK_OK && reads)
         printf("  %-22s %s: the verifier reads it (seen on %s)\n", attr, what,
-               dn);
+               cli_show(dn));
     else if (rc == AK_OK) {
         printf(
             "  %-22s %s: PROBLEM: the verifier %s (on %s); keys it should "
             "stop would work: grant its bind read access (apikey-acl.ldif)\n",
-            attr, what, sees ? "cannot read it" : "cannot read the entry", dn);
+            attr, what, sees ? "cannot read it" : "cannot read the entry",
+            cli_show(dn));
         *problem = true;
     }
     free(dn);

@@ -3,6 +3,7 @@
  * they as safe as the PAM module and the SASL plugin require? */
 #include "check_files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -161,16 +162,47 @@ static bool check_dirs(const struct who *w, const char *path, const char *label)
         memcpy(dir, path, i);
         dir[i] = '\0';
         if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            printf("problem: %s: %s is not a directory\n", label, dir);
+            printf("problem: %s: %s is not a directory\n", label,
+                   cli_show(dir));
             return false;
         }
         if (!may(w, &st, 1)) {
             printf("problem: %s: cannot enter %s (%s) to reach %s\n", label,
-                   dir, owner_mode(&st, om, sizeof(om)), path);
+                   cli_show(dir), owner_mode(&st, om, sizeof(om)),
+                   cli_show(path));
             return false;
         }
     }
     return true;
+}
+
+/* The CA directory: libldap (GnuTLS) reads each entry that is a file or a
+ * link; a link to a FIFO would block every login. Looked at, not opened. */
+static bool check_dir_entries(const char *label, const char *what,
+                              const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    bool good = true;
+
+    if (d == NULL)
+        return true; /* the directory itself was checked */
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (e->d_type != DT_LNK && e->d_type != DT_UNKNOWN &&
+            e->d_type != DT_REG)
+            continue; /* skipped by the reader too */
+        if (fstatat(dirfd(d), e->d_name, &st, 0) != 0 || S_ISREG(st.st_mode) ||
+            S_ISDIR(st.st_mode))
+            continue;
+        printf("problem: %s: %s %s holds %s, which is %s: libldap would "
+               "wait on it for good\n",
+               label, what, cli_show(path), cli_show(e->d_name),
+               ak_file_type_str(st.st_mode));
+        good = false;
+    }
+    closedir(d);
+    return good;
 }
 
 /* One file as w reads it. Prints a problem line and returns false when it
@@ -185,7 +217,8 @@ static bool check_one(const struct who *w, const char *what, const char *path,
 
     label_of(w, label, sizeof(label));
     if (path[0] != '/') {
-        printf("problem: %s: %s %s: not an absolute path\n", label, what, path);
+        printf("problem: %s: %s %s: not an absolute path\n", label, what,
+               cli_show(path));
         return false;
     }
     if (!check_dirs(w, path, label))
@@ -194,7 +227,7 @@ static bool check_one(const struct who *w, const char *what, const char *path,
     rc = (kind == K_CONFIG || kind == K_SECRET) ? lstat(path, &st)
                                                 : stat(path, &st);
     if (rc != 0) {
-        printf("problem: %s: %s %s: %s\n", label, what, path,
+        printf("problem: %s: %s %s: %s\n", label, what, cli_show(path),
                errno == ENOENT ? "no such file" : strerror(errno));
         return false;
     }
@@ -202,11 +235,13 @@ static bool check_one(const struct who *w, const char *what, const char *path,
     if (S_ISLNK(st.st_mode)) {
         printf("problem: %s: %s %s is a symbolic link, which the PAM module "
                "and the SASL plugin refuse: name the file itself\n",
-               label, what, path);
+               label, what, cli_show(path));
         return false;
     }
     if (kind == K_DIR ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
-        printf("problem: %s: %s %s is not a %s\n", label, what, path,
+        /* only looked at (stat), never opened: a FIFO cannot block this */
+        printf("problem: %s: %s %s is %s, not a %s: every host refuses it\n",
+               label, what, cli_show(path), ak_file_type_str(st.st_mode),
                kind == K_DIR ? "directory" : "regular file");
         return false;
     }
@@ -216,14 +251,14 @@ static bool check_one(const struct who *w, const char *what, const char *path,
                                : AK_FILE_FINE;
     if (fault == AK_FILE_BAD_OWNER) {
         printf("problem: %s: %s %s (%s) must be owned by root%s%s\n", label,
-               what, path, om, w->uid != 0 ? " or " : "",
+               what, cli_show(path), om, w->uid != 0 ? " or " : "",
                w->uid != 0 ? w->user : "");
         return false;
     }
     if (fault == AK_FILE_WRITABLE) {
         printf("problem: %s: %s %s (%s) is writable by group or others: "
                "chmod go-w\n",
-               label, what, path, om);
+               label, what, cli_show(path), om);
         return false;
     }
     /* a TLS key is no file of ak_file_read's, but a secret all the same */
@@ -231,7 +266,7 @@ static bool check_one(const struct who *w, const char *what, const char *path,
         (kind == K_KEY && (st.st_mode & S_IROTH))) {
         printf("problem: %s: %s %s (%s) is readable by others: chmod o-r "
                "(0600 or 0640)\n",
-               label, what, path, om);
+               label, what, cli_show(path), om);
         return false;
     }
     if (!may(w, &st, kind == K_DIR ? 5 : 4)) {
@@ -240,14 +275,14 @@ static bool check_one(const struct who *w, const char *what, const char *path,
         if (pw != NULL && (kind == K_SECRET || kind == K_KEY))
             printf("problem: %s: cannot read %s %s (%s): for example chgrp "
                    "%s and chmod 0640 it (or a group %s is in)\n",
-                   label, what, path, om, gname_of(pw->pw_gid, g, sizeof(g)),
-                   w->user);
+                   label, what, cli_show(path), om,
+                   gname_of(pw->pw_gid, g, sizeof(g)), w->user);
         else
-            printf("problem: %s: cannot read %s %s (%s)\n", label, what, path,
-                   om);
+            printf("problem: %s: cannot read %s %s (%s)\n", label, what,
+                   cli_show(path), om);
         return false;
     }
-    return true;
+    return kind != K_DIR || check_dir_entries(label, what, path);
 }
 
 static bool check_who(const struct who *w, const struct ak_config *cfg,

@@ -107,7 +107,8 @@ void cli_set_command(const char *name);
  * parses them (with -h), cli_getopt explains them after a command. */
 #define CLI_GLOBAL_SHORTOPTS "c:H:D:U:y:WY:vV"
 
-/* What cli_getopt returns for an option that goes before the command. */
+/* What cli_getopt returns for an option that goes before the command, or
+ * is given twice: explained already, the command ends without usage. */
 #define CLI_OPT_MISPLACED 0x100
 
 struct option;
@@ -117,15 +118,51 @@ struct option;
  * --config, --verbose, --version) is not an unknown one: it is explained
  * ("option -D goes before the command: apikey -D cn=x create ...") and
  * CLI_OPT_MISPLACED is returned, after which the command ends with
- * EXIT_USAGE without its usage text. Other errors return '?' after a
- * one-line message.
+ * EXIT_USAGE without its usage text. So is an option given twice (see
+ * cli_getopt_lists). Other errors return '?' after a one-line message.
  */
 int cli_getopt(int argc, char **argv, const char *shortopts,
                const struct option *longopts);
 
+/*
+ * cli_getopt for a command some of whose options add to a list each time
+ * they are given (lists: their values, e.g. "os" for --owner, --scope).
+ * Every other option that takes a value is refused when given twice, in
+ * cli_getopt too: "--label given twice: it takes one value", and
+ * CLI_OPT_MISPLACED is returned (keeping either value would drop the
+ * other silently).
+ */
+int cli_getopt_lists(int argc, char **argv, const char *shortopts,
+                     const struct option *longopts, const char *lists);
+
+/*
+ * The record behind that rule, for a parser of its own (main.c's options
+ * before the command): true when option c, which took a value (li: its
+ * index in longopts, or -1 when given in its short form), may be taken;
+ * false after the message when it was taken before from this argv and is
+ * not in lists. The record starts again with another argv, or optind 0.
+ */
+bool cli_opt_once(char **argv, int c, const struct option *longopts, int li,
+                  const char *lists);
+
 /* --- output.c: how values are printed --- */
 
-/* Write s as a JSON string literal (with quotes) to f. */
+/*
+ * Text from the directory (names, DNs, labels, descriptions) as a terminal
+ * may show it: ak_text_escape, so that a value written by hand with a C1
+ * control or a bidi override reaches the screen as \u009b, not as an
+ * action. The string lives until 8 more calls (one printf may take
+ * several). cli_show_cut: at most max bytes (0: all), cut at a whole
+ * character or escape, for a table's column. NULL gives "".
+ */
+const char *cli_show(const char *s);
+const char *cli_show_cut(const char *s, size_t max);
+
+/* Write s to f escaped as cli_show does (any length). */
+void cli_put(FILE *f, const char *s);
+
+/* Write s as a JSON string literal (with quotes) to f: terminal-active
+ * code points escaped (\u009b), bytes that are not UTF-8 as \ufffd. */
 void cli_json_str(FILE *f, const char *s);
 
 /* "2027-01-31 12:00 UTC" for tables; "-" when !has. */

@@ -42,7 +42,8 @@ static void check_usage(FILE *f)
 static void emit(void *ctx, const char *line)
 {
     (void)ctx;
-    printf("%s\n", line);
+    cli_put(stdout, line); /* the config's values, escaped */
+    putchar('\n');
 }
 
 /* With an identity of the caller's (a key admin): what the verifier's bind
@@ -114,7 +115,7 @@ static int check_directory(struct cli *cli)
         rc = ak_dir_acquire(vdir, false, &cli->log, &conn);
     if (rc != AK_OK) {
         printf("problem: directory: cannot bind as %s (see above)\n",
-               cli->cfg->bind_dn != NULL ? cli->cfg->bind_dn
+               cli->cfg->bind_dn != NULL ? cli_show(cli->cfg->bind_dn)
                                          : "the configured identity");
         ak_dir_close(vdir);
         return cli_exit_for(rc);
@@ -122,23 +123,24 @@ static int check_directory(struct cli *cli)
     rc = cli_read_policy(cli, conn, &pol);
     ak_dir_release(vdir, conn);
     printf("ok directory: bind ok as %s, search base %s\n",
-           cli->cfg->bind_dn != NULL     ? cli->cfg->bind_dn
+           cli->cfg->bind_dn != NULL     ? cli_show(cli->cfg->bind_dn)
            : cli->cfg->sasl_mech != NULL ? cli->cfg->sasl_mech
                                          : "anonymous",
-           cli->cfg->search_base);
+           cli_show(cli->cfg->search_base));
     if (rc != EXIT_OK) {
         printf("problem: policy %s: cannot be read (see above)\n",
-               cli->cfg->policy_dn);
+               cli_show(cli->cfg->policy_dn));
         ak_dir_close(vdir);
         return rc;
     }
     if (cli->cfg->policy_dn != NULL && pol.max_lifetime_days > 0)
         printf("ok policy %s: require expiry %s, maximum lifetime %u days\n",
-               cli->cfg->policy_dn, pol.require_expiry ? "yes" : "no",
+               cli_show(cli->cfg->policy_dn), pol.require_expiry ? "yes" : "no",
                pol.max_lifetime_days);
     else if (cli->cfg->policy_dn != NULL)
         printf("ok policy %s: require expiry %s, no maximum lifetime\n",
-               cli->cfg->policy_dn, pol.require_expiry ? "yes" : "no");
+               cli_show(cli->cfg->policy_dn),
+               pol.require_expiry ? "yes" : "no");
     else
         printf("note: policy: none configured (policy_dn unset)\n");
     check_directory_bounds(cli, vdir, &bounds_problem);
@@ -163,10 +165,17 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
     unsigned hosts = 0;
     int c, rc;
 
-    while ((c = cli_getopt(argc, argv, "c:h", longopts)) != -1) {
+    /* --host adds hosts each time; -c is given once */
+    while ((c = cli_getopt_lists(argc, argv, "c:h", longopts, "H")) != -1) {
         if (c == CLI_OPT_MISPLACED)
             return EXIT_USAGE;
         if (c == 'c') {
+            /* one before the command too would be dropped without a word */
+            if (cli->config_path != NULL) {
+                cli_err("-c given twice (before and after check-config): "
+                        "it takes one value");
+                return EXIT_USAGE;
+            }
             cli->config_path = optarg;
         } else if (c == 'H') {
             if (!check_hosts_parse(optarg, &hosts))
@@ -190,12 +199,13 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
     rc = cli_load_config(cli);
     if (rc != EXIT_OK) {
         printf("problem: config %s: cannot be used (see above)\n",
-               cli->config_path != NULL ? cli->config_path : AK_DEFAULT_CONF);
+               cli_show(cli->config_path != NULL ? cli->config_path
+                                                 : AK_DEFAULT_CONF));
         return rc;
     }
     if (dump)
         ak_config_dump(cli->cfg, emit, NULL);
-    printf("ok config %s: syntax ok\n", cli->cfg->path);
+    printf("ok config %s: syntax ok\n", cli_show(cli->cfg->path));
     files_ok = check_files(cli->cfg, hosts);
     rc = offline ? EXIT_OK : check_directory(cli);
     if (rc == EXIT_OK && !files_ok)

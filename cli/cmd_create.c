@@ -188,7 +188,7 @@ static int show(struct cli *cli, struct creation *cr)
     if (cr->json)
         return EXIT_OK;
     fprintf(stderr, "apikey: created key %s for %s (%s), expires %s.\n", r->id,
-            cr->h.name ? cr->h.name : cr->h.dn, cr->h.dn,
+            cli_show(cr->h.name ? cr->h.name : cr->h.dn), cli_show(cr->h.dn),
             when_text(date, sizeof(date), r->has_expires, r->expires, cr->now));
     newkey_say_where(&cr->out, "key");
     return EXIT_OK;

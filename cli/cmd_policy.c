@@ -82,7 +82,7 @@ void policy_print(const struct cli *cli, const struct ak_policy_entry *v,
         printf("]}\n");
         return;
     }
-    printf("policy:            %s\n", cli->cfg->policy_dn);
+    printf("policy:            %s\n", cli_show(cli->cfg->policy_dn));
     printf("require expiry:    %s\n", v->p.require_expiry ? "yes" : "no");
     if (v->p.max_lifetime_days > 0)
         printf("maximum lifetime:  %u days\n", v->p.max_lifetime_days);
@@ -94,7 +94,7 @@ void policy_print(const struct cli *cli, const struct ak_policy_entry *v,
     printf("%s\n", v->p.n_notice_days ? "" : "none");
     printf("admin recipients:  ");
     for (unsigned i = 0; i < v->n_recipients; i++)
-        printf("%s%s", i ? ", " : "", v->recipients[i]);
+        printf("%s%s", i ? ", " : "", cli_show(v->recipients[i]));
     printf("%s\n", v->n_recipients ? "" : "none");
 }
 

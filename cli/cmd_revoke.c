@@ -58,7 +58,7 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
         goto out;
     if (r.is_revoked) {
         printf("key %s of %s was already revoked\n", kid,
-               h.name ? h.name : h.dn);
+               cli_show(h.name ? h.name : h.dn));
         rc = EXIT_OK;
         goto out;
     }
@@ -84,7 +84,7 @@ int cmd_revoke(struct cli *cli, int argc, char **argv)
     cli_audit(cli, "revoke", rc, kid, h.dn, NULL);
     if (rc != EXIT_OK)
         goto out;
-    printf("revoked key %s of %s\n", kid, h.name ? h.name : h.dn);
+    printf("revoked key %s of %s\n", kid, cli_show(h.name ? h.name : h.dn));
 out:
     ak_holder_free(&h);
     return rc;

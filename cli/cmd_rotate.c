@@ -290,7 +290,7 @@ static int show(struct cli *cli, struct rotation *rt)
         "apikey: rotated key %s of %s: the new key is %s (expires "
         "%s);\n"
         "apikey: the old key now expires %s.\n",
-        rt->kid, h->name ? h->name : h->dn, rt->r.id,
+        rt->kid, cli_show(h->name ? h->name : h->dn), rt->r.id,
         when_text(d2, sizeof(d2), rt->r.has_expires, rt->r.expires, rt->now),
         when_text(d1, sizeof(d1), true, rt->old_end, rt->now));
     newkey_say_where(&rt->out, "new key");

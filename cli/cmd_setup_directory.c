@@ -249,14 +249,17 @@ static int resolve(struct setup *s, const char *given[N_COUNT])
     if (rc != EXIT_OK)
         return rc;
     for (int i = 1; i < N_COUNT; i++) {
-        char buf[512];
+        char *deflt = NULL; /* any length: a fixed buffer cut a long suffix */
         const char *in = given[i];
-        if (in == NULL) {
-            snprintf(buf, sizeof(buf), "%s,%s", names[i].deflt,
-                     s->dn[N_SUFFIX]);
-            in = buf;
+        if (in == NULL &&
+            asprintf(&deflt, "%s,%s", names[i].deflt, s->dn[N_SUFFIX]) < 0) {
+            cli_err("out of memory");
+            return EXIT_INTERNAL;
         }
-        rc = norm_dn(names[i].option, in, &s->dn[i]);
+        /* a default is made of --suffix: blame the option given */
+        rc = norm_dn(in ? names[i].option : "--suffix", in ? in : deflt,
+                     &s->dn[i]);
+        free(deflt);
         if (rc != EXIT_OK)
             return rc;
         bool under = i == N_PEOPLE ? ak_dn_is_under(s->dn[i], s->dn[N_SUFFIX])
@@ -521,10 +524,14 @@ int cmd_setup_directory(struct cli *cli, int argc, char **argv)
     const char *admin_in[NAME_MAX_DNS];
     size_t n_admin_in = 0;
     bool print = false;
-    int c, rc = EXIT_OK;
+    int c, li = -1, rc = EXIT_OK;
 
     (void)cli;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, &li)) != -1) {
+        /* --admin and --skip-module add; any other value is given once */
+        if (optarg != NULL && c != O_ADMIN && c != O_SKIP &&
+            !cli_opt_once(argv, c, longopts, li, NULL))
+            return EXIT_USAGE;
         if (c >= O_NAME && c < O_NAME + N_COUNT) {
             given[c - O_NAME] = optarg;
             continue;

@@ -140,20 +140,21 @@ static int report(struct cli *cli, const struct ak_verify_request *req,
 
     if (res->outcome == AK_VERIFY_OK) {
         printf("ok: key %s of %s (%s) for service %s%s\n", res->key_id,
-               res->owner_name, res->owner_dn, req->service, dflt);
+               cli_show(res->owner_name), cli_show(res->owner_dn),
+               cli_show(req->service), dflt);
         return EXIT_OK;
     }
     if (res->outcome == AK_VERIFY_SCOPE_DENIED) {
         key_scope(cli, res->key_id, scope, sizeof(scope));
         printf("refused: %s: service %s%s is not in the scope of key %s "
                "(%s)\n",
-               ak_outcome_str(res->outcome), req->service, dflt, res->key_id,
-               scope[0] ? scope : "its scope could not be read");
+               ak_outcome_str(res->outcome), cli_show(req->service), dflt,
+               res->key_id, scope[0] ? scope : "its scope could not be read");
         return cli_exit_for_outcome(res->outcome);
     }
     printf("refused: %s%s%s (service %s%s)\n", ak_outcome_str(res->outcome),
-           res->detail ? ": " : "", res->detail ? res->detail : "",
-           req->service, dflt);
+           res->detail ? ": " : "", cli_show(res->detail),
+           cli_show(req->service), dflt);
     return cli_exit_for_outcome(res->outcome);
 }
 

@@ -264,10 +264,11 @@ static void row_table(struct keys_out *o, const struct ak_holder *h,
     if (o->shown == 0)
         table_header(o);
     fprintf(o->f, "%-16s  ", r->id);
+    /* names and labels as the directory holds them, escaped (cli_show) */
     if (o->with_user)
-        fprintf(o->f, "%-16.16s  ", h->name ? h->name : h->dn);
-    fprintf(o->f, "%-20.20s  %-10s  %-25s  %-25s  %-8s  %-10s  %s\n",
-            r->label[0] ? r->label : "-", cr, ex, used,
+        fprintf(o->f, "%-16s  ", cli_show_cut(h->name ? h->name : h->dn, 16));
+    fprintf(o->f, "%-20s  %-10s  %-25s  %-25s  %-8s  %-10s  %s\n",
+            r->label[0] ? cli_show_cut(r->label, 20) : "-", cr, ex, used,
             keysel_state(k->verdict), sc, nt);
 }
 

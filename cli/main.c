@@ -75,7 +75,7 @@ static void log_stderr(void *ctx, int prio, const char *msg)
     const struct cli *cli = ctx;
     if (prio <= LOG_WARNING || (prio <= LOG_NOTICE && cli->verbose > 0) ||
         cli->verbose > 1)
-        fprintf(stderr, "apikey: %s\n", msg);
+        cli_err("%s", msg); /* escaped: it may quote the directory */
 }
 
 /*
@@ -207,11 +207,11 @@ static int global_args(struct cli *cli, int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int c, li = -1;
 
     /* '+': stop at the command name; its options are its own. */
     while ((c = getopt_long(argc, argv, "+" CLI_GLOBAL_SHORTOPTS "h", longopts,
-                            NULL)) != -1) {
+                            &li)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return -1;
@@ -224,6 +224,9 @@ static int global_args(struct cli *cli, int argc, char **argv)
             usage(stderr);
             return EXIT_USAGE;
         }
+        if (optarg != NULL && !cli_opt_once(argv, c, longopts, li, NULL))
+            return EXIT_USAGE;
+        li = -1;
         int rc = global_opt(cli, c, optarg);
         if (rc != EXIT_OK)
             return rc;

@@ -27,12 +27,14 @@ void newkey_opts_init(struct newkey_opts *o)
     o->days = -1;
 }
 
+/* One --scope LIST, added to the services of the ones before it: a
+ * repeated --scope adds, as --scope a,b would. */
 static int parse_scope(const char *list, struct ak_record *r)
 {
     char buf[AK_SCOPE_MAX * (AK_SERVICE_MAX + 1) + 1];
     char *save = NULL;
+    unsigned before = r->n_scopes;
 
-    r->n_scopes = 0;
     if (strlen(list) >= sizeof(buf)) {
         cli_err("--scope: too many services");
         return EXIT_USAGE;
@@ -57,7 +59,7 @@ static int parse_scope(const char *list, struct ak_record *r)
             }
         strcpy(r->scopes[r->n_scopes++], s);
     }
-    if (r->n_scopes == 0) {
+    if (r->n_scopes == before) {
         cli_err("--scope: empty list");
         return EXIT_USAGE;
     }
@@ -90,25 +92,21 @@ int newkey_opt(struct newkey_opts *o, int c, const char *arg)
         o->no_expiry = true;
         o->n_expiry_opts++;
         return EXIT_OK;
-    case 'l':
-        if (!ak_label_valid(arg, strlen(arg))) {
-            cli_err("--label: at most %d bytes of UTF-8 text without "
-                    "control characters",
-                    AK_LABEL_MAX);
+    case 'l': {
+        char why[96];
+        if (!ak_label_check(arg, strlen(arg), why, sizeof(why))) {
+            cli_err("--label: %s", why);
             return EXIT_USAGE;
         }
         o->label = arg;
         return EXIT_OK;
+    }
     case 's':
         o->has_scope = true;
         return parse_scope(arg, &o->scope_rec);
     case 'o':
         if (arg[0] == '\0') {
             cli_err("--output: give a file name");
-            return EXIT_USAGE;
-        }
-        if (o->output != NULL) {
-            cli_err("--output given twice");
             return EXIT_USAGE;
         }
         o->output = arg;
@@ -434,7 +432,8 @@ int newkey_args(int argc, char **argv, const struct option *longopts,
 {
     int c;
 
-    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+    /* --scope adds services each time; the other values are single */
+    while ((c = cli_getopt_lists(argc, argv, "h", longopts, "s")) != -1) {
         if (c == CLI_OPT_MISPLACED)
             return EXIT_USAGE;
         if (c == 'j') {

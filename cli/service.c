@@ -9,30 +9,38 @@
 #include "ak_dn.h"
 #include "ak_mail.h"
 #include "ak_status.h"
+#include "ak_text.h"
 
 /* Check and keep the value of option c; EXIT_USAGE with a message when
  * it is not one the directory may store. */
 static int svc_opt(int c, const char *arg, struct svc_opts *o)
 {
+    char why[96];
+
     switch (c) {
     case 'o':
-        o->owners = arg;
+        if (o->n_owners == AK_SERVICE_OWNERS_MAX) {
+            cli_err("--owner: at most %d people", AK_SERVICE_OWNERS_MAX);
+            return EXIT_USAGE;
+        }
+        o->owners[o->n_owners++] = arg;
         break;
     case 'd':
-        if (!ak_service_text_ok(arg, AK_SERVICE_TEXT_MAX)) {
-            cli_err("--description: at most %d bytes of UTF-8 text "
-                    "without control characters",
-                    AK_SERVICE_TEXT_MAX);
+        if (!ak_text_shown_ok(arg, strlen(arg), AK_SERVICE_TEXT_MAX, why,
+                              sizeof(why))) {
+            cli_err("--description: %s", why);
             return EXIT_USAGE;
         }
         o->description = arg;
         break;
     case 'n':
-        if (!ak_service_text_ok(arg, AK_SERVICE_DISPLAY_MAX) ||
-            arg[0] == '\0') {
-            cli_err("--display-name: 1-%d bytes of UTF-8 text without "
-                    "control characters",
-                    AK_SERVICE_DISPLAY_MAX);
+        if (arg[0] == '\0') {
+            cli_err("--display-name: give a name (it cannot be removed)");
+            return EXIT_USAGE;
+        }
+        if (!ak_text_shown_ok(arg, strlen(arg), AK_SERVICE_DISPLAY_MAX, why,
+                              sizeof(why))) {
+            cli_err("--display-name: %s", why);
             return EXIT_USAGE;
         }
         o->display = arg;
@@ -70,7 +78,8 @@ int svc_parse(int argc, char **argv, const char *usage, const char *allowed,
     int c;
 
     memset(o, 0, sizeof(*o));
-    while ((c = cli_getopt(argc, argv, "h", longopts)) != -1) {
+    /* --owner adds people each time; the other values are single */
+    while ((c = cli_getopt_lists(argc, argv, "h", longopts, "o")) != -1) {
         if (c == CLI_OPT_MISPLACED)
             return EXIT_USAGE;
         if (c == 'h') {
@@ -215,16 +224,17 @@ static int add_owner(struct cli *cli, const char *p, char **dns, unsigned *n)
     return rc;
 }
 
-int svc_resolve_owners(struct cli *cli, const char *list, char **dns,
-                       unsigned *n)
+/* The people of one --owner LIST, after those of the ones before it. */
+static int add_owners(struct cli *cli, const char *list, char **dns,
+                      unsigned *n)
 {
     char buf[4096];
     char *save = NULL;
     int rc = EXIT_OK;
 
-    *n = 0;
     if (strlen(list) >= sizeof(buf)) {
-        cli_err("--owner: list too long");
+        cli_err("--owner: %zu bytes, at most %zu", strlen(list),
+                sizeof(buf) - 1);
         return EXIT_USAGE;
     }
     snprintf(buf, sizeof(buf), "%s", list);
@@ -236,6 +246,17 @@ int svc_resolve_owners(struct cli *cli, const char *list, char **dns,
         }
         rc = add_owner(cli, p, dns, n);
     }
+    return rc;
+}
+
+int svc_resolve_owners(struct cli *cli, const struct svc_opts *o, char **dns,
+                       unsigned *n)
+{
+    int rc = EXIT_OK;
+
+    *n = 0;
+    for (unsigned i = 0; i < o->n_owners && rc == EXIT_OK; i++)
+        rc = add_owners(cli, o->owners[i], dns, n);
     if (rc == EXIT_OK && *n == 0) {
         cli_err("--owner: name at least one person responsible");
         rc = EXIT_USAGE;

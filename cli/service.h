@@ -22,7 +22,11 @@ int svc_delete(struct cli *cli, int argc, char **argv);
 /* --- service.c --- */
 
 struct svc_opts {
-    const char *owners, *description, *display, *mail;
+    /* each --owner USER[,USER...]: every one counts (an LDAP admin adds
+     * values; none is dropped) */
+    const char *owners[AK_SERVICE_OWNERS_MAX];
+    unsigned n_owners;
+    const char *description, *display, *mail;
     bool json, force;
 };
 
@@ -50,9 +54,10 @@ void svc_owners_text(const struct ak_service *s, char *buf, size_t size);
 void svc_json(FILE *f, const struct ak_service *s, const struct ak_policy *pol,
               time_t now, bool close);
 
-/* Resolve a comma-separated list of people into DNs (dns[i]: malloc'd,
- * room for AK_SERVICE_OWNERS_MAX + 1), with clear messages. */
-int svc_resolve_owners(struct cli *cli, const char *list, char **dns,
+/* Resolve the people of o's --owner options (each a comma-separated
+ * list) into DNs (dns[i]: malloc'd, room for AK_SERVICE_OWNERS_MAX + 1),
+ * with clear messages. */
+int svc_resolve_owners(struct cli *cli, const struct svc_opts *o, char **dns,
                        unsigned *n);
 void svc_free_dns(char **dns, unsigned n);
 

@@ -40,14 +40,15 @@ static int svc_able(struct cli *cli, int argc, char **argv, bool disable)
     if (rc == EXIT_OK)
         rc = svc_read(cli, argv[optind], &s);
     if (rc == EXIT_OK && s.h.disabled == disable) {
-        printf("service user %s is already %s\n", s.h.name ? s.h.name : s.h.dn,
-               verb);
+        printf("service user %s is already %s\n",
+               cli_show(s.h.name ? s.h.name : s.h.dn), verb);
     } else if (rc == EXIT_OK) {
         rc = set(cli, &s, disable);
         cli_audit(cli, disable ? "service-disable" : "service-enable", rc, NULL,
                   s.h.dn, NULL);
         if (rc == EXIT_OK)
-            printf("%s service user %s\n", verb, s.h.name ? s.h.name : s.h.dn);
+            printf("%s service user %s\n", verb,
+                   cli_show(s.h.name ? s.h.name : s.h.dn));
     }
     ak_service_free(&s);
     return rc;

@@ -11,13 +11,15 @@
 static int create_args(int argc, char **argv, struct svc_opts *o,
                        const char **name)
 {
-    int rc = svc_parse(argc, argv,
-                       "create NAME --owner USER[,USER...] [--description "
-                       "TEXT]\n"
-                       "       [--display-name TEXT] [--mail ADDR] [--json]\n"
-                       "Make the service user NAME under service_base, with "
-                       "the people\nresponsible for it (at least one).",
-                       "odnmj", o);
+    int rc = svc_parse(
+        argc, argv,
+        "create NAME --owner USER[,USER...]... [--description "
+        "TEXT]\n"
+        "       [--display-name TEXT] [--mail ADDR] [--json]\n"
+        "Make the service user NAME under service_base, with "
+        "the people\nresponsible for it (at least one; --owner may be "
+        "repeated).",
+        "odnmj", o);
     if (rc != EXIT_OK)
         return rc;
     *name = argv[optind];
@@ -27,7 +29,7 @@ static int create_args(int argc, char **argv, struct svc_opts *o,
                 *name, AK_SERVICE_NAME_MAX);
         return EXIT_USAGE;
     }
-    if (o->owners == NULL) {
+    if (o->n_owners == 0) {
         cli_err("service create: name the people responsible with --owner "
                 "USER[,USER...]");
         return EXIT_USAGE;
@@ -91,7 +93,7 @@ static void print_created(struct cli *cli, const struct svc_opts *o,
         ak_service_free(&s);
         return;
     }
-    printf("created service user %s (%s)\n", name, dn);
+    printf("created service user %s (%s)\n", name, cli_show(dn));
     printf("next: apikey create %s --label ... --scope ...\n", name);
 }
 
@@ -112,7 +114,7 @@ int svc_create(struct cli *cli, int argc, char **argv)
         rc = name_free(cli, name);
     if (rc != EXIT_OK)
         return rc;
-    rc = svc_resolve_owners(cli, o.owners, owners, &n_owners);
+    rc = svc_resolve_owners(cli, &o, owners, &n_owners);
     if (rc == EXIT_OK) {
         rc = add_entry(cli, &o, name, owners, &dn);
         cli_audit(cli, "service-create", rc, NULL, dn, "owners=%u", n_owners);

@@ -74,7 +74,7 @@ int svc_delete(struct cli *cli, int argc, char **argv)
               ids[0] ? ids : "-");
     if (rc == EXIT_OK)
         printf("deleted service user %s and its %u key(s)\n",
-               s.h.name ? s.h.name : s.h.dn, total);
+               cli_show(s.h.name ? s.h.name : s.h.dn), total);
 out:
     ak_service_free(&s);
     return rc;

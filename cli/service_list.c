@@ -21,9 +21,11 @@ static void print_row(const struct list_ctx *l, const struct ak_service *s)
 
     ak_service_keys(s, l->pol, l->now, &total, &active);
     svc_owners_text(s, owners, sizeof(owners));
+    /* every column but the counts comes from the directory: escaped */
     printf("%-20s  %-8s  %2u/%-3u  %-24s  %s\n",
-           s->h.name ? s->h.name : s->h.dn, svc_state(s, state, sizeof(state)),
-           active, total, owners, s->description ? s->description : "");
+           cli_show(s->h.name ? s->h.name : s->h.dn),
+           cli_show(svc_state(s, state, sizeof(state))), active, total,
+           cli_show(owners), cli_show(s->description));
 }
 
 static int list_entry(void *ctx, LDAP *ld, LDAPMessage *e)

@@ -13,7 +13,7 @@ static int change(struct cli *cli, const struct svc_opts *o,
         .display = o->display,
         .description = o->description,
         .mail = o->mail,
-        .owners = o->owners ? (const char *const *)owners : NULL,
+        .owners = o->n_owners > 0 ? (const char *const *)owners : NULL,
     };
     struct ak_conn *c;
     int rc = cli_conn(cli, &c);
@@ -35,7 +35,7 @@ int svc_modify(struct cli *cli, int argc, char **argv)
     int rc;
 
     rc = svc_parse(argc, argv,
-                   "modify NAME [--owner USER[,...]] [--description TEXT]\n"
+                   "modify NAME [--owner USER[,...]]... [--description TEXT]\n"
                    "       [--display-name TEXT] [--mail ADDR]\n"
                    "Change a service user. --owner replaces the people "
                    "responsible\n(at least one); an empty --description or "
@@ -43,24 +43,25 @@ int svc_modify(struct cli *cli, int argc, char **argv)
                    "odnm", &o);
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    if (!o.owners && !o.description && !o.display && !o.mail) {
+    if (o.n_owners == 0 && !o.description && !o.display && !o.mail) {
         cli_err("service modify: nothing to change");
         return EXIT_USAGE;
     }
     rc = cli_open_self(cli);
     if (rc == EXIT_OK)
         rc = svc_read(cli, argv[optind], &s);
-    if (rc == EXIT_OK && o.owners != NULL)
-        rc = svc_resolve_owners(cli, o.owners, owners, &n_owners);
+    if (rc == EXIT_OK && o.n_owners > 0)
+        rc = svc_resolve_owners(cli, &o, owners, &n_owners);
     if (rc == EXIT_OK) {
         rc = change(cli, &o, &s, owners);
         cli_audit(cli, "service-modify", rc, NULL, s.h.dn, "changed=%s%s%s%s",
-                  o.owners ? "owners," : "",
+                  o.n_owners > 0 ? "owners," : "",
                   o.description ? "description," : "",
                   o.display ? "display-name," : "", o.mail ? "mail," : "");
     }
     if (rc == EXIT_OK)
-        printf("changed service user %s\n", s.h.name ? s.h.name : s.h.dn);
+        printf("changed service user %s\n",
+               cli_show(s.h.name ? s.h.name : s.h.dn));
     svc_free_dns(owners, n_owners);
     ak_service_free(&s);
     return rc;

@@ -5,19 +5,21 @@
 #include "keys.h"
 #include "service.h"
 
-/* The details, one "label: value" a line. */
+/* The details, one "label: value" a line; every value is the directory's,
+ * escaped (cli_show). */
 static void print_details(const struct ak_service *s)
 {
     char state[128];
 
-    printf("name:         %s\n", s->h.name ? s->h.name : "?");
-    printf("dn:           %s\n", s->h.dn);
-    printf("display name: %s\n", s->display ? s->display : "-");
-    printf("description:  %s\n", s->description ? s->description : "-");
-    printf("mail:         %s\n", s->mail ? s->mail : "-");
-    printf("state:        %s\n", svc_state(s, state, sizeof(state)));
+    printf("name:         %s\n", s->h.name ? cli_show(s->h.name) : "?");
+    printf("dn:           %s\n", cli_show(s->h.dn));
+    printf("display name: %s\n", s->display ? cli_show(s->display) : "-");
+    printf("description:  %s\n",
+           s->description ? cli_show(s->description) : "-");
+    printf("mail:         %s\n", s->mail ? cli_show(s->mail) : "-");
+    printf("state:        %s\n", cli_show(svc_state(s, state, sizeof(state))));
     for (unsigned i = 0; i < s->h.n_owners; i++)
-        printf("owner:        %s\n", s->h.owners[i]);
+        printf("owner:        %s\n", cli_show(s->h.owners[i]));
     printf("\n");
 }
 
@@ -38,7 +40,7 @@ static void show(const struct ak_service *s, struct keys_out *out,
     keys_holder(out, &s->h);
     if (out->shown == 0)
         printf("(no keys; make one with: apikey create %s)\n",
-               s->h.name ? s->h.name : name);
+               cli_show(s->h.name ? s->h.name : name));
 }
 
 int svc_show(struct cli *cli, int argc, char **argv)

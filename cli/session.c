@@ -10,14 +10,22 @@
 
 #include "ak_status.h"
 
+/* Escaped as a whole: a message may name an entry, a DN or a value from
+ * the directory, which must not act on the terminal (cli_show). */
 void cli_err(const char *fmt, ...)
 {
+    char *msg = NULL;
     va_list ap;
-    fputs("apikey: ", stderr);
+    int n;
+
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    n = vasprintf(&msg, fmt, ap);
     va_end(ap);
+    fputs("apikey: ", stderr);
+    cli_put(stderr, n >= 0 ? msg : "(out of memory for a message)");
     fputc('\n', stderr);
+    if (n >= 0)
+        free(msg);
 }
 
 int cli_load_config(struct cli *cli)
@@ -144,8 +152,42 @@ static bool long_misplaced(const char *arg)
     return false;
 }
 
+/* The options with a value taken from one argv so far. */
+static struct {
+    char **argv;
+    bool seen[512];
+} taken;
+
+bool cli_opt_once(char **argv, int c, const struct option *longopts, int li,
+                  const char *lists)
+{
+    if (argv != taken.argv || optind == 0) {
+        memset(&taken, 0, sizeof(taken));
+        taken.argv = argv;
+    }
+    if (c < 0 || c >= (int)(sizeof(taken.seen) / sizeof(taken.seen[0])) ||
+        (c < 256 && lists != NULL && strchr(lists, c) != NULL))
+        return true;
+    if (!taken.seen[c]) {
+        taken.seen[c] = true;
+        return true;
+    }
+    /* Keeping either value would drop the other without a word. */
+    if (li >= 0)
+        cli_err("--%s given twice: it takes one value", longopts[li].name);
+    else
+        cli_err("-%c given twice: it takes one value", c);
+    return false;
+}
+
 int cli_getopt(int argc, char **argv, const char *shortopts,
                const struct option *longopts)
+{
+    return cli_getopt_lists(argc, argv, shortopts, longopts, NULL);
+}
+
+int cli_getopt_lists(int argc, char **argv, const char *shortopts,
+                     const struct option *longopts, const char *lists)
 {
     char opts[64];
     int li = -1, c, g;
@@ -154,7 +196,13 @@ int cli_getopt(int argc, char **argv, const char *shortopts,
      * messages are ours, so that a global option can be explained. */
     snprintf(opts, sizeof(opts), ":%s%s", shortopts, CLI_GLOBAL_SHORTOPTS);
     opterr = 0;
+    if (optind == 0)
+        (void)cli_opt_once(argv, -1, longopts, -1, NULL); /* a new argv */
     c = getopt_long(argc, argv, opts, longopts, &li);
+    if (c != -1 && c != '?' && c != ':' && optarg != NULL &&
+        (li >= 0 || strchr(shortopts, c) != NULL) &&
+        !cli_opt_once(argv, c, longopts, li, lists))
+        return CLI_OPT_MISPLACED; /* explained: no usage text */
     if (c == -1 || li >= 0)
         return c;
     const char *elem = optind > 0 && optind <= argc ? argv[optind - 1] : "";

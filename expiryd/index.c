@@ -359,7 +359,8 @@ int ex_index_load(struct ex_index *idx, const char *path, uint8_t **cookie,
     *cookie_len = 0;
     if (sodium_init() < 0)
         return AK_ERR_CRYPTO;
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in its place is refused below, not waited on */
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT)
             return AK_ERR_NOT_FOUND;

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* status.c - the status file: what the daemon tracks, for --status */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "ak_secure.h"
 #include "ak_status.h"
 #include "ak_time.h"
 #include "atomic.h"
@@ -45,11 +49,22 @@ void ex_status_write(const struct ex *e, const char *mode)
 int ex_status_print(const struct ak_config *cfg)
 {
     char path[4096], buf[4096];
+    struct stat st;
     size_t n;
-    FILE *f;
+    FILE *f = NULL;
+    int fd;
 
     snprintf(path, sizeof(path), "%s/status", cfg->notice_state_dir);
-    f = fopen(path, "re");
+    /* O_NONBLOCK: a FIFO in its place must not hang --status */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "apikey-expiryd: %s: is %s, not a regular file\n", path,
+                ak_file_type_str(st.st_mode));
+        close(fd);
+        return EX_EXIT_UNAVAILABLE;
+    }
+    if (fd >= 0 && (f = fdopen(fd, "r")) == NULL)
+        close(fd);
     if (f == NULL) {
         fprintf(stderr,
                 "apikey-expiryd: %s: %s (has the daemon run a pass yet?)\n",

@@ -15,6 +15,7 @@
 #include "ak_key.h"
 #include "ak_mail.h"
 #include "ak_status.h"
+#include "ak_text.h"
 
 /* How much of a value from the directory a notice shows. */
 #define LABEL_SHOW 64
@@ -127,47 +128,18 @@ static void set_err(char *err, size_t errsize, const char *fmt, ...)
 
 /* ---- cleaning text from the directory -------------------------------- */
 
-/*
- * Decode one UTF-8 sequence at s[0..n): its length, or 0 when it is not
- * well-formed (overlong, surrogate, above U+10FFFF, truncated).
- */
+/* One UTF-8 sequence at s[0..n): its length, or 0 when not well-formed. */
 static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
 {
-    size_t len;
-    uint32_t c, min;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    } else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2, c = s[0] & 0x1f, min = 0x80;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3, c = s[0] & 0x0f, min = 0x800;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4, c = s[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3f);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
+    return ak_utf8_next((const char *)s, n, cp);
 }
 
-/* Code points a notice never shows as they are: controls, and those that
- * change how a line reads (bidirectional controls, line separators). */
+/* Code points a notice never shows as they are: those that act on a
+ * terminal or change how a line reads (ak_text.h has the list, which the
+ * CLI's output and the checks of new labels share). */
 static bool cp_hidden(uint32_t c)
 {
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e ||
-           c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
-           (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+    return ak_cp_kind(c) != AK_CP_PLAIN;
 }
 
 /*

@@ -17,8 +17,9 @@
  *   encoded words unless it is plain ASCII words, so no byte of it can end
  *   the header line;
  * - a name or label in the body is cleaned: bytes that are not UTF-8 become
- *   U+FFFD, control characters (C0, DEL, C1) and the bidirectional
- *   overrides (which can make a line read other than it is) become '?';
+ *   U+FFFD, code points that act on a terminal or change how a line
+ *   reads (ak_cp_kind: C0, DEL, C1, bidirectional controls, separators,
+ *   invisible format controls) become '?';
  * - there is no field for a key or its digest: they cannot appear.
  * Output is LF-terminated (what sendmail -t reads), 8bit UTF-8.
  */

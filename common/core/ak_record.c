@@ -70,6 +70,11 @@ bool ak_label_valid(const char *s, size_t len)
            !ak_has_ctl(s, len);
 }
 
+bool ak_label_check(const char *s, size_t len, char *why, size_t why_size)
+{
+    return ak_text_shown_ok(s, len, AK_LABEL_MAX, why, why_size);
+}
+
 static bool is_unreserved(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

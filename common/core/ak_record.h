@@ -81,7 +81,20 @@ bool ak_record_allows_service(const struct ak_record *r, const char *service);
 /* True when s is a valid scope entry: 1-32 of [a-z0-9._-]. */
 bool ak_service_name_valid(const char *s, size_t len);
 
-/* Label: at most 64 bytes of valid UTF-8 without control characters. */
+/*
+ * A label as records may hold it: at most 64 bytes of valid UTF-8 without
+ * C0 controls or DEL. The parser and the writer apply this, and nothing
+ * stricter, so a record written by hand keeps working whatever else its
+ * label holds; whoever shows a label escapes it (ak_text_escape).
+ */
 bool ak_label_valid(const char *s, size_t len);
+
+/*
+ * A new label, as a person chooses it (apikey create, rotate): also no
+ * code point that acts on a terminal or changes how text reads
+ * (ak_text_shown_ok). True when s[0..len) may be a new label; otherwise
+ * why says what and where (see ak_text_shown_ok).
+ */
+bool ak_label_check(const char *s, size_t len, char *why, size_t why_size);
 
 #endif

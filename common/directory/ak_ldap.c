@@ -256,6 +256,15 @@ static int tls_opts(const struct ak_config *cfg, LDAP *ld,
     };
     int req = reqcert[cfg->tls_reqcert], zero = 0, rc;
 
+    /* libldap opens these files by name when NEWCTX builds the context: a
+     * FIFO among them would block this login (or the host) for good. */
+    if (ak_file_type_check("tls_cacert", cfg->tls_cacert, false, log) !=
+            AK_OK ||
+        ak_file_type_check("tls_cacertdir", cfg->tls_cacertdir, true, log) !=
+            AK_OK ||
+        ak_file_type_check("tls_cert", cfg->tls_cert, false, log) != AK_OK ||
+        ak_file_type_check("tls_key", cfg->tls_key, false, log) != AK_OK)
+        return AK_ERR_CONFIG;
     /*
      * Every TLS option is set on this handle, NULL included, so nothing
      * inherited from LDAPTLS_* variables or an ldaprc can apply; NEWCTX

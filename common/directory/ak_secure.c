@@ -31,6 +31,40 @@ enum ak_file_fault ak_file_rule(const struct stat *st, enum ak_file_kind kind,
     return AK_FILE_FINE;
 }
 
+const char *ak_file_type_str(mode_t mode)
+{
+    if (S_ISREG(mode))
+        return "a regular file";
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO (named pipe)";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISLNK(mode))
+        return "a symbolic link";
+    return "not a regular file";
+}
+
+int ak_file_type_check(const char *what, const char *path, bool want_dir,
+                       const struct ak_log *log)
+{
+    struct stat st;
+
+    if (path == NULL || stat(path, &st) != 0)
+        return AK_OK; /* the library says what is wrong with it */
+    if (want_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode))
+        return AK_OK;
+    ak_log(log, LOG_ERR, "%s %s: is %s, not a %s", what, path,
+           ak_file_type_str(st.st_mode),
+           want_dir ? "directory" : "regular file");
+    return AK_ERR_CONFIG;
+}
+
 /* An unsafe file is a configuration fault (AK_ERR_CONFIG: an admin fixes
  * its owner or mode), never AK_ERR_DENIED, which is a refusal by policy or
  * by the directory's access control (ak_status.c says where each lands). */
@@ -42,7 +76,8 @@ static int check_stat(const char *path, const struct stat *st,
 
     switch (ak_file_rule(st, kind, geteuid())) {
     case AK_FILE_NOT_REGULAR:
-        ak_log(log, LOG_ERR, "%s: not a regular file", path);
+        ak_log(log, LOG_ERR, "%s: is %s, not a regular file", path,
+               ak_file_type_str(st->st_mode));
         return AK_ERR_CONFIG;
     case AK_FILE_BAD_OWNER:
         ak_log(log, LOG_ERR, "%s: owned by uid %u, must be root or uid %u",
@@ -68,10 +103,34 @@ static int check_stat(const char *path, const struct stat *st,
     return AK_OK;
 }
 
+/* A missing path or one we may not look at, said once for both the look
+ * and the open. */
+static int open_failed(const char *path, const struct ak_log *log)
+{
+    if (errno == ENOENT) {
+        ak_log(log, LOG_ERR, "%s: no such file", path);
+        return AK_ERR_NOT_FOUND;
+    }
+    if (errno == ELOOP) {
+        ak_log(log, LOG_ERR, "%s: is a symbolic link, refused", path);
+        return AK_ERR_CONFIG;
+    }
+    ak_log_errno(log, LOG_ERR, "%s: cannot open", path);
+    return AK_ERR_IO;
+}
+
 /*
  * Open path for reading without following a symbolic link, and check
  * what the descriptor is (fstat, not stat: no race with a swapped file).
  * On AK_OK *fd is open and the caller closes it; otherwise it is closed.
+ *
+ * Only a regular file is ever opened: opening a FIFO blocks until someone
+ * writes to it (a PAM login, a SASL bind, the daemon would hang for good),
+ * and opening a device can act on it (a tape rewinds, a watchdog arms).
+ * So the name is looked at first (lstat), and the open is O_NONBLOCK in
+ * case the name was swapped for a FIFO in between: it then returns at
+ * once and fstat refuses it. O_NONBLOCK changes nothing for reading a
+ * regular file.
  */
 static int open_checked(const char *path, enum ak_file_kind kind, size_t max,
                         const struct ak_log *log, int *fd)
@@ -84,19 +143,17 @@ static int open_checked(const char *path, enum ak_file_kind kind, size_t max,
                path ? path : "(null)");
         return AK_ERR_CONFIG;
     }
-    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-    if (*fd < 0) {
-        if (errno == ENOENT) {
-            ak_log(log, LOG_ERR, "%s: no such file", path);
-            return AK_ERR_NOT_FOUND;
-        }
-        if (errno == ELOOP) {
-            ak_log(log, LOG_ERR, "%s: is a symbolic link, refused", path);
-            return AK_ERR_CONFIG;
-        }
-        ak_log_errno(log, LOG_ERR, "%s: cannot open", path);
-        return AK_ERR_IO;
+    if (lstat(path, &st) != 0)
+        return open_failed(path, log);
+    if (S_ISLNK(st.st_mode)) {
+        errno = ELOOP;
+        return open_failed(path, log);
     }
+    if (!S_ISREG(st.st_mode))
+        return check_stat(path, &st, kind, max, log);
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+    if (*fd < 0)
+        return open_failed(path, log);
     if (fstat(*fd, &st) != 0) {
         ak_log_errno(log, LOG_ERR, "%s: cannot stat", path);
         rc = AK_ERR_IO;

@@ -33,9 +33,28 @@ enum ak_file_fault {
 enum ak_file_fault ak_file_rule(const struct stat *st, enum ak_file_kind kind,
                                 uid_t reader);
 
+/* What a file of that mode is, for messages: "a FIFO (named pipe)", "a
+ * socket", "a character device", "a block device", "a directory", "a
+ * symbolic link", "a regular file". */
+const char *ak_file_type_str(mode_t mode);
+
+/*
+ * A file another library opens by its name (libldap's tls_cacert, tls_cert
+ * and tls_key; want_dir: tls_cacertdir): refuse it, without opening it,
+ * when it is anything but a regular file (want_dir: a directory), since a
+ * FIFO would block that library for good and a device may act on being
+ * opened. Followed through symbolic links, as the library does; a path
+ * that does not exist is left to the library. AK_OK, or AK_ERR_CONFIG
+ * logged at LOG_ERR naming what (the setting), the path and what it is.
+ */
+int ak_file_type_check(const char *what, const char *path, bool want_dir,
+                       const struct ak_log *log);
+
 /*
  * Read a whole file that steers authentication. The file must be a regular
- * file, not a symlink (O_NOFOLLOW), owned by root or by the effective user,
+ * file (anything else is refused before it is opened, so that a FIFO
+ * cannot block and a device is never opened), not a symlink (O_NOFOLLOW),
+ * owned by root or by the effective user,
  * not writable by group or others and, for AK_FILE_SECRET, not readable by
  * others; it must hold at most max bytes. Each refusal is logged at LOG_ERR
  * naming the path and the rule.

@@ -29,8 +29,7 @@ bool ak_service_name_ok(const char *s)
 
 bool ak_service_text_ok(const char *s, size_t max)
 {
-    size_t n = strlen(s);
-    return n <= max && ak_utf8_valid(s, n) && !ak_has_ctl(s, n);
+    return ak_text_shown_ok(s, strlen(s), max, NULL, 0);
 }
 
 void ak_service_free(struct ak_service *s)

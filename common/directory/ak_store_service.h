@@ -31,8 +31,9 @@
  * in PAM and SASL). */
 bool ak_service_name_ok(const char *s);
 
-/* Text for cn and description: at most max bytes of UTF-8 without
- * control characters. */
+/* Text for cn and description, as a new value: ak_text_shown_ok (at most
+ * max bytes of UTF-8, nothing that acts on a terminal). The CLI asks the
+ * same function first, for its message. */
 bool ak_service_text_ok(const char *s, size_t max);
 
 /* A service user as read: the holder (keys, owners, locks) and the

@@ -30,6 +30,7 @@ printf 'track_last_use yes\nlast_use_interval 60\n' >>track60.conf
 chmod 644 track.conf track60.conf
 T=("${W[@]}" "$APIKEY" -c "$PWD/track.conf")
 T60=("${W[@]}" "$APIKEY" -c "$PWD/track60.conf")
+TADMIN=("${T[@]}" -U keyadmin -y "$PWD/keyadmin.pw") # -c is given once
 ALICEDN=uid=alice,$PEOPLE
 
 writes() { grep -c 'MOD attr=apiKeyLastUsed' "$AK_TEST_LOG"; }
@@ -114,14 +115,14 @@ expect_rc 0 "verify with two stale values" -- sh -c '"$@" <a.key' x "${T[@]}" ve
     ok "duplicates are folded into one value" || bad "duplicates stay"
 
 # the listing shows it and filters on it
-expect_rc 0 "list with last use" -- "${ADMIN[@]}" -c "$PWD/track.conf" list alice --json
+expect_rc 0 "list with last use" -- "${TADMIN[@]}" list alice --json
 jqt "last_used shown for the used key only" out.txt "(.[] | select(.id == \"$K\") | .last_used != null) and (.[] | select(.id == \"$K2\") | .last_used == null)"
-expect_rc 0 "--never-used" -- "${ADMIN[@]}" -c "$PWD/track.conf" list --all --never-used --json
+expect_rc 0 "--never-used" -- "${TADMIN[@]}" list --all --never-used --json
 jqt "--never-used: the unused key, not the used one" out.txt "([.[].id] | index(\"$K2\") != null and index(\"$K\") == null)"
 backdate "$K" $((10 * 86400))
-expect_rc 0 "--unused 5" -- "${ADMIN[@]}" -c "$PWD/track.conf" list --all --unused 5 --json
+expect_rc 0 "--unused 5" -- "${TADMIN[@]}" list --all --unused 5 --json
 jqt "--unused 5: the key last used 10 days ago; not the new unused one" out.txt "([.[].id] | index(\"$K\") != null and index(\"$K2\") == null)"
-expect_rc 0 "list (table) shows LAST USED" -- "${ADMIN[@]}" -c "$PWD/track.conf" list alice
+expect_rc 0 "list (table) shows LAST USED" -- "${TADMIN[@]}" list alice
 has out.txt "10 days ago" "the table says when"
 
 done_tests

@@ -52,8 +52,10 @@ expect_rc 0 "relative -c and -y" -- sh -c 'cd here && "$@"' x \
     "${W[@]}" "$APIKEY" -c rel.conf -D "$ROOTDN" -y sub/pw create alice --days 3
 KEY=$(cat out.txt)
 [[ $KEY =~ ^ak_ ]] && ok "relative paths: a key was made" || bad "relative paths: no key"
-expect_rc 0 "-c ./x and --config=sub/../x" -- sh -c 'cd here && "$@"' x \
-    "${W[@]}" "$APIKEY" --config=sub/../rel.conf -c ./rel.conf -D "$ROOTDN" -y ./sub/pw list alice
+expect_rc 0 "-c ./x" -- sh -c 'cd here && "$@"' x \
+    "${W[@]}" "$APIKEY" -c ./rel.conf -D "$ROOTDN" -y ./sub/pw list alice
+expect_rc 0 "--config=sub/../x" -- sh -c 'cd here && "$@"' x \
+    "${W[@]}" "$APIKEY" --config=sub/../rel.conf -D "$ROOTDN" -y ./sub/pw list alice
 expect_rc 3 "a relative -c that does not exist names the resolved file" -- \
     sh -c 'cd here && "$@"' x "${W[@]}" "$APIKEY" -c nope.conf check-config
 has err.txt "$PWD/here/nope.conf: no such file" "the message names the absolute path"

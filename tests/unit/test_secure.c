@@ -197,6 +197,60 @@ static void test_file_read(void **state)
     ak_file_free(buf, len, AK_FILE_SECRET);
 }
 
+/* Log lines of ak_file_read, for the test below. */
+static char logged[512];
+static void keep_line(void *ctx, int prio, const char *msg)
+{
+    (void)ctx;
+    (void)prio;
+    snprintf(logged, sizeof(logged), "%s", msg);
+}
+
+/* Anything but a regular file is refused without being opened: a FIFO
+ * nobody writes to would block open() for good (issue 16: check-config
+ * hung; PAM, SASL and the daemon share the code). alarm() turns a hang
+ * into a failure. */
+static void test_file_nonregular(void **state)
+{
+    char dir[] = "/tmp/ak-secure-XXXXXX", fifo[64], sub[64];
+    const struct ak_log log = {.sink = keep_line};
+    const struct {
+        const char *path, *what;
+    } t[] = {
+        {fifo, "a FIFO (named pipe)"},
+        {sub, "a directory"},
+        {"/dev/null", "a character device"},
+    };
+    char *buf = NULL;
+    size_t len = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+    snprintf(sub, sizeof(sub), "%s/dir", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    alarm(10);
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        char want[160];
+        for (int k = 0; k < 2; k++) {
+            logged[0] = '\0';
+            assert_int_equal(ak_file_read(t[i].path,
+                                          k ? AK_FILE_SECRET : AK_FILE_CONFIG,
+                                          1024, &log, &buf, &len),
+                             AK_ERR_CONFIG);
+            snprintf(want, sizeof(want), "%s: is %s, not a regular file",
+                     t[i].path, t[i].what);
+            assert_string_equal(logged, want);
+        }
+    }
+    alarm(0);
+    assert_null(buf);
+    unlink(fifo);
+    rmdir(sub);
+    rmdir(dir);
+}
+
 /* The file rules, as a table: the reader's uid, owner, type and mode. */
 static void test_file_rule(void **state)
 {
@@ -238,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_free_leaves_others),
         cmocka_unit_test(test_fork),
         cmocka_unit_test(test_file_read),
+        cmocka_unit_test(test_file_nonregular),
         cmocka_unit_test(test_file_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
