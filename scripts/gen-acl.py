@@ -88,6 +88,15 @@ def table(n):
         ('attrs=userPassword', ['self =xw', 'anonymous =x', '* none']),
         ('attrs=' + ','.join(a + ';lang-' for a in OURS),
          [A + ' write', '* none']),
+        # The expiry daemon's housekeeping of keys (key_cleanup_days) may
+        # delete, never add, the records, ids, expiry values and last uses
+        # of keys that ended long ago, and the ends their rotations gave
+        # them; never a revocation, so that a revoked key's record cannot
+        # be written again and work.
+        ('attrs=apiKeyRecord,apiKeyId,apiKeyExpires,apiKeyLastUsed',
+         [D + ' =rscdz', '* break']),
+        ('attrs=apiKeyRevoked val.regex="^[a-z2-7]{16} [0-9]{14}Z rotated$"',
+         [D + ' =rscdz', '* break']),
         (P + ' attrs=apiKeyRecord,apiKeyId,apiKeyRevoked',
          [A + ' write', 'self ' + OWNER_ADD, V + ' read', D + ' read',
           '* none']),

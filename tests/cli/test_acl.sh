@@ -244,8 +244,21 @@ for w in "add apiKeyRecord v1 id=aaaaaaaaaaaaaaaa" "add apiKeyRevoked $AID $(gen
     [ "$(mod "$ALICEDN" "$op" "$at" "$*" | raw_mod "$EXPIRYD" expiryd.pw)" = 50 ] &&
         ok "raw: the daemon cannot write $at" || bad "raw: the daemon wrote $at"
 done
-[ "$(printf 'dn: %s\nchangetype: modify\ndelete: apiKeyRecord\n' "$ALICEDN" | raw_mod "$EXPIRYD" expiryd.pw)" = 50 ] &&
-    ok "raw: nor delete records" || bad "raw: the daemon deleted records"
+# housekeeping (key_cleanup_days): the daemon may delete key values, never
+# add them, and of the ends only a rotation's, never a revocation
+JUNK="v1 id=zzzzzzzzzzzzzzzz junk"
+ROT="zzzzzzzzzzzzzzzz $(gentime -86400) rotated"
+REV="zzzzzzzzzzzzzzzz $(gentime -86400) revoked"
+for v in "apiKeyRecord:$JUNK" "apiKeyRevoked:$ROT" "apiKeyRevoked:$REV"; do
+    mod "$ALICEDN" add "${v%%:*}" "${v#*:}" | rootmod || bad "root adds ${v%%:*}"
+done
+[ "$(mod "$ALICEDN" delete apiKeyRecord "$JUNK" | raw_mod "$EXPIRYD" expiryd.pw)" = 0 ] &&
+    ok "raw: the daemon may delete a record (housekeeping)" || bad "raw: the daemon cannot delete a record"
+[ "$(mod "$ALICEDN" delete apiKeyRevoked "$ROT" | raw_mod "$EXPIRYD" expiryd.pw)" = 0 ] &&
+    ok "raw: and a rotation's end" || bad "raw: the daemon cannot delete a rotation's end"
+[ "$(mod "$ALICEDN" delete apiKeyRevoked "$REV" | raw_mod "$EXPIRYD" expiryd.pw)" = 50 ] &&
+    ok "raw: never a revocation" || bad "raw: the daemon deleted a revocation"
+mod "$ALICEDN" delete apiKeyRevoked "$REV" | rootmod
 [ "$(mod "cn=apikey-policy,ou=policies,$SUFFIX" replace apiKeyMaxLifetime 9999 | raw_mod "$EXPIRYD" expiryd.pw)" = 50 ] &&
     ok "raw: nor the policy" || bad "raw: the daemon changed the policy"
 raw_search "$EXPIRYD" expiryd.pw -b "$ALICEDN" -s base '*' '+' >s.txt
@@ -254,7 +267,7 @@ has s.txt "^mail: alice@example.org" "raw: and mail"
 has s.txt "^apiKeyExpires: " "raw: and the expiry index"
 has s.txt "^entryUUID: " "raw: and entryUUID"
 has s.txt "^entryCSN: " "raw: and entryCSN (a syncrepl resume filters on it)"
-hasnt s.txt "^(userPassword|cn|sn|homeDirectory|uidNumber|apiKeyLastUsed):" "raw: and nothing it does not need"
+hasnt s.txt "^(userPassword|cn|sn|homeDirectory|uidNumber):" "raw: and nothing it does not need"
 raw_search "$EXPIRYD" expiryd.pw -b "uid=svc-backup,ou=services,$SUFFIX" -s base apiKeyOwner apiKeyNotice >s.txt
 has s.txt "^apiKeyOwner: uid=alice," "raw: the daemon reads who owns a service user"
 has s.txt "^apiKeyNotice: $AID " "raw: and its notices"
