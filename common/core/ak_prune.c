@@ -160,6 +160,19 @@ static bool has_time(const time_t *ts, unsigned n, time_t t,
     return false;
 }
 
+/* The time an end carries, as a revocation is dated: also when the rest
+ * cannot be read (it revokes then, fail closed, and ak_revocation_apply
+ * dates it 1970). One without a readable time dates nothing: a value
+ * mangled by hand must not make a key's record go at once. */
+static bool end_time(const struct ak_bytes *b, time_t *t)
+{
+    const size_t off = AK_KEY_ID_LEN + 1, after = off + AK_TIME_LEN;
+
+    return b->n >= after && b->p[AK_KEY_ID_LEN] == ' ' &&
+           (b->n == after || b->p[after] == ' ') &&
+           ak_time_parse(b->p + off, AK_TIME_LEN, true, t) == AK_OK;
+}
+
 static void earliest(bool *has, time_t *at, time_t t)
 {
     if (!*has || t < *at)
@@ -185,8 +198,8 @@ static void judge_key(struct plan *p, const struct ak_record *r, unsigned rec,
 {
     struct ak_prune *out = p->out;
     const struct ak_values *ends = &p->v->revoked;
-    bool has_base = false, has_rev = false;
-    time_t base = 0, rev = 0;
+    bool has_base = false, has_rev = false, any_rev = false;
+    time_t base = 0, rev = 0, t;
     enum ak_prune_cause base_cause = AK_PRUNE_EXPIRED;
     struct ak_prune_key *k;
 
@@ -206,16 +219,18 @@ static void judge_key(struct plan *p, const struct ak_record *r, unsigned rec,
         memset(&s, 0, sizeof(s));
         memcpy(s.id, r->id, sizeof(s.id));
         (void)ak_revocation_apply(&s, b->p, b->n);
-        if (s.is_revoked)
-            earliest(&has_rev, &rev, s.revoked);
-        else if (s.has_end && (!has_base || s.end < base)) {
+        if (s.is_revoked) {
+            any_rev = true;
+            if (end_time(b, &t))
+                earliest(&has_rev, &rev, t);
+        } else if (s.has_end && (!has_base || s.end < base)) {
             earliest(&has_base, &base, s.end);
             base_cause = AK_PRUNE_ROTATED;
         }
     }
     /* A key revoked only by its record (apikey 0.1): the record is its
-     * one tombstone. Never expires, no end: alive for good. */
-    if ((r->is_revoked && !has_rev) || (!has_base && !has_rev)) {
+     * one tombstone. Never expires, no dated end: nothing says when. */
+    if ((r->is_revoked && !any_rev) || (!has_base && !has_rev)) {
         keep_expiry(p, r);
         return;
     }
@@ -246,7 +261,7 @@ static void judge_key(struct plan *p, const struct ak_record *r, unsigned rec,
         if (!s.is_revoked && s.has_end && ak_prune_rotation_value(b->p, b->n)) {
             del(out, AK_PRUNE_END, p->ends[i].index);
             k->n_rotated++;
-        } else if (s.is_revoked && s.revoked < p->cutoff &&
+        } else if (s.is_revoked && end_time(b, &t) && t < p->cutoff &&
                    !(has_base && base < p->cutoff)) {
             /* the key goes because of this revocation alone */
             out->assert_ends[out->n_assert++] = p->ends[i].index;

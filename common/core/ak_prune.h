@@ -23,7 +23,8 @@
  * A key goes when it ended more than grace_days ago by what its record and
  * its ends say: the earliest of the record's own expires, its revoked=
  * field, a rotated end, a revoked end (an end naming it that cannot be read
- * is a revocation, fail closed, as ak_revocation_apply reads it). Never by
+ * is a revocation, fail closed, as ak_revocation_apply reads it, dated by
+ * the time it carries; one without a readable time dates nothing). Never by
  * the policy's maximum lifetime: an admin may yet lift it, and the key
  * would live again. Its record, its apiKeyId value, its apiKeyLastUsed
  * values and its well-formed rotated ends go. Its revoked and unreadable

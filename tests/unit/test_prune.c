@@ -21,8 +21,9 @@
 #define DAY 86400L
 #define KID "abcdefghijklmnop"
 #define OTHER "bcdefghijklmnopq"
-#define NONE LONG_MIN /* no such time */
-#define OTHER_EXP (500 * DAY)
+#define NONE LONG_MIN  /* no such time */
+#define OTHER_DAYS 500 /* OTHER's expiry, days ahead */
+#define OTHER_EXP (OTHER_DAYS * DAY)
 
 /* From the clock: the tests pass on any day. */
 static time_t NOW;
@@ -104,18 +105,14 @@ static void view(struct holder *h)
 /* How KID's record is written. */
 enum rec_kind { R_OK, R_BAD, R_NOPEEK, R_TWICE, R_NONE };
 
-struct end {
-    long at;
-    const char *reason; /* "revoked", "rotated", anything (unreadable);
-                           NULL: no end */
-};
-
+/* KID's ends, end1 and end2: "<days> <reason>" each ("-31 rotated": 31
+ * days ago; "- garbage": "KID garbage", no time at all), NULL: none. */
 static const struct row {
     const char *what;
     unsigned grace;
     enum rec_kind kind;
-    long exp, rev; /* KID's record: its expires, its revoked= field */
-    struct end ends[3];
+    long exp, rev; /* KID's record: its expires, its revoked= field (days) */
+    const char *end1, *end2;
     /* what goes */
     bool goes;
     enum ak_prune_cause cause;
@@ -123,319 +120,101 @@ static const struct row {
 } rows[] = {
     /* exps_gone counts the unheld value 400 days past, and KID's own
      * value when it goes */
-    {"a live key stays",
-     30,
-     R_OK,
-     100 * DAY,
-     NONE,
-     {{NONE, 0}},
-     false,
-     0,
-     0,
-     0,
-     1},
-    {"expired 31 days ago: goes",
-     30,
-     R_OK,
-     -31 * DAY,
-     NONE,
-     {{NONE, 0}},
-     true,
-     AK_PRUNE_EXPIRED,
-     0,
-     0,
-     2},
-    {"expired 29 days ago: stays",
-     30,
-     R_OK,
-     -29 * DAY,
-     NONE,
-     {{NONE, 0}},
-     false,
-     0,
-     0,
-     0,
-     1},
-    {"expired exactly 30 days ago: stays (more than the grace)",
-     30,
-     R_OK,
-     -30 * DAY,
-     NONE,
-     {{NONE, 0}},
-     false,
-     0,
-     0,
-     0,
-     1},
-    {"expired 30 days and a second ago: goes",
-     30,
-     R_OK,
-     -30 * DAY - 1,
-     NONE,
-     {{NONE, 0}},
-     true,
-     AK_PRUNE_EXPIRED,
-     0,
-     0,
-     2},
-    {"expired 31 days ago, grace 60: stays",
-     60,
-     R_OK,
-     -31 * DAY,
-     NONE,
-     {{NONE, 0}},
-     false,
-     0,
-     0,
-     0,
-     1},
-    {"expired 100 days ago, housekeeping off: nothing at all",
-     0,
-     R_OK,
-     -100 * DAY,
-     NONE,
-     {{NONE, 0}},
-     false,
-     0,
-     0,
-     0,
-     0},
+    {"a live key stays", 30, R_OK, 100, NONE, NULL, NULL, false, 0, 0, 0, 1},
+    {"expired 31 days ago: goes", 30, R_OK, -31, NONE, NULL, NULL, true,
+     AK_PRUNE_EXPIRED, 0, 0, 2},
+    {"expired 29 days ago: stays", 30, R_OK, -29, NONE, NULL, NULL, false, 0, 0,
+     0, 1},
+    {"expired 31 days ago, grace 60: stays", 60, R_OK, -31, NONE, NULL, NULL,
+     false, 0, 0, 0, 1},
+    {"expired 100 days ago, housekeeping off: nothing at all", 0, R_OK, -100,
+     NONE, NULL, NULL, false, 0, 0, 0, 0},
     {"rotated 31 days ago, expiry ahead: goes with its rotated end and its "
      "expiry value",
-     30,
-     R_OK,
-     300 * DAY,
-     NONE,
-     {{-31 * DAY, "rotated"}},
-     true,
-     AK_PRUNE_ROTATED,
-     1,
-     0,
-     2},
-    {"rotated 29 days ago: stays",
-     30,
-     R_OK,
-     300 * DAY,
-     NONE,
-     {{-29 * DAY, "rotated"}},
-     false,
-     0,
-     0,
-     0,
-     1},
-    {"rotated twice (31 and 60 days ago): both ends go",
-     30,
-     R_OK,
-     300 * DAY,
-     NONE,
-     {{-31 * DAY, "rotated"}, {-60 * DAY, "rotated"}},
-     true,
-     AK_PRUNE_ROTATED,
-     2,
-     0,
-     2},
+     30, R_OK, 300, NONE, "-31 rotated", NULL, true, AK_PRUNE_ROTATED, 1, 0, 2},
+    {"rotated 29 days ago: stays", 30, R_OK, 300, NONE, "-29 rotated", NULL,
+     false, 0, 0, 0, 1},
+    {"rotated twice (31 and 60 days ago): both ends go", 30, R_OK, 300, NONE,
+     "-31 rotated", "-60 rotated", true, AK_PRUNE_ROTATED, 2, 0, 2},
     {"revoked 31 days ago, expiry ahead: goes, the revocation stays and is "
      "asserted",
-     30,
-     R_OK,
-     300 * DAY,
-     NONE,
-     {{-31 * DAY, "revoked"}},
-     true,
-     AK_PRUNE_REVOKED,
-     0,
-     1,
-     2},
-    {"revoked 29 days ago: stays",
-     30,
-     R_OK,
-     300 * DAY,
-     NONE,
-     {{-29 * DAY, "revoked"}},
-     false,
-     0,
-     0,
-     0,
-     1},
+     30, R_OK, 300, NONE, "-31 revoked", NULL, true, AK_PRUNE_REVOKED, 0, 1, 2},
+    {"revoked 29 days ago: stays", 30, R_OK, 300, NONE, "-29 revoked", NULL,
+     false, 0, 0, 0, 1},
     {"revoked 31 days ago, expired 40 days ago: the expiry suffices, nothing "
      "asserted",
-     30,
-     R_OK,
-     -40 * DAY,
-     NONE,
-     {{-31 * DAY, "revoked"}},
-     true,
-     AK_PRUNE_EXPIRED,
-     0,
-     0,
-     2},
+     30, R_OK, -40, NONE, "-31 revoked", NULL, true, AK_PRUNE_EXPIRED, 0, 0, 2},
     {"revoked 40 days ago, expired 31 days ago: revoked first, nothing "
      "asserted",
-     30,
-     R_OK,
-     -31 * DAY,
-     NONE,
-     {{-40 * DAY, "revoked"}},
-     true,
-     AK_PRUNE_REVOKED,
-     0,
-     0,
-     2},
-    {"revoked in 10 days, expired 31 days ago: goes, the revocation stays",
-     30,
-     R_OK,
-     -31 * DAY,
-     NONE,
-     {{10 * DAY, "revoked"}},
-     true,
-     AK_PRUNE_EXPIRED,
-     0,
-     0,
-     2},
+     30, R_OK, -31, NONE, "-40 revoked", NULL, true, AK_PRUNE_REVOKED, 0, 0, 2},
+    {"revoked in 10 days, expired 31 days ago: goes, the revocation stays", 30,
+     R_OK, -31, NONE, "10 revoked", NULL, true, AK_PRUNE_EXPIRED, 0, 0, 2},
     {"rotated and revoked 31 days ago: the rotation goes (and suffices: "
      "nothing asserted), the revocation stays",
-     30,
-     R_OK,
-     300 * DAY,
-     NONE,
-     {{-31 * DAY, "rotated"}, {-31 * DAY, "revoked"}},
-     true,
-     AK_PRUNE_REVOKED,
-     1,
-     0,
+     30, R_OK, 300, NONE, "-31 rotated", "-31 revoked", true, AK_PRUNE_REVOKED,
+     1, 0, 2},
+    {"rotated in 2 days, expired 40 days ago: goes with its rotated end", 30,
+     R_OK, -40, NONE, "2 rotated", NULL, true, AK_PRUNE_EXPIRED, 1, 0, 2},
+    {"an end that cannot be read (bad reason) revokes, dated by its time: "
+     "goes 31 days later, the end stays and is asserted",
+     30, R_OK, 300, NONE, "-31 revokd", NULL, true, AK_PRUNE_REVOKED, 0, 1, 2},
+    {"the same a day after its time: stays", 30, R_OK, 300, NONE, "-1 revokd",
+     NULL, false, 0, 0, 0, 1},
+    {"a rotated end with a trailing space cannot be read: a revocation, the "
+     "key goes, the end stays",
+     30, R_OK, 300, NONE, "-31 rotated ", NULL, true, AK_PRUNE_REVOKED, 0, 1,
      2},
-    {"rotated in 2 days, expired 40 days ago: goes with its rotated end",
-     30,
-     R_OK,
-     -40 * DAY,
-     NONE,
-     {{2 * DAY, "rotated"}},
-     true,
-     AK_PRUNE_EXPIRED,
-     1,
-     0,
-     2},
-    {"an end that cannot be read (bad reason) revokes: goes, the end stays "
-     "and is asserted",
-     30,
-     R_OK,
-     300 * DAY,
-     NONE,
-     {{-1 * DAY, "revokd"}},
-     true,
-     AK_PRUNE_REVOKED,
-     0,
-     1,
-     2},
-    {"a rotated end with a trailing space cannot be read: revoked, stays",
-     30,
-     R_OK,
-     300 * DAY,
-     NONE,
-     {{-1 * DAY, "rotated "}},
-     true,
-     AK_PRUNE_REVOKED,
-     0,
-     1,
-     2},
+    {"an end with no time to read revokes but dates nothing: stays", 30, R_OK,
+     300, NONE, "- 2026 revoked", NULL, false, 0, 0, 0, 1},
+    {"expired 40 days ago beside an end with no time: goes, the end stays", 30,
+     R_OK, -40, NONE, "- garbage", NULL, true, AK_PRUNE_EXPIRED, 0, 0, 2},
     {"revoked by its record only (apikey 0.1): stays whole (the record is its "
      "tombstone)",
-     30,
-     R_OK,
-     300 * DAY,
-     -100 * DAY,
-     {{NONE, 0}},
-     false,
-     0,
-     0,
-     0,
-     1},
-    {"revoked by its record and by an end: goes, the end stays",
-     30,
-     R_OK,
-     300 * DAY,
-     -100 * DAY,
-     {{-100 * DAY, "revoked"}},
-     true,
-     AK_PRUNE_REVOKED,
-     0,
-     0,
-     2},
-    {"never expires, no end: stays (the policy's lifetime is not a reason)",
-     30,
-     R_OK,
-     NONE,
-     NONE,
-     {{NONE, 0}},
-     false,
-     0,
-     0,
-     0,
-     1},
-    {"never expires, rotated 31 days ago: goes",
-     30,
-     R_OK,
-     NONE,
-     NONE,
-     {{-31 * DAY, "rotated"}},
-     true,
-     AK_PRUNE_ROTATED,
-     1,
-     0,
-     1},
+     30, R_OK, 300, -100, NULL, NULL, false, 0, 0, 0, 1},
+    {"revoked by its record and by an end: goes, the end stays", 30, R_OK, 300,
+     -100, "-100 revoked", NULL, true, AK_PRUNE_REVOKED, 0, 0, 2},
+    {"revoked by its record, an end with no time: goes by its record, the "
+     "end stays",
+     30, R_OK, 300, -100, "- garbage", NULL, true, AK_PRUNE_REVOKED, 0, 0, 2},
+    {"never expires, no end: stays (the policy's lifetime is not a reason)", 30,
+     R_OK, NONE, NONE, NULL, NULL, false, 0, 0, 0, 1},
+    {"never expires, rotated 31 days ago: goes", 30, R_OK, NONE, NONE,
+     "-31 rotated", NULL, true, AK_PRUNE_ROTATED, 1, 0, 1},
     {"a record that does not parse (expired long ago): stays, its past "
      "expiry value goes",
-     30,
-     R_BAD,
-     -100 * DAY,
-     NONE,
-     {{NONE, 0}},
-     false,
-     0,
-     0,
-     0,
-     2},
-    {"a record whose id is not first: stays",
-     30,
-     R_NOPEEK,
-     -100 * DAY,
-     NONE,
-     {{-100 * DAY, "rotated"}},
-     false,
-     0,
-     0,
-     0,
-     2},
-    {"two records with one id (both ended long ago): both stay",
-     30,
-     R_TWICE,
-     -100 * DAY,
-     NONE,
-     {{-100 * DAY, "rotated"}},
-     false,
-     0,
-     0,
-     0,
-     2},
-    {"no record: its ends, id and last use stay",
-     30,
-     R_NONE,
-     -100 * DAY,
-     NONE,
-     {{-100 * DAY, "rotated"}},
-     false,
-     0,
-     0,
-     0,
-     2},
+     30, R_BAD, -100, NONE, NULL, NULL, false, 0, 0, 0, 2},
+    {"a record whose id is not first: stays", 30, R_NOPEEK, -100, NONE,
+     "-100 rotated", NULL, false, 0, 0, 0, 2},
+    {"two records with one id (both ended long ago): both stay", 30, R_TWICE,
+     -100, NONE, "-100 rotated", NULL, false, 0, 0, 0, 2},
+    {"no record: its ends, id and last use stay", 30, R_NONE, -100, NONE,
+     "-100 rotated", NULL, false, 0, 0, 0, 2},
 };
+
+/* One end as a row gives it. */
+static void add_end(struct holder *h, const char *spec)
+{
+    char raw[64];
+    long days;
+    int n = 0;
+
+    if (spec[0] == '-' && spec[1] == ' ') { /* no time */
+        snprintf(raw, sizeof(raw), "%s %s", KID, spec + 2);
+        add(h, ENDS, raw);
+        return;
+    }
+    assert_int_equal(sscanf(spec, "%ld %n", &days, &n), 1);
+    add_time(h, ENDS, KID, days * DAY, spec + n);
+}
 
 static void build(struct holder *h, const struct row *r)
 {
     char rec[AK_RECORD_MAX + 1];
+    long exp = r->exp == NONE ? NONE : r->exp * DAY;
+    long rev = r->rev == NONE ? NONE : r->rev * DAY;
 
     memset(h, 0, sizeof(*h));
-    record(rec, KID, r->exp, r->rev);
+    record(rec, KID, exp, rev);
     switch (r->kind) {
     case R_OK:
         add(h, RECS, rec);
@@ -454,7 +233,7 @@ static void build(struct holder *h, const struct row *r)
     }
     case R_TWICE:
         add(h, RECS, rec);
-        record(rec, KID, r->exp - DAY, r->rev);
+        record(rec, KID, exp - DAY, rev);
         add(h, RECS, rec);
         break;
     case R_NONE:
@@ -462,15 +241,17 @@ static void build(struct holder *h, const struct row *r)
     }
     record(rec, OTHER, OTHER_EXP, NONE);
     add(h, RECS, rec);
-    for (unsigned i = 0; i < 3 && r->ends[i].reason != NULL; i++)
-        add_time(h, ENDS, KID, r->ends[i].at, r->ends[i].reason);
+    if (r->end1 != NULL)
+        add_end(h, r->end1);
+    if (r->end2 != NULL)
+        add_end(h, r->end2);
     add_time(h, ENDS, OTHER, 5 * DAY, "rotated"); /* OTHER's own, ahead */
     add(h, IDS, KID);
     add(h, IDS, OTHER);
     add_time(h, USED, KID, -40 * DAY, NULL);
     add_time(h, USED, OTHER, -1 * DAY, NULL);
-    if (r->exp != NONE)
-        add_time(h, EXPS, NULL, r->exp, NULL);
+    if (exp != NONE)
+        add_time(h, EXPS, NULL, exp, NULL);
     add_time(h, EXPS, NULL, OTHER_EXP, NULL);
     add_time(h, EXPS, NULL, -400 * DAY, NULL);
     view(h);
@@ -547,10 +328,8 @@ static void test_table(void **state)
  * stays; one that no record names any more goes with its key. */
 static void test_shared_expiry(void **state)
 {
-    struct row r = {.grace = 30,
-                    .exp = OTHER_EXP,
-                    .rev = NONE,
-                    .ends = {{-31 * DAY, "rotated"}, {NONE, 0}}};
+    struct row r = {
+        .grace = 30, .exp = OTHER_DAYS, .rev = NONE, .end1 = "-31 rotated"};
     struct holder h;
     struct ak_prune p;
 
@@ -580,8 +359,7 @@ static void test_shared_expiry(void **state)
 /* Subtyped values anywhere: the entry is left whole. */
 static void test_tagged(void **state)
 {
-    struct row r = {
-        .grace = 30, .exp = -100 * DAY, .rev = NONE, .ends = {{NONE, 0}}};
+    struct row r = {.grace = 30, .exp = -100, .rev = NONE};
     struct holder h;
     struct ak_prune p;
 
@@ -606,6 +384,33 @@ static void test_tagged(void **state)
                          p.n_del[AK_PRUNE_EXPIRES],
                      0);
     ak_prune_free(&p);
+}
+
+/* "More than the grace ago": at exactly 30 days the key stays, a second
+ * later it goes. */
+static void test_boundary(void **state)
+{
+    static const struct {
+        long ago;
+        unsigned keys;
+    } cases[] = {{30 * DAY, 0}, {30 * DAY + 1, 1}, {-1, 0}};
+    struct row r = {.grace = 30, .kind = R_NONE, .exp = NONE, .rev = NONE};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char rec[AK_RECORD_MAX + 1];
+        struct holder h;
+        struct ak_prune p;
+        build(&h, &r);
+        record(rec, KID, -cases[i].ago, NONE);
+        add(&h, RECS, rec);
+        view(&h);
+        assert_int_equal(ak_prune_plan(&h.v, &h.vs[IDS], &h.vs[USED],
+                                       &h.vs[EXPS], NOW, 30, &p),
+                         AK_OK);
+        assert_int_equal(p.n_keys, cases[i].keys);
+        ak_prune_free(&p);
+    }
 }
 
 /* What rule {3} of the packaged ACLs lets the daemon delete, exactly. */
@@ -734,8 +539,11 @@ static void test_linear(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),  cmocka_unit_test(test_shared_expiry),
-        cmocka_unit_test(test_tagged), cmocka_unit_test(test_rotation_value),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_shared_expiry),
+        cmocka_unit_test(test_boundary),
+        cmocka_unit_test(test_tagged),
+        cmocka_unit_test(test_rotation_value),
         cmocka_unit_test(test_linear),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
