@@ -151,17 +151,18 @@ static void summary(struct ex *e, const struct sweep *s, int rc)
     const struct ex_prune_sweep *k = &s->keys;
     const char *would = e->dry_run ? "would be " : "";
     bool any = s->removed || s->unreadable || k->keys || k->values ||
-               k->changed || k->denied || k->failed;
+               k->changed || k->denied || k->failed || k->oversized;
 
     if (rc != AK_OK)
         ak_log(&e->log, LOG_ERR, "housekeeping stopped: %s", ak_strerror(rc));
     ak_log(&e->log, any ? LOG_INFO : LOG_DEBUG,
            "housekeeping: %u ended key%s %sremoved (%u values), %u notice "
            "value%s %sremoved, %u unreadable left; %u holders changed "
-           "meanwhile, %u refused by the access rules, %u failed",
+           "meanwhile, %u refused by the access rules, %u past their "
+           "bounds left alone, %u failed",
            k->keys, k->keys == 1 ? "" : "s", would, k->values, s->removed,
            s->removed == 1 ? "" : "s", would, s->unreadable, k->changed,
-           k->denied, k->failed);
+           k->denied, k->oversized, k->failed);
     e->st.pruned += k->keys;
 }
 

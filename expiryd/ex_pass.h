@@ -63,6 +63,7 @@ struct ex_prune_sweep {
     unsigned changed;      /* holders changed meanwhile: next sweep */
     unsigned denied;       /* holders the access rules refused */
     unsigned failed;       /* other faults */
+    unsigned oversized;    /* holders far past their bounds: left alone */
 };
 
 /* A holder once its ended keys are gone: what the notice sweep judges,

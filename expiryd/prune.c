@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ak_bounds.h"
 #include "ak_holder.h"
+#include "ak_schema.h"
 #include "ak_status.h"
 #include "ak_store_prune.h"
 #include "ak_time.h"
@@ -81,10 +83,6 @@ static void how_ended(const struct ak_prune_key *k, time_t now, char *buf,
 {
     char t[AK_TIME_LEN + 1];
 
-    if (k->cause == AK_PRUNE_REVOKED && k->end == 0) {
-        snprintf(buf, len, "revoked: an end that cannot be read");
-        return;
-    }
     if (ak_time_format(k->end, t) != AK_OK)
         snprintf(t, sizeof(t), "?");
     snprintf(buf, len, "%s %s, %lld days ago", ak_prune_cause_name(k->cause), t,
@@ -167,6 +165,30 @@ static void after_prune(const struct ak_prune *p, struct ex_pruned *after)
     }
 }
 
+/* An entry pushed far past its bounds (the relax control before OpenLDAP
+ * 2.7: docs/key-records.md, "Bounds") is an admin's to clean: slapd
+ * compares each value a modify deletes with every value present, under
+ * its write lock, so deleting thousands from an entry of a hundred
+ * thousand would stall every write in the directory. Within four times
+ * its bounds (an entry filled before the bounds were loaded among them)
+ * that costs well under a millisecond. */
+static bool oversized(const struct ak_values *const vals[AK_PRUNE_N])
+{
+    static const char *const attrs[AK_PRUNE_N] = {
+        [AK_PRUNE_RECORD] = AK_AT_RECORD,       [AK_PRUNE_ID] = AK_AT_ID,
+        [AK_PRUNE_LAST_USED] = AK_AT_LAST_USED, [AK_PRUNE_END] = AK_AT_REVOKED,
+        [AK_PRUNE_EXPIRES] = AK_AT_EXPIRES,
+    };
+    unsigned long held = 0, room = 0;
+
+    for (unsigned a = 0; a < AK_PRUNE_N; a++) {
+        const struct ak_bound *b = ak_bound_find(attrs[a]);
+        held += vals[a]->n;
+        room += b != NULL ? b->count : ak_bounds_keys();
+    }
+    return held > 4 * room;
+}
+
 static void told_denied(struct ex *e, const char *dnq,
                         struct ex_prune_sweep *sw)
 {
@@ -204,6 +226,15 @@ void ex_prune_holder(struct ex *e, struct ak_entry *en,
     after->v = after->read = *v;
     after->ids = after->read_ids = *vals[AK_PRUNE_ID];
     ak_log_quote(dnq, sizeof(dnq), v->dn, (unsigned)v->dn_len);
+    if (oversized(vals)) {
+        sw->oversized++;
+        ak_log(&e->log, LOG_WARNING,
+               "%s: holds far more key values than the directory's bounds "
+               "allow (docs/key-records.md, Bounds): housekeeping leaves it "
+               "to an admin (ldapmodify -e relax)",
+               dnq);
+        return;
+    }
     rc = ak_prune_plan(v, vals[AK_PRUNE_ID], vals[AK_PRUNE_LAST_USED],
                        vals[AK_PRUNE_EXPIRES], now, e->cfg->key_cleanup_days,
                        &p);
