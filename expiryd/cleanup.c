@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cleanup.c - housekeeping (notice_cleanup_days): the apiKeyNotice values
- * of keys that are gone or ended long ago, removed one exact value at a
- * time; key records are never touched (the daemon may not write them) */
+/* cleanup.c - housekeeping, one search of the holders: the values of keys
+ * that ended long ago (key_cleanup_days, prune.c), then the apiKeyNotice
+ * values of keys that are gone or ended long ago (notice_cleanup_days),
+ * removed one exact value at a time */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "ak_schema.h"
 #include "ak_status.h"
 #include "ak_store_notice.h"
+#include "ak_time.h"
 #include "ex_pass.h"
 
 #define EX_CLEANUP_EVERY 3600 /* seconds between sweeps of a daemon */
@@ -22,6 +24,7 @@ struct sweep {
     struct ak_notice_opts opts;
     time_t now;
     unsigned removed, unreadable;
+    struct ex_prune_sweep keys;
 };
 
 /* One exact-value delete on the writable server. */
@@ -94,19 +97,73 @@ static int sweep_entry(void *ctx, LDAP *ld, LDAPMessage *m)
     struct sweep *s = ctx;
     struct ak_entry en;
     struct ak_holder_view v;
-    const struct ak_values *notices, *ids;
+    struct ex_pruned after = {0};
+    const struct ak_values *notices;
 
     if (ak_entry_open_logged(ld, m, s->attrs.list, &s->e->log, &en) != AK_OK)
         return AK_OK; /* one unreadable entry: nothing decided about it */
     if (ak_holder_in_bases(&en, s->e->cfg)) {
         ak_holder_view_of(&en, &s->attrs, &v);
+        /* the keys first: the notices of those that went are then a gone
+         * key's, removed in this same sweep */
+        if (s->e->cfg->key_cleanup_days > 0 && !ex_stop)
+            ex_prune_holder(s->e, &en, &s->attrs, &v, s->now, &s->keys, &after);
+        else
+            after = (struct ex_pruned){
+                .v = v, .ids = *ak_holder_field(&en, &s->attrs, AK_HF_ID)};
         notices = ak_holder_field(&en, &s->attrs, AK_HF_NOTICE);
-        ids = ak_holder_field(&en, &s->attrs, AK_HF_ID);
-        for (unsigned i = 0; i < notices->n && !ex_stop; i++)
-            value(s, &en, &v, ids, &notices->v[i]);
+        for (unsigned i = 0;
+             s->e->cfg->notice_cleanup_days > 0 && i < notices->n && !ex_stop;
+             i++)
+            value(s, &en, &after.v, &after.ids, &notices->v[i]);
+        ex_pruned_free(&after);
     }
     ak_entry_close(&en);
     return AK_OK;
+}
+
+/* The holders with something either half may remove, in one search: for
+ * the keys, those with an expiry time past the grace or with an end (a
+ * key ends by its expiry, which the entry's apiKeyExpires repeats, or by
+ * a value of apiKeyRevoked), not every holder with records: the index on
+ * apiKeyExpires answers most of it, and a pass stays one read of the
+ * holders plus the few that may change; for the notices, those with
+ * notices (a holder whose last record an admin removed is one of them). */
+static void filter_of(const struct ex *e, time_t now, char *buf, size_t len)
+{
+    const struct ak_config *cfg = e->cfg;
+    char past[AK_TIME_LEN + 1] = "";
+    bool keys = cfg->key_cleanup_days > 0;
+    bool notices = cfg->notice_cleanup_days > 0;
+
+    if (keys && ak_time_format(now - (time_t)cfg->key_cleanup_days * 86400,
+                               past) != AK_OK)
+        snprintf(past, sizeof(past), "19700101000000Z");
+    snprintf(buf, len, "(&(objectClass=" AK_OC_HOLDER ")(|%s%s%s%s%s)(|%s%s))",
+             keys ? "(" AK_AT_EXPIRES "<=" : "", keys ? past : "",
+             keys ? ")" : "", keys ? "(" AK_AT_REVOKED "=*)" : "",
+             notices ? "(" AK_AT_NOTICE "=*)" : "", cfg->user_filter,
+             cfg->service_filter);
+}
+
+static void summary(struct ex *e, const struct sweep *s, int rc)
+{
+    const struct ex_prune_sweep *k = &s->keys;
+    const char *would = e->dry_run ? "would be " : "";
+    bool any = s->removed || s->unreadable || k->keys || k->values ||
+               k->changed || k->denied || k->failed || k->oversized;
+
+    if (rc != AK_OK)
+        ak_log(&e->log, LOG_ERR, "housekeeping stopped: %s", ak_strerror(rc));
+    ak_log(&e->log, any ? LOG_INFO : LOG_DEBUG,
+           "housekeeping: %u ended key%s %sremoved (%u values), %u notice "
+           "value%s %sremoved, %u unreadable left; %u holders changed "
+           "meanwhile, %u refused by the access rules, %u past their "
+           "bounds left alone, %u failed",
+           k->keys, k->keys == 1 ? "" : "s", would, k->values, s->removed,
+           s->removed == 1 ? "" : "s", would, s->unreadable, k->changed,
+           k->denied, k->oversized, k->failed);
+    e->st.pruned += k->keys;
 }
 
 int ex_cleanup(struct ex *e, time_t now)
@@ -118,7 +175,7 @@ int ex_cleanup(struct ex *e, time_t now)
 
     struct timespec mono;
 
-    if (e->cfg->notice_cleanup_days == 0)
+    if (e->cfg->notice_cleanup_days == 0 && e->cfg->key_cleanup_days == 0)
         return AK_OK;
     /* Days of grace need no finer sweep: a daemon sweeps once an hour
      * (each of its passes reads every holder already), one pass always. */
@@ -129,11 +186,7 @@ int ex_cleanup(struct ex *e, time_t now)
     e->cleaned = true;
     e->cleaned_at = mono.tv_sec;
     ex_attrs(e, &s.attrs);
-    /* every holder with values, records or not (a holder whose last
-     * record an admin removed is one of those this is for) */
-    snprintf(filter, sizeof(filter),
-             "(&(objectClass=" AK_OC_HOLDER ")(" AK_AT_NOTICE "=*)(|%s%s))",
-             e->cfg->user_filter, e->cfg->service_filter);
+    filter_of(e, now, filter, sizeof(filter));
     rc = ak_dir_acquire(e->rd, false, &e->log, &c);
     if (rc == AK_OK) {
         rc =
@@ -141,11 +194,6 @@ int ex_cleanup(struct ex *e, time_t now)
                              filter, s.attrs.list, 0, sweep_entry, &s, &e->log);
         ak_dir_release(e->rd, c);
     }
-    if (rc != AK_OK)
-        ak_log(&e->log, LOG_ERR, "housekeeping stopped: %s", ak_strerror(rc));
-    ak_log(&e->log, s.removed || s.unreadable ? LOG_INFO : LOG_DEBUG,
-           "housekeeping: %u notice value%s %sremoved, %u unreadable left",
-           s.removed, s.removed == 1 ? "" : "s", e->dry_run ? "would be " : "",
-           s.unreadable);
+    summary(e, &s, rc);
     return rc;
 }

@@ -29,6 +29,7 @@ struct ex_stats {
     unsigned maybe_twice; /* sent, but the claim had been taken over */
     unsigned postponed;   /* due, not claimed: notice_rate's bound */
     unsigned left;        /* claimed, not sent: the lease would run out */
+    unsigned pruned;      /* ended keys housekeeping removed */
 };
 
 struct ex {

@@ -49,10 +49,44 @@ int ex_settle(struct ex *e, const struct ex_item *it,
 
 void ex_item_free(struct ex_item *it);
 
-/* Housekeeping (notice_cleanup_days; nothing when 0): remove the
- * apiKeyNotice values of keys gone or ended long ago (a dry run prints
- * them); in a daemon at most once an hour. AK_OK when the search went
- * through (or was not due). */
+/* Housekeeping, in a daemon at most once an hour, in one search of the
+ * holders: the values of keys that ended more than key_cleanup_days ago
+ * (ex_prune_holder), then the apiKeyNotice values of keys gone or ended
+ * more than notice_cleanup_days ago (nothing when both are 0; a dry run
+ * prints what would go). AK_OK when the search went through (or was not
+ * due). */
 int ex_cleanup(struct ex *e, time_t now);
+
+/* What the housekeeping of keys did in one sweep. */
+struct ex_prune_sweep {
+    unsigned keys, values; /* removed (in a dry run: would be) */
+    unsigned changed;      /* holders changed meanwhile: next sweep */
+    unsigned denied;       /* holders the access rules refused */
+    unsigned failed;       /* other faults */
+    unsigned oversized;    /* holders far past their bounds: left alone */
+};
+
+/* A holder once its ended keys are gone: what the notice sweep judges,
+ * so that their notices go in the same sweep (as a gone key's). */
+struct ak_entry;
+struct ex_pruned {
+    struct ak_holder_view v;
+    struct ak_values ids;
+    struct ak_holder_view read; /* as read */
+    struct ak_values read_ids;
+    struct ak_bytes *owned[2];
+};
+
+/* The housekeeping of ended keys (key_cleanup_days) of holder en, read
+ * with a, whose view is v: plan (ak_prune_plan), delete in one modify on
+ * the writable server (ak_store_prune; a dry run prints instead), log
+ * each key that went, count into sw. *after receives the holder without
+ * what went (as read when nothing went); ex_pruned_free it. A refusal by
+ * the access rules is logged once a sweep (sw->denied). */
+void ex_prune_holder(struct ex *e, struct ak_entry *en,
+                     const struct ak_holder_attrs *a,
+                     const struct ak_holder_view *v, time_t now,
+                     struct ex_prune_sweep *sw, struct ex_pruned *after);
+void ex_pruned_free(struct ex_pruned *after);
 
 #endif

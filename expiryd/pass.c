@@ -79,10 +79,10 @@ int ex_pass(struct ex *e)
         (void)ex_cleanup(e, now);
     ak_log(&e->log, rc == AK_OK ? LOG_INFO : LOG_ERR,
            "pass %s: %u holders, %u keys; %u sent, %u deferred, %u failed, "
-           "%u skipped, %u taken by another daemon",
+           "%u skipped, %u taken by another daemon; %u ended keys removed",
            rc == AK_OK ? "complete" : "INCOMPLETE (nothing concluded)",
            e->st.holders, e->st.keys, e->st.sent, e->st.deferred, e->st.failed,
-           e->st.skipped, e->st.lost);
+           e->st.skipped, e->st.lost, e->st.pruned);
     if (e->st.postponed > 0)
         ak_log(&e->log, LOG_NOTICE,
                "%u due notices postponed to the next pass (notice_rate %u: "

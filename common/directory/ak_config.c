@@ -98,6 +98,7 @@ static const struct opt opts[] = {
     {"notice_lease", T_UINT, OFF(notice_lease), "600", 30, 86400},
     {"notice_expired_days", T_UINT, OFF(notice_expired_days), "30", 0, 365},
     {"notice_cleanup_days", T_UINT, OFF(notice_cleanup_days), "0", 0, 3650},
+    {"key_cleanup_days", T_UINT, OFF(key_cleanup_days), "30", 0, 3650},
     {"notice_rate", T_UINT, OFF(notice_rate), "0", 0, 1000},
     {"notice_state_dir", T_PATH, OFF(notice_state_dir),
      "/var/lib/apikey-expiryd", 0, 0},

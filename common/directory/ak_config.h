@@ -83,6 +83,7 @@ struct ak_config {
     unsigned notice_lease;    /* seconds before a claim may be taken */
     unsigned notice_expired_days; /* "expired" notices at most this late */
     unsigned notice_cleanup_days; /* housekeeping of apiKeyNotice; 0: off */
+    unsigned key_cleanup_days;    /* housekeeping of ended keys; 0: off */
     unsigned notice_rate; /* messages per second at most, 0: unlimited */
     char *notice_state_dir;
     char *notice_template_dir; /* NULL: the built-in texts */

@@ -112,6 +112,13 @@ id_of() {
     echo "$s"
 }
 
+# rec KID CREATED EXPIRES: a record as the command writes them, with a
+# digest no key has (for keys the test never presents)
+rec() {
+    printf 'v1 id=%s hash=b2b256:%s:%s created=%s expires=%s' "$1" \
+        "$(printf '1%.0s' $(seq 32))" "$(printf '2%.0s' $(seq 64))" "$2" "$3"
+}
+
 # mkkey USER SECONDS_LEFT|@EPOCH LABEL: a key created as the admin (the ADMIN
 # command array), expiring SECONDS_LEFT from now; its id on stdout.
 mkkey() {

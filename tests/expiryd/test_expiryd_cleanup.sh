@@ -5,7 +5,8 @@
 # the apiKeyNotice values of keys gone or ended long ago go, one logged
 # exact delete each, by the daemon's own account; live keys, keys ended
 # within the grace, unreadable values and what an owner wrote (a garbage
-# record, a fresh key id) stay; nothing is mailed again.
+# record, a fresh key id) stay; nothing is mailed again. The keys
+# themselves stay here (key_cleanup_days 0: test_expiryd_prune.sh).
 # Usage (from meson): test_expiryd_cleanup.sh with-slapd.sh apikey apikey-expiryd
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,9 +28,9 @@ BOB=uid=bob,$PEOPLE
 DAVE=uid=dave,$PEOPLE
 SVC=uid=svc-backup,ou=services,$SUFFIX
 
-EX_TIMEOUT=2 ex_conf off.conf
-EX_TIMEOUT=2 ex_conf on.conf "notice_cleanup_days 60"
-EX_TIMEOUT=2 ex_conf short.conf "notice_cleanup_days 10"
+EX_TIMEOUT=2 ex_conf off.conf "key_cleanup_days 0"
+EX_TIMEOUT=2 ex_conf on.conf "notice_cleanup_days 60" "key_cleanup_days 0"
+EX_TIMEOUT=2 ex_conf short.conf "notice_cleanup_days 10" "key_cleanup_days 0"
 count() { ls mail/*.eml 2>/dev/null | wc -l; }
 notices() { rootsearch -b "$1" -s base apiKeyNotice | sed -n 's/^apiKeyNotice: //p' | sort; }
 allnotices() { for dn in "$ALICE" "$BOB" "$DAVE" "$SVC"; do notices "$dn" | sed "s|^|$dn: |"; done; }
@@ -39,11 +40,6 @@ newkid() { tr -dc 'a-z2-7' </dev/urandom | head -c 16; }
 D100=$((100 * 86400)) D10=$((10 * 86400)) D5=$((5 * 86400))
 T400=$(gentime "-$((400 * 86400))") M100=$(gentime "-$D100") M10=$(gentime "-$D10")
 M5=$(gentime "-$D5") P30=$(gentime "$((30 * 86400))") P100=$(gentime "$D100")
-# rec KID CREATED EXPIRES: a record as the command writes them
-rec() {
-    printf 'v1 id=%s hash=b2b256:%s:%s created=%s expires=%s' "$1" \
-        "$(printf '1%.0s' $(seq 32))" "$(printf '2%.0s' $(seq 64))" "$2" "$3"
-}
 # nv KID EXPIRES STAGE CLASS: a sent value as the daemon writes them
 nv() { printf '%s %s %s %s sent %s' "$1" "$2" "$3" "$4" "$T400"; }
 addvals() { # addvals DN VALUE...: add apiKeyNotice values as the admin
@@ -171,14 +167,15 @@ cmp -s after-on.txt after-2.txt && ok "a second pass removes nothing more" || ba
 hasnt err.txt 'removed apiKeyNotice' "nothing more logged as removed"
 [ "$(count)" -eq "$m0" ] && ok "no notice sent again" || bad "$(($(count) - m0)) mails after the second pass"
 
-# --- the key records themselves stay: the daemon may not write them ---
+# --- the key records themselves stay (key_cleanup_days 0), and no
+# revocation is ever the daemon's to delete ---
 rootsearch -b "$ALICE" -s base apiKeyRecord | grep -q "id=$kE " && ok "the ended key's record stays" || bad "the record went"
-rv=$(rootsearch -b "$BOB" -s base apiKeyRecord | sed -n "s/^apiKeyRecord: \(v1 id=$kV .*\)/\1/p")
-printf 'dn: %s\nchangetype: modify\ndelete: apiKeyRecord\napiKeyRecord: %s\n' "$BOB" "$rv" |
+rv=$(rootsearch -b "$BOB" -s base apiKeyRevoked | sed -n "s/^apiKeyRevoked: \($kV .* revoked\)$/\1/p")
+printf 'dn: %s\nchangetype: modify\ndelete: apiKeyRevoked\napiKeyRevoked: %s\n' "$BOB" "$rv" |
     ldapmodify -x -H "$AK_TEST_URI" -D "cn=expiryd,ou=system,$SUFFIX" -y expiryd.pw >/dev/null 2>acl.err
 rc=$?
-[ -n "$rv" ] && [ "$rc" -eq 50 ] && ok "the daemon's account may not delete key records (insufficient access)" ||
-    { bad "the daemon's account: delete of a key record gave $rc"; cat acl.err; }
+[ -n "$rv" ] && [ "$rc" -eq 50 ] && ok "the daemon's account may not delete a revocation (insufficient access)" ||
+    { bad "the daemon's account: delete of a revocation gave $rc"; cat acl.err; }
 
 # --- an admin prunes a live key's record: its values go at the next pass ---
 printf 'dn: %s\nchangetype: modify\ndelete: apiKeyRecord\napiKeyRecord: %s\n-\ndelete: apiKeyId\napiKeyId: %s\n' "$ALICE" \
