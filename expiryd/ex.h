@@ -52,7 +52,8 @@ struct ex {
     char *tmpl[2]; /* notice_template_dir's owner.txt and admin.txt, by
                       enum ak_msg_class; NULL: the built-in text */
     size_t tmpl_len[2];
-    struct timespec rate_next; /* notice_rate: the next message's slot */
+    /* notice_rate: the next slot of the mailer, of notify_command */
+    struct timespec rate_next, notify_next;
 };
 
 /* Set by the signal handlers; the loop looks at them between steps. */
