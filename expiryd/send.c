@@ -90,10 +90,14 @@ struct ak_msg_key ex_msg_key(const struct ex_item *it)
     return k;
 }
 
-/* What the bookkeeping says after a delivery. */
+/* What the bookkeeping says after a delivery: at the moment of its
+ * outcome, not of the claim (the pass's time). A delivery may take up to
+ * notice_timeout and wait for notice_rate, and a deferred notice's
+ * retries and its 24 hours count from its first failure. */
 static void record(struct ex *e, struct ex_item *it,
-                   const struct ex_delivery *d, time_t now)
+                   const struct ex_delivery *d)
 {
+    time_t now = ex_now();
     struct ak_notice final = {.id = it->id, .at = now};
     int rc;
 
@@ -186,7 +190,7 @@ static void one_message(struct ex *e, const struct ex_outbox *out,
         if (d.result == EX_DELIVER_PERMANENT && cls == AK_MSG_OWNER &&
             its[i]->problem == NULL)
             its[i]->problem = "the notice could not be delivered";
-        record(e, its[i], &d, now);
+        record(e, its[i], &d);
     }
     free(msg);
     free(keys);
@@ -226,9 +230,9 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
             /* the recipients could not be read: a temporary failure, not
              * a verdict (and nothing for the admins to hear yet) */
             it->problem = NULL;
-            record(e, it, &later, now);
+            record(e, it, &later);
         } else if (it->to == NULL) {
-            record(e, it, &none, now);
+            record(e, it, &none);
         } else {
             its[m++] = it;
         }
@@ -249,7 +253,7 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
             ak_log(&e->log, LOG_ERR, "out of memory composing a notice");
         else /* never a silent drop (owner_mail keeps only valid ones) */
             for (unsigned k = 0; k < n; k++)
-                record(e, its[i + k], &none, now);
+                record(e, its[i + k], &none);
         free(addrs);
     }
     free(its);
@@ -289,7 +293,7 @@ static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
                    "recipients",
                    own[i]->id.kid, own[i]->owner, own[i]->problem);
         for (unsigned i = 0; i < n; i++)
-            record(e, its[i], &none, now);
+            record(e, its[i], &none);
     } else if (n + n_own > 0) {
         /* the owners' problems first, then the admins' own notices; at
          * most ex_group_max() keys a message, as for the owners */
