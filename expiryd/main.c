@@ -247,6 +247,7 @@ static int daemon_loop(struct ex *e)
     bool scanning = false;
 
     while (!ex_stop) {
+        e->mode = scanning ? "scan" : "syncrepl";
         if (!scanning && ex_run_sync(e) == EX_SYNC_UNSUPPORTED) {
             ak_log(&e->log, LOG_NOTICE,
                    "the server offers no syncrepl for %s: scanning every %u "
@@ -255,6 +256,7 @@ static int daemon_loop(struct ex *e)
             scanning = true;
         }
         if (scanning) {
+            e->mode = "scan";
             (void)ex_pass(e);
             wait_next(e);
         }
@@ -297,6 +299,39 @@ static void signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* After the command line: --status, or the daemon (or one pass). */
+static int start(struct ex *e, bool status)
+{
+    int rc;
+
+    if (ak_crypto_init() != AK_OK)
+        return EX_EXIT_INTERNAL;
+    if (gethostname(e->host, sizeof(e->host) - 1) != 0 || e->host[0] == '\0')
+        snprintf(e->host, sizeof(e->host), "localhost");
+    signals();
+    if (status) {
+        struct ak_config *cfg = NULL;
+        rc = ak_config_load(&cfg, e->conf_path, &e->log);
+        if (rc != AK_OK)
+            return exit_for(rc);
+        rc = ex_status_print(cfg);
+        ak_config_free(cfg);
+        return rc;
+    }
+    rc = load(e);
+    if (rc != AK_OK)
+        return exit_for(rc);
+    e->started = ex_now();
+    ak_log(&e->log, LOG_INFO, "started%s%s", e->once ? " (one pass)" : "",
+           e->dry_run ? " (dry run)" : "");
+    rc = run(e);
+    ex_close(e);
+    ex_templates_free(e);
+    ak_policy_entry_free(&e->pol);
+    ak_config_free(e->cfg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct ex e = {.log = {.sink = log_stderr}};
@@ -305,31 +340,7 @@ int main(int argc, char **argv)
 
     to_journal = stderr_is_journal();
     rc = parse_args(argc, argv, &e, &status);
-    if (rc != EX_EXIT_OK)
-        return rc < 0 ? EX_EXIT_OK : rc;
-    if (ak_crypto_init() != AK_OK)
-        return EX_EXIT_INTERNAL;
-    if (gethostname(e.host, sizeof(e.host) - 1) != 0 || e.host[0] == '\0')
-        snprintf(e.host, sizeof(e.host), "localhost");
-    signals();
-    if (status) {
-        struct ak_config *cfg = NULL;
-        rc = ak_config_load(&cfg, e.conf_path, &e.log);
-        if (rc != AK_OK)
-            return exit_for(rc);
-        rc = ex_status_print(cfg);
-        ak_config_free(cfg);
-        return rc;
-    }
-    rc = load(&e);
-    if (rc != AK_OK)
-        return exit_for(rc);
-    ak_log(&e.log, LOG_INFO, "started%s%s", e.once ? " (one pass)" : "",
-           e.dry_run ? " (dry run)" : "");
-    rc = run(&e);
-    ex_close(&e);
-    ex_templates_free(&e);
-    ak_policy_entry_free(&e.pol);
-    ak_config_free(e.cfg);
-    return rc;
+    if (rc == EX_EXIT_OK)
+        rc = start(&e, status);
+    return rc < 0 ? EX_EXIT_OK : rc;
 }

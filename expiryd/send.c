@@ -118,14 +118,8 @@ static void record(struct ex *e, struct ex_item *it,
     rc = ex_settle(e, it, &final);
     if (rc == AK_OK)
         EX_CRASH_POINT("recorded");
-    if (rc == AK_ERR_CONFLICT && final.state == AK_NOTICE_SENT) {
-        /* Our lease was taken over: the other daemon may send it too. */
-        e->st.maybe_twice++;
-        ak_log(&e->log, LOG_WARNING,
-               "key %s: notice sent, but its claim had been taken over: it "
-               "may go out twice",
-               it->id.kid);
-    }
+    if (rc == AK_ERR_CONFLICT && final.state == AK_NOTICE_SENT)
+        e->st.maybe_twice++; /* logged by ex_settle: it may go out twice */
 }
 
 /* One message to to[0..n_to) about its[0..n): deliver it, then record
