@@ -33,7 +33,8 @@ struct ex_stats {
 };
 
 struct ex {
-    const char *conf_path;
+    const char *conf_path; /* absolute (conf_own when made so) */
+    char *conf_own;
     struct ak_config *cfg;
     struct ak_log log;
     struct ak_dir *rd; /* reads: the config's URIs, failover */

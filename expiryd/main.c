@@ -13,6 +13,7 @@
 
 #include "ak_build.h"
 #include "ak_hash.h"
+#include "ak_path.h"
 #include "ak_status.h"
 #include "ex.h"
 #include "testhook.h"
@@ -98,8 +99,15 @@ static int parse_args(int argc, char **argv, struct ex *e, bool *status)
 
     while ((c = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            e->conf_path = optarg;
+        case 'c': /* from where it is typed, as apikey -c (SIGHUP
+                     re-reads the same file whatever the cwd then) */
+            free(e->conf_own);
+            if (ak_path_absolute(optarg, &e->conf_own, &e->conf_path) !=
+                AK_OK) {
+                fprintf(stderr, "apikey-expiryd: -c %s: %s\n", optarg,
+                        optarg[0] ? strerror(errno) : "give a file name");
+                return EX_EXIT_USAGE;
+            }
             break;
         case 'o':
             e->once = true;
@@ -342,5 +350,6 @@ int main(int argc, char **argv)
     rc = parse_args(argc, argv, &e, &status);
     if (rc == EX_EXIT_OK)
         rc = start(&e, status);
+    free(e.conf_own);
     return rc < 0 ? EX_EXIT_OK : rc;
 }
