@@ -134,7 +134,8 @@ for _ in $(seq 1 $((${#W[@]} ? 300 : 100))); do grep -q 'refresh done' daemon.lo
 k7=$(mkkey svc-ci $((3 * DAY)) live)
 for _ in $(seq 1 $((${#W[@]} ? 300 : 100))); do [ "$(runs)" -ge 2 ] && break; sleep 0.1; done
 kill -TERM "$dpid"
-wait "$dpid"
+wait "$dpid" || bad "persist mode: daemon exit $?"
+hasnt daemon.log 'Sanitizer|runtime error' "persist mode: no sanitizer report"
 slurp
 want "persist mode: the service user's notice, both people" "$k7" owner \
     '(.recipients | sort) == ["alice@example.org", "bob@example.org"]'

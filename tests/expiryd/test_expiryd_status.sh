@@ -133,7 +133,7 @@ has status.txt '^sent: 2$' "--status of the --once run: its 2 notices"
 
 # --- a restart resumes from the cookie: still syncrepl ---
 kill -TERM "$dpid"
-wait "$dpid"
+wait "$dpid" || bad "daemon exit $?"
 rm -f state/status
 start resumed
 until_ grep -q '^mode: ' state/status
@@ -141,6 +141,7 @@ sleep 1
 status
 has status.txt '^mode: syncrepl$' "after a restart that resumed syncrepl: mode syncrepl"
 kill -TERM "$dpid"
-wait "$dpid"
+wait "$dpid" && ok "SIGTERM stops it (exit 0)" || bad "daemon exit $?"
+hasnt daemon.log 'Sanitizer|runtime error' "no sanitizer report"
 
 done_tests
