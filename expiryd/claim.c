@@ -49,8 +49,9 @@ static int claim_on(struct ex *e, struct ak_conn *c, const char *dn,
 
 /* A pooled connection may have outlived its server (restarted while we
  * waited): a write that fails there is tried once more on a new one. Safe:
- * a claim or settle that did reach the server finds its own value there
- * the second time and is refused, which taken.c tells from a lost race. */
+ * a claim that did reach the server finds its own value there the second
+ * time and is refused like any lost race (taken over after the lease); a
+ * settle finds its own outcome there, and taken.c sees it is ours. */
 int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
              time_t now, struct ak_notice *claimed)
 {
@@ -69,7 +70,7 @@ int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
     if (rc == AK_OK && plan->action != AK_NOTICE_GIVE_UP)
         EX_CRASH_POINT("claimed");
     if (rc == AK_ERR_CONFLICT)
-        rc = ex_claim_refused(e, dn, plan, now);
+        rc = ex_claim_refused(e, plan);
     return rc;
 }
 

@@ -70,11 +70,12 @@ unsigned ex_claim_cap(const struct ex *e);
 
 /* The bookkeeping writes, on the writable server (ak_store_notice), each
  * remembered as ours (e->mine). ex_claim: AK_OK; AK_ERR_CONFLICT when
- * another daemon (or an admin) holds the notice (counted as lost);
- * EX_STALE when nothing is to be done though no one raced us: the notice
- * is ours already or the key changed since the entry was read; another
- * AK_ERR_* (logged). ex_settle: AK_OK (also when a retried write finds
- * its own outcome there), AK_ERR_CONFLICT when the claim was taken over. */
+ * another daemon (or an admin) holds the notice or the key changed
+ * (counted as lost); EX_STALE when nothing is to be done though no one
+ * raced us: the notice is ours already (planned from an entry read before
+ * our write); another AK_ERR_* (logged). ex_settle: AK_OK (also when a
+ * retried write finds its own outcome there), AK_ERR_CONFLICT when the
+ * claim was taken over. */
 #define EX_STALE 1
 int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
              time_t now, struct ak_notice *claimed);
