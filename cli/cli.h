@@ -85,6 +85,14 @@ int cli_exit_for(int status);
  * refusal). */
 int cli_exit_for_outcome(enum ak_outcome outcome);
 
+/* --- main.c --- */
+
+/* A FILE argument of opt (-c, -y) made absolute (ak_path_absolute) into
+ * *out, *own keeping what was allocated (freed first; cli_close frees the
+ * last). EXIT_OK, or the exit status to end with (a message printed). */
+int cli_file_arg(const char *opt, const char *arg, char **own,
+                 const char **out);
+
 /* --- session.c: one run's config and messages --- */
 
 /* Load the config (once). Returns EXIT_OK or EXIT_CONFIG. */

@@ -176,7 +176,10 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
                         "it takes one value");
                 return EXIT_USAGE;
             }
-            cli->config_path = optarg;
+            rc =
+                cli_file_arg("-c", optarg, &cli->config_own, &cli->config_path);
+            if (rc != EXIT_OK)
+                return rc;
         } else if (c == 'H') {
             if (!check_hosts_parse(optarg, &hosts))
                 return EXIT_USAGE;

@@ -13,6 +13,7 @@
 
 #include "ak_build.h"
 #include "ak_hash.h"
+#include "ak_path.h"
 #include "ak_status.h"
 #include "cli.h"
 
@@ -113,44 +114,28 @@ static void cli_close(struct cli *cli)
     free(cli->pw_file_own);
 }
 
-/*
- * -c and -y FILE as given, or, relative, joined to the working directory:
- * the files are opened by absolute path only (common/directory/ak_secure.c,
- * as the PAM module and the SASL plug-in, which keep refusing relative
- * paths), but a command line names files from where it is typed. *own
- * keeps what was allocated (freed by cli_close).
- */
-static int file_arg(const char *opt, const char *arg, char **own,
-                    const char **out)
+/* -c and -y FILE made absolute (ak_path_absolute). *own keeps what was
+ * allocated (freed by cli_close). */
+int cli_file_arg(const char *opt, const char *arg, char **own, const char **out)
 {
-    char *cwd;
+    int rc;
 
-    if (arg[0] == '\0') {
+    free(*own);
+    rc = ak_path_absolute(arg, own, out);
+    if (rc == AK_ERR_INVALID) {
         cli_err("%s: give a file name", opt);
         return EXIT_USAGE;
     }
-    free(*own);
-    *own = NULL;
-    if (arg[0] == '/') {
-        *out = arg;
-        return EXIT_OK;
-    }
-    cwd = getcwd(NULL, 0);
-    if (cwd == NULL) {
+    if (rc == AK_ERR_IO) {
         cli_err("%s %s: cannot tell the working directory to resolve the "
                 "relative path: %s",
                 opt, arg, strerror(errno));
         return EXIT_USAGE;
     }
-    if (asprintf(own, "%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", arg) <
-        0) {
-        *own = NULL;
-        free(cwd);
+    if (rc != AK_OK) {
         cli_err("out of memory");
         return EXIT_INTERNAL;
     }
-    free(cwd);
-    *out = *own;
     return EXIT_OK;
 }
 
@@ -160,7 +145,7 @@ static int global_opt(struct cli *cli, int c, const char *arg)
 {
     switch (c) {
     case 'c':
-        return file_arg("-c", arg, &cli->config_own, &cli->config_path);
+        return cli_file_arg("-c", arg, &cli->config_own, &cli->config_path);
     case 'H':
         cli->uri = arg;
         break;
@@ -171,7 +156,7 @@ static int global_opt(struct cli *cli, int c, const char *arg)
         cli->bind_user = arg;
         break;
     case 'y':
-        return file_arg("-y", arg, &cli->pw_file_own, &cli->pw_file);
+        return cli_file_arg("-y", arg, &cli->pw_file_own, &cli->pw_file);
     case 'W':
         cli->pw_prompt = true;
         break;

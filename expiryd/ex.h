@@ -11,6 +11,7 @@
 #include "ak_ldap.h"
 #include "ak_log.h"
 #include "ak_store_policy.h"
+#include "mine.h"
 
 /* Exit statuses, as apikey(1)'s where they mean the same. */
 enum {
@@ -33,7 +34,8 @@ struct ex_stats {
 };
 
 struct ex {
-    const char *conf_path;
+    const char *conf_path; /* absolute (conf_own when made so) */
+    char *conf_own;
     struct ak_config *cfg;
     struct ak_log log;
     struct ak_dir *rd; /* reads: the config's URIs, failover */
@@ -43,8 +45,13 @@ struct ex {
     bool once, dry_run, verbose;
     char host[65];
     struct ak_policy_entry pol;
-    bool have_policy; /* pol was read once: nothing is planned before */
-    struct ex_stats st;
+    bool have_policy;      /* pol was read once: nothing is planned before */
+    struct ex_stats st;    /* this pass (or full refresh) */
+    struct ex_stats total; /* the passes before it, since started */
+    time_t started;
+    const char *mode; /* "scan" (NULL too) or "syncrepl", for --status */
+    unsigned seen_holders, seen_keys; /* by the last complete pass */
+    char status[1024];                /* the status file as last written */
     time_t next_due;  /* earliest moment a tracked notice falls due, 0 none */
     time_t last_pass; /* when the last complete pass ended */
     bool pass_complete;
@@ -53,7 +60,9 @@ struct ex {
     char *tmpl[2]; /* notice_template_dir's owner.txt and admin.txt, by
                       enum ak_msg_class; NULL: the built-in text */
     size_t tmpl_len[2];
-    struct timespec rate_next; /* notice_rate: the next message's slot */
+    struct ex_mine mine; /* the notice values we wrote lately */
+    /* notice_rate: the next slot of the mailer, of notify_command */
+    struct timespec rate_next, notify_next;
 };
 
 /* Set by the signal handlers; the loop looks at them between steps. */
@@ -82,8 +91,15 @@ void ex_templates_free(struct ex *e);
 /* Warn once per configuration when claims could reach two providers. */
 void ex_check_providers(struct ex *e);
 
-/* Write and read the status file (--status). */
-void ex_status_write(const struct ex *e, const char *mode);
+/* A pass (or a full syncrepl refresh) begins: the counts of the last one
+ * join e->total and e->st starts from zero. */
+void ex_stats_begin(struct ex *e);
+/* It saw every holder: e->last_pass and what it saw, for --status. */
+void ex_pass_seen(struct ex *e);
+
+/* Write the status file (after a pass, a refresh, a delivery in syncrepl
+ * mode) and print it (--status). */
+void ex_status_write(struct ex *e);
 int ex_status_print(const struct ak_config *cfg);
 
 #endif

@@ -4,6 +4,7 @@
 #define EX_PASS_H
 
 #include "ak_ldap.h"
+#include "ak_message.h"
 #include "ak_notice.h"
 #include "ex.h"
 #include "outbox.h"
@@ -34,6 +35,32 @@ void ex_resolve(struct ex *e, struct ex_outbox *out);
 /* Compose, deliver and record every queued notice. */
 void ex_deliver_all(struct ex *e, struct ex_outbox *out, time_t now);
 
+/* What a message says about one notice. */
+struct ak_msg_key ex_msg_key(const struct ex_item *it);
+
+/* Run notify_command (when set) for each notice the delivery made (not
+ * one left for the lease or whose recipients could not be read), after
+ * the mail: the notice as JSON (ak_msg_json) with the mail's recipients.
+ * Its exit status is logged; the bookkeeping is the mail's. */
+void ex_notify_all(struct ex *e, const struct ex_outbox *out, time_t now);
+
+/* The recipients of a notice, one address each in out[0..max), the count
+ * returned. Owner class: to ("a b": resolve.c's distinct addresses)
+ * split at its spaces into *buf, which the entries point into and the
+ * caller frees (NULL: to was NULL, or no memory). Admin class: the
+ * policy's recipients that are mail addresses, each once (ASCII case
+ * aside), a warning for each one left out when say. */
+size_t ex_owner_rcpts(const char *to, char **buf, struct ak_msg_rcpt *out,
+                      size_t max);
+size_t ex_admin_rcpts(const struct ex *e, struct ak_msg_rcpt *out, size_t max,
+                      bool say);
+
+/* notice_rate: wait for the slot on the clock *next (the mailer's
+ * e->rate_next, notify_command's e->notify_next: each program is started
+ * at most notice_rate times a second) and move it on. No slot is saved
+ * up while idle; a signal to stop ends the wait. */
+void ex_throttle(const struct ex *e, struct timespec *next);
+
 /* The planner's options from the config (ak_notice_plan, ak_notice_sweep). */
 struct ak_notice_opts ex_notice_opts(const struct ex *e);
 
@@ -41,7 +68,15 @@ struct ak_notice_opts ex_notice_opts(const struct ex *e);
  * in half of notice_lease). */
 unsigned ex_claim_cap(const struct ex *e);
 
-/* The bookkeeping writes, on the writable server (ak_store_notice). */
+/* The bookkeeping writes, on the writable server (ak_store_notice), each
+ * remembered as ours (e->mine). ex_claim: AK_OK; AK_ERR_CONFLICT when
+ * another daemon (or an admin) holds the notice or the key changed
+ * (counted as lost); EX_STALE when nothing is to be done though no one
+ * raced us: the notice is ours already (planned from an entry read before
+ * our write); another AK_ERR_* (logged). ex_settle: AK_OK (also when a
+ * retried write finds its own outcome there), AK_ERR_CONFLICT when the
+ * claim was taken over. */
+#define EX_STALE 1
 int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
              time_t now, struct ak_notice *claimed);
 int ex_settle(struct ex *e, const struct ex_item *it,

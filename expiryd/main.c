@@ -13,6 +13,7 @@
 
 #include "ak_build.h"
 #include "ak_hash.h"
+#include "ak_path.h"
 #include "ak_status.h"
 #include "ex.h"
 #include "testhook.h"
@@ -98,8 +99,15 @@ static int parse_args(int argc, char **argv, struct ex *e, bool *status)
 
     while ((c = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'c':
-            e->conf_path = optarg;
+        case 'c': /* from where it is typed, as apikey -c (SIGHUP
+                     re-reads the same file whatever the cwd then) */
+            free(e->conf_own);
+            if (ak_path_absolute(optarg, &e->conf_own, &e->conf_path) !=
+                AK_OK) {
+                fprintf(stderr, "apikey-expiryd: -c %s: %s\n", optarg,
+                        optarg[0] ? strerror(errno) : "give a file name");
+                return EX_EXIT_USAGE;
+            }
             break;
         case 'o':
             e->once = true;
@@ -247,6 +255,7 @@ static int daemon_loop(struct ex *e)
     bool scanning = false;
 
     while (!ex_stop) {
+        e->mode = scanning ? "scan" : "syncrepl";
         if (!scanning && ex_run_sync(e) == EX_SYNC_UNSUPPORTED) {
             ak_log(&e->log, LOG_NOTICE,
                    "the server offers no syncrepl for %s: scanning every %u "
@@ -255,6 +264,7 @@ static int daemon_loop(struct ex *e)
             scanning = true;
         }
         if (scanning) {
+            e->mode = "scan";
             (void)ex_pass(e);
             wait_next(e);
         }
@@ -297,6 +307,39 @@ static void signals(void)
     sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* After the command line: --status, or the daemon (or one pass). */
+static int start(struct ex *e, bool status)
+{
+    int rc;
+
+    if (ak_crypto_init() != AK_OK)
+        return EX_EXIT_INTERNAL;
+    if (gethostname(e->host, sizeof(e->host) - 1) != 0 || e->host[0] == '\0')
+        snprintf(e->host, sizeof(e->host), "localhost");
+    signals();
+    if (status) {
+        struct ak_config *cfg = NULL;
+        rc = ak_config_load(&cfg, e->conf_path, &e->log);
+        if (rc != AK_OK)
+            return exit_for(rc);
+        rc = ex_status_print(cfg);
+        ak_config_free(cfg);
+        return rc;
+    }
+    rc = load(e);
+    if (rc != AK_OK)
+        return exit_for(rc);
+    e->started = ex_now();
+    ak_log(&e->log, LOG_INFO, "started%s%s", e->once ? " (one pass)" : "",
+           e->dry_run ? " (dry run)" : "");
+    rc = run(e);
+    ex_close(e);
+    ex_templates_free(e);
+    ak_policy_entry_free(&e->pol);
+    ak_config_free(e->cfg);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct ex e = {.log = {.sink = log_stderr}};
@@ -305,31 +348,8 @@ int main(int argc, char **argv)
 
     to_journal = stderr_is_journal();
     rc = parse_args(argc, argv, &e, &status);
-    if (rc != EX_EXIT_OK)
-        return rc < 0 ? EX_EXIT_OK : rc;
-    if (ak_crypto_init() != AK_OK)
-        return EX_EXIT_INTERNAL;
-    if (gethostname(e.host, sizeof(e.host) - 1) != 0 || e.host[0] == '\0')
-        snprintf(e.host, sizeof(e.host), "localhost");
-    signals();
-    if (status) {
-        struct ak_config *cfg = NULL;
-        rc = ak_config_load(&cfg, e.conf_path, &e.log);
-        if (rc != AK_OK)
-            return exit_for(rc);
-        rc = ex_status_print(cfg);
-        ak_config_free(cfg);
-        return rc;
-    }
-    rc = load(&e);
-    if (rc != AK_OK)
-        return exit_for(rc);
-    ak_log(&e.log, LOG_INFO, "started%s%s", e.once ? " (one pass)" : "",
-           e.dry_run ? " (dry run)" : "");
-    rc = run(&e);
-    ex_close(&e);
-    ex_templates_free(&e);
-    ak_policy_entry_free(&e.pol);
-    ak_config_free(e.cfg);
-    return rc;
+    if (rc == EX_EXIT_OK)
+        rc = start(&e, status);
+    free(e.conf_own);
+    return rc < 0 ? EX_EXIT_OK : rc;
 }

@@ -28,6 +28,7 @@ struct ex_item {
      * admins are told of it in their message, as problem says (a notice
      * given up after 24 hours of temporary failures). */
     bool info_only;
+    bool left; /* its message was not started: the lease would end first */
 };
 
 struct ex_outbox {

@@ -55,7 +55,7 @@ int ex_pass(struct ex *e)
     time_t now = ex_now();
     int rc;
 
-    memset(&e->st, 0, sizeof(e->st));
+    ex_stats_begin(e);
     e->next_due = 0;
     rc = ak_dir_acquire(e->rd, false, &e->log, &c);
     if (rc == AK_OK)
@@ -70,9 +70,9 @@ int ex_pass(struct ex *e)
         ex_resolve(e, &out);
     ex_deliver_all(e, &out, now);
     ex_outbox_free(&out);
-    e->pass_complete = rc == AK_OK;
+    e->pass_complete = false;
     if (rc == AK_OK)
-        e->last_pass = ex_now();
+        ex_pass_seen(e);
     /* Housekeeping after the mail, and only after a complete pass (the
      * policy it judges by was read, the server answered in full). */
     if (rc == AK_OK && !ex_stop)
@@ -88,6 +88,6 @@ int ex_pass(struct ex *e)
                "%u due notices postponed to the next pass (notice_rate %u: "
                "at most %u claimed per pass)",
                e->st.postponed, e->cfg->notice_rate, ex_claim_cap(e));
-    ex_status_write(e, "scan");
+    ex_status_write(e);
     return rc;
 }

@@ -3,6 +3,7 @@
  * its responsible people (apiKeyOwner), read once per person per pass */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ak_entry.h"
 #include "ak_mail.h"
@@ -98,13 +99,19 @@ static const char *mail_of(struct ex *e, struct ak_conn *c, struct people *pp,
     return n->mail;
 }
 
+/* ASCII case aside first, as a message's recipients are told apart
+ * (ak_msg_build), then bytes: the same set always gives the same string. */
 static int cmp_str(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    int c = strcasecmp(x, y);
+    return c != 0 ? c : strcmp(x, y);
 }
 
 /* "a b c": the distinct addresses, sorted, so that one person's notices
- * from several service users go out as one message. */
+ * from several service users go out as one message. Two people with one
+ * mailbox in other cases are one recipient: a message naming it twice is
+ * not built, and neither would get the notice. */
 static char *join(const char **addrs, unsigned n)
 {
     size_t len = 1;
@@ -115,7 +122,7 @@ static char *join(const char **addrs, unsigned n)
         len += strlen(addrs[i]) + 1;
     s = calloc(1, len);
     for (unsigned i = 0; s != NULL && i < n; i++) {
-        if (i > 0 && strcmp(addrs[i], addrs[i - 1]) == 0)
+        if (i > 0 && strcasecmp(addrs[i], addrs[i - 1]) == 0)
             continue;
         if (s[0] != '\0')
             strcat(s, " ");

@@ -33,37 +33,6 @@ static bool within_lease(const struct ex *e, const struct ex_outbox *out)
     return ms_since(&out->first) < budget;
 }
 
-/* notice_rate: wait for the next message's slot (a signal to stop ends
- * the wait: what is claimed then goes out at once). */
-static void throttle(struct ex *e)
-{
-    long long step =
-        e->cfg->notice_rate ? 1000000000LL / e->cfg->notice_rate : 0;
-    struct timespec now;
-    long long wait;
-
-    if (step == 0)
-        return;
-    for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        wait = (long long)(e->rate_next.tv_sec - now.tv_sec) * 1000000000LL +
-               (e->rate_next.tv_nsec - now.tv_nsec);
-        if (wait <= 0 || ex_stop)
-            break;
-        if (wait > 100000000LL)
-            wait = 100000000LL;
-        nanosleep(&(struct timespec){0, (long)wait}, NULL);
-    }
-    if (wait < 0 || ex_stop)
-        e->rate_next = now; /* no slot is saved up while idle */
-    e->rate_next.tv_sec += (time_t)(step / 1000000000LL);
-    e->rate_next.tv_nsec += (long)(step % 1000000000LL);
-    if (e->rate_next.tv_nsec >= 1000000000L) {
-        e->rate_next.tv_sec++;
-        e->rate_next.tv_nsec -= 1000000000L;
-    }
-}
-
 /* The template of a class from notice_template_dir (NULL: built in),
  * read once per configuration (ex_templates_load), not per message. */
 static char *read_template(struct ex *e, enum ak_msg_class cls, size_t *len)
@@ -107,7 +76,7 @@ void ex_templates_load(struct ex *e)
         read_template(e, AK_MSG_ADMIN, &e->tmpl_len[AK_MSG_ADMIN]);
 }
 
-static struct ak_msg_key msg_key(const struct ex_item *it)
+struct ak_msg_key ex_msg_key(const struct ex_item *it)
 {
     struct ak_msg_key k = {
         .key_id = it->id.kid,
@@ -121,10 +90,14 @@ static struct ak_msg_key msg_key(const struct ex_item *it)
     return k;
 }
 
-/* What the bookkeeping says after a delivery. */
+/* What the bookkeeping says after a delivery: at the moment of its
+ * outcome, not of the claim (the pass's time). A delivery may take up to
+ * notice_timeout and wait for notice_rate, and a deferred notice's
+ * retries and its 24 hours count from its first failure. */
 static void record(struct ex *e, struct ex_item *it,
-                   const struct ex_delivery *d, time_t now)
+                   const struct ex_delivery *d)
 {
+    time_t now = ex_now();
     struct ak_notice final = {.id = it->id, .at = now};
     int rc;
 
@@ -145,14 +118,8 @@ static void record(struct ex *e, struct ex_item *it,
     rc = ex_settle(e, it, &final);
     if (rc == AK_OK)
         EX_CRASH_POINT("recorded");
-    if (rc == AK_ERR_CONFLICT && final.state == AK_NOTICE_SENT) {
-        /* Our lease was taken over: the other daemon may send it too. */
-        e->st.maybe_twice++;
-        ak_log(&e->log, LOG_WARNING,
-               "key %s: notice sent, but its claim had been taken over: it "
-               "may go out twice",
-               it->id.kid);
-    }
+    if (rc == AK_ERR_CONFLICT && final.state == AK_NOTICE_SENT)
+        e->st.maybe_twice++; /* logged by ex_settle: it may go out twice */
 }
 
 /* One message to to[0..n_to) about its[0..n): deliver it, then record
@@ -178,9 +145,11 @@ static void one_message(struct ex *e, const struct ex_outbox *out,
                            .tmpl_len = e->tmpl_len[cls]};
 
     if (!e->dry_run) {
-        throttle(e);
+        ex_throttle(e, &e->rate_next);
         if (!within_lease(e, out)) {
             e->st.left += n - n_info; /* recorded nothing: still claimed */
+            for (unsigned i = n_info; i < n; i++)
+                its[i]->left = true;
             free(keys);
             return;
         }
@@ -189,7 +158,7 @@ static void one_message(struct ex *e, const struct ex_outbox *out,
         snprintf(d.reason, sizeof(d.reason), "no-memory");
     } else {
         for (unsigned i = 0; i < n; i++)
-            keys[i] = msg_key(its[i]);
+            keys[i] = ex_msg_key(its[i]);
         if (ak_msg_build(&in, &msg, &len, err, sizeof(err)) != AK_OK) {
             ak_log(&e->log, LOG_ERR, "cannot compose a notice to %s: %s",
                    to[0].addr, err);
@@ -215,7 +184,7 @@ static void one_message(struct ex *e, const struct ex_outbox *out,
         if (d.result == EX_DELIVER_PERMANENT && cls == AK_MSG_OWNER &&
             its[i]->problem == NULL)
             its[i]->problem = "the notice could not be delivered";
-        record(e, its[i], &d, now);
+        record(e, its[i], &d);
     }
     free(msg);
     free(keys);
@@ -255,33 +224,30 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
             /* the recipients could not be read: a temporary failure, not
              * a verdict (and nothing for the admins to hear yet) */
             it->problem = NULL;
-            record(e, it, &later, now);
+            record(e, it, &later);
         } else if (it->to == NULL) {
-            record(e, it, &none, now);
+            record(e, it, &none);
         } else {
             its[m++] = it;
         }
     }
     qsort(its, m, sizeof(*its), by_recipients);
     for (unsigned i = 0, n; i < m; i += n) {
-        struct ak_msg_rcpt to[64];
-        char *addrs = strdup(its[i]->to), *save = NULL;
-        size_t n_to = 0;
+        struct ak_msg_rcpt to[AK_MSG_RCPT_MAX];
+        char *addrs = NULL;
+        size_t n_to = ex_owner_rcpts(its[i]->to, &addrs, to, AK_MSG_RCPT_MAX);
 
         for (n = 1;
              i + n < m && n < max && strcmp(its[i + n]->to, its[i]->to) == 0;
              n++)
             ;
-        for (char *a = addrs ? strtok_r(addrs, " ", &save) : NULL;
-             a != NULL && n_to < 64; a = strtok_r(NULL, " ", &save))
-            to[n_to++] = (struct ak_msg_rcpt){.addr = a};
         if (n_to > 0)
             one_message(e, out, AK_MSG_OWNER, to, n_to, its + i, 0, n, now);
         else if (addrs == NULL)
             ak_log(&e->log, LOG_ERR, "out of memory composing a notice");
         else /* never a silent drop (owner_mail keeps only valid ones) */
             for (unsigned k = 0; k < n; k++)
-                record(e, its[i + k], &none, now);
+                record(e, its[i + k], &none);
         free(addrs);
     }
     free(its);
@@ -292,13 +258,12 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
  * notices appear there only as information: their bookkeeping is done. */
 static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
 {
-    struct ak_msg_rcpt to[64];
+    struct ak_msg_rcpt to[AK_MSG_RCPT_MAX];
     struct ex_item **its = calloc(out->n + 1, sizeof(*its));
     struct ex_item **own = calloc(out->n + 1, sizeof(*own));
-    unsigned n = 0, n_own = 0, n_to = 0, max = ex_group_max();
+    unsigned n = 0, n_own = 0, max = ex_group_max();
+    size_t n_to = 0;
 
-    for (unsigned i = 0; i < e->pol.n_recipients && n_to < 64; i++)
-        to[n_to++] = (struct ak_msg_rcpt){.addr = e->pol.recipients[i]};
     for (unsigned i = 0; its != NULL && own != NULL && i < out->n; i++) {
         struct ex_item *it = &out->items[i];
         if (it->info_only ||
@@ -307,14 +272,22 @@ static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
         else if (it->id.class == AK_NOTICE_ADMIN)
             its[n++] = it;
     }
+    if (n + n_own > 0)
+        n_to = ex_admin_rcpts(e, to, AK_MSG_RCPT_MAX, true);
     if (its == NULL || own == NULL) {
         ak_log(&e->log, LOG_ERR, "out of memory composing the admin notice");
     } else if (n_to == 0) {
+        /* every recipient of the policy was left out: the admins' own
+         * notices fail as an owner's without mail does, never stay claimed */
+        struct ex_delivery none = {.result = EX_DELIVER_PERMANENT};
+        snprintf(none.reason, sizeof(none.reason), "no-mail");
         for (unsigned i = 0; i < n_own; i++)
             ak_log(&e->log, LOG_WARNING,
                    "key %s of %s: %s, and the policy names no admin "
                    "recipients",
                    own[i]->id.kid, own[i]->owner, own[i]->problem);
+        for (unsigned i = 0; i < n; i++)
+            record(e, its[i], &none);
     } else if (n + n_own > 0) {
         /* the owners' problems first, then the admins' own notices; at
          * most ex_group_max() keys a message, as for the owners */
@@ -336,45 +309,13 @@ static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
     free(own);
 }
 
-/* Each notice as JSON to notify_command: extra, never instead of mail. */
-static void notify_each(struct ex *e, struct ex_outbox *out, time_t now)
-{
-    for (unsigned i = 0; e->cfg->notify_command && i < out->n; i++) {
-        struct ex_item *it = &out->items[i];
-        if (it->info_only)
-            continue; /* not a notice of its own: in the admins' mail */
-        struct ak_msg_key k = msg_key(it);
-        struct ak_msg_rcpt to = {.addr = it->to ? it->to : ""};
-        struct ex_delivery d;
-        char err[256], *json = NULL;
-        size_t len = 0;
-
-        if (ak_msg_json(it->id.class == AK_NOTICE_OWNER ? AK_MSG_OWNER
-                                                        : AK_MSG_ADMIN,
-                        &k, &to, it->to ? 1 : 0, now, &json, &len, err,
-                        sizeof(err)) != AK_OK) {
-            ak_log(&e->log, LOG_ERR, "key %s: notify_command: %s", it->id.kid,
-                   err);
-            continue;
-        }
-        if (e->dry_run)
-            printf("--- would run notify_command with\n%s\n", json);
-        else if (ex_deliver(e->cfg->notify_command, json, len,
-                            e->cfg->notice_timeout, &d) != AK_OK ||
-                 d.result != EX_DELIVER_SENT)
-            ak_log(&e->log, LOG_WARNING, "key %s: notify_command: %s (%s)",
-                   it->id.kid, ex_delivery_result_str(d.result), d.reason);
-        free(json);
-    }
-}
-
 void ex_deliver_all(struct ex *e, struct ex_outbox *out, time_t now)
 {
     unsigned left = e->st.left;
 
     owner_messages(e, out, now);
     admin_message(e, out, now);
-    notify_each(e, out, now);
+    ex_notify_all(e, out, now);
     if (e->st.left > left)
         ak_log(&e->log, LOG_WARNING,
                "%u notices left claimed, not sent: their lease (notice_lease "

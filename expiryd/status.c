@@ -13,6 +13,7 @@
 #include "ak_time.h"
 #include "atomic.h"
 #include "ex.h"
+#include "testhook.h"
 
 static void utc(time_t t, char *buf, size_t len)
 {
@@ -23,27 +24,59 @@ static void utc(time_t t, char *buf, size_t len)
         strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* Written after every pass, replaced whole (ex_write_atomic), so a reader
- * never sees half of it. A failure is logged and changes nothing else. */
-void ex_status_write(const struct ex *e, const char *mode)
+static void add(struct ex_stats *to, const struct ex_stats *st)
 {
-    char path[4096], text[1024], last[40], next[40];
+    to->sent += st->sent;
+    to->deferred += st->deferred;
+    to->failed += st->failed;
+    to->skipped += st->skipped;
+    to->lost += st->lost;
+}
+
+void ex_stats_begin(struct ex *e)
+{
+    add(&e->total, &e->st);
+    memset(&e->st, 0, sizeof(e->st));
+}
+
+void ex_pass_seen(struct ex *e)
+{
+    e->pass_complete = true;
+    e->last_pass = ex_now();
+    e->seen_holders = e->st.holders;
+    e->seen_keys = e->st.keys;
+}
+
+/* Replaced whole (ex_write_atomic), so a reader never sees half of it,
+ * and only when it changed (syncrepl mode looks after every batch). The
+ * counts are since the daemon started: in syncrepl mode notices go out
+ * between passes, and a pass that finds nothing due would otherwise hide
+ * what the one before sent. A failure is logged and changes nothing else. */
+void ex_status_write(struct ex *e)
+{
+    char path[4096], text[sizeof(e->status)], start[40], last[40], next[40];
+    struct ex_stats t = e->total;
     int n;
 
     if (e->dry_run)
         return;
+    add(&t, &e->st);
     snprintf(path, sizeof(path), "%s/status", e->cfg->notice_state_dir);
+    utc(e->started, start, sizeof(start));
     utc(e->last_pass, last, sizeof(last));
     utc(e->next_due, next, sizeof(next));
     n = snprintf(text, sizeof(text),
-                 "mode: %s\nlast complete pass: %s\nnext due notice: %s\n"
-                 "holders: %u\nkeys: %u\nsent: %u\ndeferred: %u\n"
-                 "failed: %u\nskipped: %u\nlost to another daemon: %u\n",
-                 mode, last, next, e->st.holders, e->st.keys, e->st.sent,
-                 e->st.deferred, e->st.failed, e->st.skipped, e->st.lost);
-    if (n > 0 && (size_t)n < sizeof(text))
-        (void)ex_write_atomic(path, text, (size_t)n, 0644, "status file",
-                              &e->log);
+                 "mode: %s\nstarted: %s\nlast complete pass: %s\n"
+                 "next due notice: %s\nholders: %u\nkeys: %u\n"
+                 "sent: %u\ndeferred: %u\nfailed: %u\nskipped: %u\n"
+                 "lost to another daemon: %u\n",
+                 e->mode ? e->mode : "scan", start, last, next, e->seen_holders,
+                 e->seen_keys, t.sent, t.deferred, t.failed, t.skipped, t.lost);
+    if (n <= 0 || (size_t)n >= sizeof(text) || strcmp(text, e->status) == 0)
+        return;
+    if (ex_write_atomic(path, text, (size_t)n, 0644, "status file", &e->log) ==
+        AK_OK)
+        memcpy(e->status, text, (size_t)n + 1);
 }
 
 int ex_status_print(const struct ak_config *cfg)

@@ -83,9 +83,8 @@ static void on_refresh_done(void *ctx)
     /* A refresh from nothing saw every holder: a complete pass, and the
      * housekeeping that follows one (at most hourly in a daemon). */
     if (r->full) {
-        r->e->pass_complete = true;
-        r->e->last_pass = ex_now();
-        ex_status_write(r->e, "syncrepl");
+        ex_pass_seen(r->e);
+        ex_status_write(r->e);
         if (!ex_stop)
             (void)ex_cleanup(r->e, ex_now());
     }
@@ -142,11 +141,15 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
 /* Deliver what the last steps claimed. */
 static void flush(struct syncrun *r)
 {
-    if (r->out.n == 0)
-        return;
-    ex_resolve(r->e, &r->out);
-    ex_deliver_all(r->e, &r->out, ex_now());
-    ex_outbox_free(&r->out);
+    if (r->out.n > 0) {
+        ex_resolve(r->e, &r->out);
+        ex_deliver_all(r->e, &r->out, ex_now());
+        ex_outbox_free(&r->out);
+    }
+    /* what went out or was lost, when it changed; not during a refresh,
+     * which sends nothing (its end writes the file) */
+    if (r->refreshed)
+        ex_status_write(r->e);
 }
 
 static void save(struct syncrun *r, struct ex_sync *s)
@@ -221,7 +224,7 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     r->full = *cookie == NULL;
     r->refreshed = false;
     if (r->full) { /* the status counts what this refresh sees */
-        memset(&e->st, 0, sizeof(e->st));
+        ex_stats_begin(e);
         e->next_due = 0;
     }
     rc = ak_dir_acquire(e->ps, true, &e->log, &c);

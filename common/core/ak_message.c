@@ -793,8 +793,12 @@ int ak_msg_json(enum ak_msg_class cls, const struct ak_msg_key *key,
         set_err(err, errsize, "unknown recipient class");
         return AK_ERR_INVALID;
     }
-    if ((rc = check_rcpts(to, n_to, err, errsize)) != AK_OK ||
-        (rc = check_key(key, 0, err, errsize)) != AK_OK)
+    /* nobody to address only with the reason why (an owner without
+     * mail): a chat or ticket system still hears of the notice */
+    if ((n_to > 0 || key->problem == NULL || key->problem[0] == '\0') &&
+        (rc = check_rcpts(to, n_to, err, errsize)) != AK_OK)
+        return rc;
+    if ((rc = check_key(key, 0, err, errsize)) != AK_OK)
         return rc;
     (void)utc(key->expires, &tm);
 

@@ -109,7 +109,9 @@ int ak_msg_build(const struct ak_msg_in *in, char **out, size_t *outlen,
  * One notice as one JSON object (and a newline) for notify_command:
  * {"class","stage","key_id","label" (null when none),"owner","service",
  * "expires" (RFC 3339 UTC),"days_left","problem" (null when none),
- * "recipients" (array of addresses)}. Strings are cleaned as for the body
+ * "recipients" (array of addresses, one value each)}. The recipients are
+ * those of ak_msg_build, except that n_to may be 0 when key->problem
+ * says why nobody is addressed. Strings are cleaned as for the body
  * and escaped, so the output is valid JSON in valid UTF-8. days_left: whole
  * days left rounded up while the key is valid (>= 1), then 0 on the day
  * it expired and -N N days after. Same returns as ak_msg_build().

@@ -218,7 +218,7 @@ static int op_result(struct ak_conn *c, LDAPMessage *res, int freeit,
         bool race = err == LDAP_ASSERTION_FAILED ||
                     err == LDAP_NO_SUCH_ATTRIBUTE ||
                     err == LDAP_TYPE_OR_VALUE_EXISTS;
-        ak_log(log, race ? LOG_INFO : LOG_ERR, "%s: %s: %s%s%s", c->uri, what,
+        ak_log(log, race ? LOG_DEBUG : LOG_ERR, "%s: %s: %s%s%s", c->uri, what,
                ldap_err2string(err), diag && *diag ? "; " : "",
                diag && *diag ? diag : "");
         /* The server may be going away (busy, unavailable, shutdown). */

@@ -59,6 +59,19 @@ expect_rc 0 "a third pass (a restart)" -- "${D[@]}" -c "$PWD/d.conf" --once
 expect_rc 0 "--status" -- "${D[@]}" -c "$PWD/d.conf" --status
 has out.txt '^last complete pass: [0-9]' "--status shows the last pass"
 
+# -c takes a path relative to where it is typed, as apikey -c does (one
+# rule, common/directory/ak_path.c); issue 16: "path must be absolute".
+expect_rc 0 "-c with a relative path" -- "${D[@]}" -c d.conf --status
+has out.txt '^last complete pass: [0-9]' "-c d.conf: the same status"
+mkdir -p sub
+expect_rc 0 "-c ../d.conf from a subdirectory" -- sh -c 'cd sub && exec "$@"' sh "${D[@]}" -c ../d.conf --dry-run
+hasnt err.txt 'must be absolute' "no refusal of the relative path"
+expect_rc 0 "apikey -c d.conf reads the same file" -- "$APIKEY" -c d.conf check-config --offline --dump
+has out.txt '^notice_from apikey@example.org' "apikey -c d.conf: the daemon's file"
+expect_rc 0 "apikey check-config -c d.conf too" -- "$APIKEY" check-config -c d.conf --offline --dump
+has out.txt '^notice_from apikey@example.org' "check-config -c d.conf: the daemon's file"
+expect_rc 2 "-c with an empty path" -- "${D[@]}" -c '' --status
+
 # --- an admin's template replaces the built-in text; a bad one does not ---
 mkdir -p tmpl
 printf 'Dear {recipient}, {count} key(s) of yours:\n{keys}\nCustom text.\n' >tmpl/owner.txt

@@ -711,6 +711,23 @@ static void test_json(void **state)
     assert_non_null(strstr(j, "\"days_left\":-5,"));
     assert_non_null(strstr(j, "\"problem\":null,"));
     free(j);
+    /* nobody to address: only with the reason why */
+    assert_int_equal(
+        ak_msg_json(AK_MSG_OWNER, &k, to, 0, now, &j, &len, err, sizeof(err)),
+        AK_ERR_INVALID);
+    assert_null(j);
+    k.problem = "";
+    assert_int_equal(
+        ak_msg_json(AK_MSG_OWNER, &k, NULL, 0, now, &j, &len, err, sizeof(err)),
+        AK_ERR_INVALID);
+    k.problem = "no mail address";
+    assert_int_equal(
+        ak_msg_json(AK_MSG_OWNER, &k, NULL, 0, now, &j, &len, err, sizeof(err)),
+        AK_OK);
+    check_json(j, len);
+    assert_non_null(strstr(j, "\"problem\":\"no mail address\","));
+    assert_non_null(strstr(j, "\"recipients\":[]}"));
+    free(j);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ak_path.h"
 #include "ak_secure.h"
 #include "ak_status.h"
 
@@ -285,6 +286,35 @@ static void test_file_rule(void **state)
     }
 }
 
+/* A file named on a command line: absolute as given, relative joined to
+ * the working directory, nothing else rewritten. */
+static void test_path_absolute(void **state)
+{
+    char *own = (char *)1, *cwd = getcwd(NULL, 0), want[4200];
+    const char *out = "x";
+
+    (void)state;
+    assert_non_null(cwd);
+    assert_int_equal(ak_path_absolute("/etc/apikey/a.conf", &own, &out), AK_OK);
+    assert_null(own);
+    assert_string_equal(out, "/etc/apikey/a.conf");
+    assert_int_equal(ak_path_absolute("", &own, &out), AK_ERR_INVALID);
+    assert_null(own);
+    assert_null(out);
+    assert_int_equal(ak_path_absolute(NULL, &own, &out), AK_ERR_INVALID);
+    assert_int_equal(ak_path_absolute("../x/./a.conf", &own, &out), AK_OK);
+    snprintf(want, sizeof(want), "%s/../x/./a.conf", cwd);
+    assert_string_equal(out, want);
+    assert_ptr_equal(out, own);
+    free(own);
+    assert_int_equal(chdir("/"), 0);
+    assert_int_equal(ak_path_absolute("a.conf", &own, &out), AK_OK);
+    assert_string_equal(out, "/a.conf");
+    free(own);
+    assert_int_equal(chdir(cwd), 0);
+    free(cwd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_file_read),
         cmocka_unit_test(test_file_nonregular),
         cmocka_unit_test(test_file_rule),
+        cmocka_unit_test(test_path_absolute),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
