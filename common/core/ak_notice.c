@@ -494,7 +494,9 @@ void ak_notice_plan(const struct ak_record *key, const struct ak_policy *policy,
         expired_days = AK_NOTICE_EXPIRED_DAYS_DEFAULT;
     struct ak_notice_id ids[AK_NOTICE_STAGES_MAX];
     struct scan scans[AK_NOTICE_STAGES_MAX];
+    struct ak_record own;
     time_t e;
+    bool has_e;
     int tight = -1;
 
     memset(out, 0, sizeof(*out));
@@ -513,11 +515,20 @@ void ak_notice_plan(const struct ak_record *key, const struct ak_policy *policy,
         out->why = "revoked";
         return;
     }
-    if (key->has_end) {
+    /* The key's expiry before any rotation's end is folded in: an end at or
+     * before it means a rotation replaced the key (nothing to tell); an end
+     * after it changes nothing, as the key expires first. Only the first
+     * silences notices, so an end its owner writes far ahead cannot
+     * (issue 16: "rotated" at 9999 stopped the owner's and the admins'
+     * mail for a key that kept working). */
+    own = *key;
+    own.has_end = false;
+    has_e = ak_policy_effective_expiry(policy, &own, &e);
+    if (key->has_end && (!has_e || key->end <= e)) {
         out->why = "replaced by a rotation";
         return;
     }
-    if (!ak_policy_effective_expiry(policy, key, &e)) {
+    if (!has_e) {
         out->why = "never expires";
         return;
     }

@@ -198,8 +198,9 @@ struct ak_notice_opts {
  * its value is a claim older than the lease or a deferred one whose retry
  * time has come, given up when it has been deferred for
  * AK_NOTICE_GIVE_UP_AFTER (counted from the first failure, also when that
- * is the history of a claim past its lease). Revoked keys, keys ended by a
- * rotation, keys that never expire and keys expired more than
+ * is the history of a claim past its lease). Revoked keys, keys a rotation
+ * replaced (its end at or before the expiry; a later end changes nothing),
+ * keys that never expire and keys expired more than
  * opts->expired_days ago: nothing, and no wake-up. Otherwise wake is the
  * earliest moment after now at which something may change (a stage no value
  * takes falls due, a lease ends, a retry or the give-up comes).

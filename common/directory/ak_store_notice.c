@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ak_revocation.h"
 #include "ak_schema.h"
 #include "ak_status.h"
 
@@ -37,9 +38,13 @@ static int claimed_value(const struct ak_notice_id *id,
 }
 
 /*
- * "(&(apiKeyId=<kid>)(!(apiKeyRevoked=<kid> *))" + the clause of each
- * notice in ids + ")": key ids, times, stage numbers and class words need
- * no filter escaping (ak_notice_prefix).
+ * "(&(apiKeyId=<kid>)(!(apiKeyRevoked=<kid> *revoked))" + the clause of
+ * each notice in ids + ")": key ids, times, stage numbers and class words
+ * need no filter escaping (ak_notice_prefix). A rotation's end is not
+ * asserted absent: its owner may write one after the expiry, which changes
+ * nothing (ak_notice_plan), and must not make every claim fail (issue 16);
+ * one written between the read and the claim costs at most a notice of a
+ * key just replaced.
  */
 static int assertion(const struct ak_notice_id *ids, unsigned n, char **out)
 {
@@ -50,9 +55,9 @@ static int assertion(const struct ak_notice_id *ids, unsigned n, char **out)
 
     if (f == NULL)
         return AK_ERR_NOMEM;
-    len = (size_t)snprintf(f, size,
-                           "(&(" AK_AT_ID "=%s)(!(" AK_AT_REVOKED "=%s *))",
-                           ids[0].kid, ids[0].kid);
+    len = (size_t)snprintf(
+        f, size, "(&(" AK_AT_ID "=%s)(!(" AK_AT_REVOKED "=%s *%s))", ids[0].kid,
+        ids[0].kid, ak_end_reason_name(AK_END_REVOKED));
     for (unsigned i = 0; i < n; i++) {
         char prefix[AK_NOTICE_PREFIX_MAX + 1];
         if (ak_notice_prefix(&ids[i], prefix) != AK_OK) {

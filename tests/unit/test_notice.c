@@ -325,6 +325,8 @@ struct row {
     bool no_expiry;
     long exp_off; /* record expiry - NOW */
     bool revoked, rotated;
+    time_t end_after; /* rotated: the end this long after the expiry */
+    bool end_far;     /* rotated: the end 9999-12-31T23:59:59Z */
     enum ak_notice_class cls;
     unsigned lease;
     struct built v[4];
@@ -391,6 +393,25 @@ static const struct row rows[] = {
      .want = AK_NOTICE_NOTHING},
     {"rotated: nothing (the owner replaced it)", D3, .exp_off = 12 * HOUR,
      .rotated = true, .v = {END}, .want = AK_NOTICE_NOTHING},
+    {"rotated, its end before the expiry: nothing", D3, .exp_off = 12 * HOUR,
+     .rotated = true, .end_after = -6 * HOUR, .v = {END},
+     .want = AK_NOTICE_NOTHING},
+    /* issue 16: an end its owner wrote after the expiry (9999 here) */
+    {"an end after the expiry changes nothing: the notice is due", D3,
+     .exp_off = 12 * HOUR, .rotated = true, .end_far = true, .v = {END},
+     .want = AK_NOTICE_CLAIM, .want_stage = 1, .n_skip = 2, .skip = {30, 7},
+     .want_wake = true, .wake_off = 12 * HOUR},
+    {"an end a second after the expiry: the notice is due", D3,
+     .exp_off = 12 * HOUR, .rotated = true, .end_after = 1, .v = {END},
+     .want = AK_NOTICE_CLAIM, .want_stage = 1, .n_skip = 2, .skip = {30, 7},
+     .want_wake = true, .wake_off = 12 * HOUR},
+    {"an end after the policy's lifetime changes nothing", D3,
+     .no_expiry = true, .max_lifetime = 10,
+     .created_off = -10 * DAY + 12 * HOUR, .rotated = true,
+     .end_after = 5 * DAY, .v = {END}, .want = AK_NOTICE_CLAIM, .want_stage = 1,
+     .n_skip = 2, .skip = {30, 7}, .want_wake = true, .wake_off = 12 * HOUR},
+    {"never expires, rotated: nothing (the end is its only end)", D3,
+     .no_expiry = true, .rotated = true, .v = {END}, .want = AK_NOTICE_NOTHING},
     {"never expires: nothing", D3, .no_expiry = true, .v = {END},
      .want = AK_NOTICE_NOTHING},
     {"the policy's lifetime gives the expiry", D3, .no_expiry = true,
@@ -511,7 +532,8 @@ static void run_row(const struct row *r)
     }
     if (r->rotated) {
         key.has_end = true;
-        key.end = NOW + r->exp_off;
+        key.end =
+            r->end_far ? (time_t)253402300799 : NOW + r->exp_off + r->end_after;
     }
     assert_true(
         ak_policy_effective_expiry(r->no_policy ? NULL : &p, &key, &e) ||
