@@ -48,8 +48,9 @@ void ex_pass_seen(struct ex *e)
 }
 
 /* The first entries set aside, one line each ("set aside entry: DN:
- * why"), after the n bytes of text: the admin reading --status learns
- * which, the log says the rest. Returns the new length. */
+ * why"), after the n bytes of text, as many as fit whole: the admin
+ * reading --status learns which, the log says the rest. Returns the new
+ * length. */
 #define EX_STATUS_ASIDE_LINES 5
 
 static int aside_lines(const struct ex *e, char *text, size_t size, int n)
@@ -62,7 +63,11 @@ static int aside_lines(const struct ex *e, char *text, size_t size, int n)
         int k = snprintf(
             text + n, size - (size_t)n, "set aside entry: %s: %s\n",
             ak_log_quote(q, sizeof(q), a->dn, (unsigned)strlen(a->dn)), a->why);
-        n = k < 0 ? -1 : n + k;
+        if (k < 0 || (size_t)k >= size - (size_t)n) {
+            text[n] = '\0'; /* the line that does not fit goes */
+            break;
+        }
+        n += k;
     }
     return n;
 }
