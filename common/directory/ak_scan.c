@@ -83,7 +83,8 @@ static int collect(void *ctx, LDAP *ld, LDAPMessage *m)
     if (ldap_get_dn_ber(ld, m, NULL, &dn) != LDAP_SUCCESS)
         return AK_OK;
     h = dn_hash(r, &dn);
-    if (bsearch(&h, r->seen, r->n_seen, sizeof(h), cmp_u64) != NULL)
+    if (r->n_seen > 0 && /* none: r->seen is NULL, which bsearch may not take */
+        bsearch(&h, r->seen, r->n_seen, sizeof(h), cmp_u64) != NULL)
         return AK_OK;
     if (room((void **)&r->left, r->n_left, &r->cap_left, sizeof(*r->left)) !=
             AK_OK ||
@@ -127,7 +128,8 @@ static int recover(struct run *r, struct ak_conn **c)
 
     if (rc != AK_OK)
         return rc;
-    qsort(r->seen, r->n_seen, sizeof(*r->seen), cmp_u64);
+    if (r->n_seen > 0) /* the first entry was too big: nothing seen */
+        qsort(r->seen, r->n_seen, sizeof(*r->seen), cmp_u64);
     rc = ak_manage_search(*c, s->cfg, s->base, s->scope, s->filter, dn_only,
                           s->page_size, collect, r, r->log);
     if (rc != AK_OK)

@@ -262,6 +262,16 @@ static void test_too_big(void **state)
     assert_int_equal(s.why, AK_ERR_TOO_BIG);
     assert_string_equal(s.aside_dn, BIG_DN);
     assert_int_equal(s.seen, n_all - 1);
+
+    /* the first entry the search sends: nothing seen before it */
+    memset(&s, 0, sizeof(s));
+    scan.filter = "(|(uid=carol)(uid=dave))";
+    assert_int_equal(ak_dir_acquire(V.dir, false, &akt_log, &conn), AK_OK);
+    assert_int_equal(ak_scan_run(&scan, &conn, &akt_log), AK_OK);
+    if (conn != NULL)
+        ak_dir_release(V.dir, conn);
+    assert_int_equal(s.aside, 1);
+    assert_int_equal(s.seen, 1);
     big_entry(LDAP_MOD_DELETE);
     assert_int_equal(search(0, &(struct counter){0}), AK_OK);
 }
