@@ -27,6 +27,8 @@ enum cli_exit {
     EXIT_DENIED = 6,      /* refused by policy or access rights */
     EXIT_CONFLICT = 7,    /* changed concurrently or exists; nothing written */
     EXIT_NOT_SHOWN = 8,   /* a new key could not be shown (see apikey(1)) */
+    EXIT_INCOMPLETE = 9,  /* a listing left out entries it could not read
+                             (named on stderr); every other is listed */
     EXIT_INTERNAL = 10,   /* out of memory, crypto, ... */
 };
 
@@ -184,6 +186,22 @@ void cli_json_time(FILE *f, bool has, time_t t);
 
 /* The first RDN value of dn ("alice" of uid=alice,ou=...) into buf. */
 const char *cli_dn_name(char *buf, size_t size, const char *dn);
+
+/* --- scan.c --- */
+
+/*
+ * Every entry under base matching filter, read with attrs, to fn(ctx,...)
+ * (ak_manage_search's callback), on cli's connection (cli_conn). An entry
+ * that cannot be read (larger than the client accepts) does not stop the
+ * listing (ak_scan.h): it is named on stderr ("DN: missing: why"; missing
+ * NULL: silently) and every other still goes to fn. EXIT_OK;
+ * EXIT_INCOMPLETE when an entry was left out; else the exit status of the
+ * failure.
+ */
+int cli_scan(struct cli *cli, const char *base, const char *filter,
+             char **attrs, unsigned page_size,
+             int (*fn)(void *ctx, LDAP *ld, LDAPMessage *m), void *ctx,
+             const char *missing);
 
 /* --- bind.c --- */
 

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "ak_dn.h"
-#include "ak_manage.h"
 #include "ak_schema.h"
 #include "ak_status.h"
 #include "ak_store.h"
@@ -50,7 +49,6 @@ struct scan {
     struct cli *cli;
     struct keys_out *out;
     const char *owner_dn; /* --owner: NULL for none */
-    int rc;
 };
 
 static bool owned_by(const struct ak_holder *h, const char *dn)
@@ -88,7 +86,6 @@ static int list_all(struct cli *cli, struct keys_out *out, bool services_only,
     const struct ak_config *cfg = cli->cfg;
     char *attrs[AK_HOLDER_N_ATTRS + 1];
     struct scan s = {.cli = cli, .out = out, .owner_dn = owner_dn};
-    struct ak_conn *c;
     const char *env = getenv("APIKEY_PAGE_SIZE");
     unsigned page = env ? (unsigned)strtoul(env, NULL, 10) : 0;
     char *filter = NULL;
@@ -105,13 +102,10 @@ static int list_all(struct cli *cli, struct keys_out *out, bool services_only,
     if (rc < 0)
         return EXIT_INTERNAL;
     ak_holder_attrs(cfg, attrs);
-    rc = cli_conn(cli, &c);
-    if (rc == EXIT_OK) {
-        rc = ak_manage_search(
-            c, cfg, services_only ? cfg->service_base : cfg->search_base,
-            LDAP_SCOPE_SUBTREE, filter, attrs, page, scan_entry, &s, &cli->log);
-        rc = rc == AK_OK ? EXIT_OK : cli_exit_for(rc);
-    }
+    /* an entry too big to read costs only its own keys' lines */
+    rc = cli_scan(cli, services_only ? cfg->service_base : cfg->search_base,
+                  filter, attrs, page, scan_entry, &s,
+                  "its keys are not listed");
     free(filter);
     return rc;
 }

@@ -53,16 +53,10 @@ static int list_entry(void *ctx, LDAP *ld, LDAPMessage *e)
 static int search(struct cli *cli, struct list_ctx *l)
 {
     char *attrs[AK_SERVICE_N_ATTRS + 1];
-    struct ak_conn *c;
-    int rc = cli_conn(cli, &c);
 
-    if (rc != EXIT_OK)
-        return rc;
     ak_service_attrs(cli->cfg, attrs);
-    rc = ak_manage_search(c, cli->cfg, cli->cfg->service_base,
-                          LDAP_SCOPE_SUBTREE, cli->cfg->service_filter, attrs,
-                          0, list_entry, l, &cli->log);
-    return rc == AK_OK ? EXIT_OK : cli_exit_for(rc);
+    return cli_scan(cli, cli->cfg->service_base, cli->cfg->service_filter,
+                    attrs, 0, list_entry, l, "not listed");
 }
 
 int svc_list(struct cli *cli, int argc, char **argv)

@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "ak_holder.h"
-#include "ak_manage.h"
 #include "ak_schema.h"
 #include "ak_status.h"
 #include "ak_store_notice.h"
@@ -100,8 +99,10 @@ static int sweep_entry(void *ctx, LDAP *ld, LDAPMessage *m)
     struct ex_pruned after = {0};
     const struct ak_values *notices;
 
-    if (ak_entry_open_logged(ld, m, s->attrs.list, &s->e->log, &en) != AK_OK)
-        return AK_OK; /* one unreadable entry: nothing decided about it */
+    int rc = ex_open_holder(s->e, ld, m, s->attrs.list, &en);
+
+    if (rc != AK_OK) /* one unreadable entry: nothing decided about it */
+        return rc == AK_ERR_NOMEM ? rc : AK_OK;
     if (ak_holder_in_bases(&en, s->e->cfg)) {
         ak_holder_view_of(&en, &s->attrs, &v);
         /* the keys first: the notices of those that went are then a gone
@@ -188,12 +189,10 @@ int ex_cleanup(struct ex *e, time_t now)
     ex_attrs(e, &s.attrs);
     filter_of(e, now, filter, sizeof(filter));
     rc = ak_dir_acquire(e->rd, false, &e->log, &c);
-    if (rc == AK_OK) {
-        rc =
-            ak_manage_search(c, e->cfg, e->cfg->search_base, LDAP_SCOPE_SUBTREE,
-                             filter, s.attrs.list, 0, sweep_entry, &s, &e->log);
+    if (rc == AK_OK)
+        rc = ex_holders(e, &c, filter, s.attrs.list, sweep_entry, &s);
+    if (c != NULL)
         ak_dir_release(e->rd, c);
-    }
     summary(e, &s, rc);
     return rc;
 }

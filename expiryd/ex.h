@@ -11,6 +11,7 @@
 #include "ak_ldap.h"
 #include "ak_log.h"
 #include "ak_store_policy.h"
+#include "aside.h"
 #include "mine.h"
 
 /* Exit statuses, as apikey(1)'s where they mean the same. */
@@ -51,7 +52,7 @@ struct ex {
     time_t started;
     const char *mode; /* "scan" (NULL too) or "syncrepl", for --status */
     unsigned seen_holders, seen_keys; /* by the last complete pass */
-    char status[1024];                /* the status file as last written */
+    char status[4096];                /* the status file as last written */
     time_t next_due;  /* earliest moment a tracked notice falls due, 0 none */
     time_t last_pass; /* when the last complete pass ended */
     bool pass_complete;
@@ -60,7 +61,8 @@ struct ex {
     char *tmpl[2]; /* notice_template_dir's owner.txt and admin.txt, by
                       enum ak_msg_class; NULL: the built-in text */
     size_t tmpl_len[2];
-    struct ex_mine mine; /* the notice values we wrote lately */
+    struct ex_mine mine;   /* the notice values we wrote lately */
+    struct ex_aside aside; /* holder entries it cannot read (this run) */
     /* notice_rate: the next slot of the mailer, of notify_command */
     struct timespec rate_next, notify_next;
 };

@@ -4,14 +4,31 @@
 #define EX_PASS_H
 
 #include "ak_ldap.h"
+#include "ak_manage.h"
 #include "ak_message.h"
 #include "ak_notice.h"
 #include "ex.h"
 #include "outbox.h"
 
 /* Scan every key holder (paged) and claim what is due into out. AK_OK only
- * when the scan saw every holder. */
-int ex_scan(struct ex *e, struct ak_conn *c, time_t now, struct ex_outbox *out);
+ * when the scan saw every holder but those set aside (ex_holders). *c, of
+ * e->rd, may be replaced. */
+int ex_scan(struct ex *e, struct ak_conn **c, time_t now,
+            struct ex_outbox *out);
+
+/* Every holder matching filter, read with attrs, to fn (as
+ * ak_manage_search's). An entry the daemon cannot read (larger than the
+ * client accepts) is set aside (e->aside: named once a run) and every
+ * other still read (ak_scan). *c, of e->rd, may be replaced. */
+int ex_holders(struct ex *e, struct ak_conn **c, const char *filter,
+               char **attrs, ak_manage_entry_fn fn, void *ctx);
+
+/* Open a holder entry read with attrs: AK_OK (en to close); an entry that
+ * cannot be read whole is set aside (AK_ERR_MALFORMED: skip it), and one
+ * set aside before that reads whole again leaves the set. */
+struct ak_entry;
+int ex_open_holder(struct ex *e, LDAP *ld, LDAPMessage *m, char *const *attrs,
+                   struct ak_entry *en);
 
 /* The attribute list and filter of every read of key holders. */
 struct ak_holder_attrs;

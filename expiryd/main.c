@@ -286,8 +286,9 @@ static int run(struct ex *e)
     rc = ex_pass(e);
     if (rc != AK_OK)
         return exit_for_pass(rc);
+    /* an entry set aside got no notices: the run did not do everything */
     return e->st.deferred == 0 && e->st.failed == 0 && e->st.postponed == 0 &&
-                   e->st.left == 0
+                   e->st.left == 0 && e->aside.n == 0
                ? EX_EXIT_OK
                : EX_EXIT_INCOMPLETE;
 }
@@ -336,6 +337,7 @@ static int start(struct ex *e, bool status)
     ex_close(e);
     ex_templates_free(e);
     ak_policy_entry_free(&e->pol);
+    ex_aside_free(&e->aside);
     ak_config_free(e->cfg);
     return rc;
 }

@@ -61,7 +61,7 @@ int ex_pass(struct ex *e)
     if (rc == AK_OK)
         rc = read_policy(e, c);
     if (rc == AK_OK)
-        rc = ex_scan(e, c, now, &out);
+        rc = ex_scan(e, &c, now, &out);
     /* What was claimed is delivered even when the scan stopped early: the
      * claims are real. But an incomplete scan concludes nothing else. */
     if (c != NULL)
@@ -79,10 +79,11 @@ int ex_pass(struct ex *e)
         (void)ex_cleanup(e, now);
     ak_log(&e->log, rc == AK_OK ? LOG_INFO : LOG_ERR,
            "pass %s: %u holders, %u keys; %u sent, %u deferred, %u failed, "
-           "%u skipped, %u taken by another daemon; %u ended keys removed",
+           "%u skipped, %u taken by another daemon; %u ended keys removed; "
+           "%zu entries set aside",
            rc == AK_OK ? "complete" : "INCOMPLETE (nothing concluded)",
            e->st.holders, e->st.keys, e->st.sent, e->st.deferred, e->st.failed,
-           e->st.skipped, e->st.lost, e->st.pruned);
+           e->st.skipped, e->st.lost, e->st.pruned, e->aside.n);
     if (e->st.postponed > 0)
         ak_log(&e->log, LOG_NOTICE,
                "%u due notices postponed to the next pass (notice_rate %u: "

@@ -8,6 +8,7 @@
 #include "ak_judge.h"
 #include "ak_mail.h"
 #include "ak_manage.h"
+#include "ak_scan.h"
 #include "ak_schema.h"
 #include "ak_status.h"
 #include "ak_store_notice.h"
@@ -151,13 +152,44 @@ static void holder(struct scan *s, struct ak_entry *en)
     }
 }
 
+int ex_open_holder(struct ex *e, LDAP *ld, LDAPMessage *m, char *const *attrs,
+                   struct ak_entry *en)
+{
+    const char *why = NULL;
+    char text[256], *dn;
+    int rc = ak_entry_open(ld, m, attrs, en, &why);
+
+    if (rc == AK_OK && e->aside.n > 0) {
+        /* one that was set aside may have been mended */
+        if ((dn = ak_entry_dn(en)) == NULL) {
+            ak_entry_close(en);
+            return AK_ERR_NOMEM;
+        }
+        ex_aside_readable(&e->aside, dn, &e->log);
+        free(dn);
+    }
+    if (rc == AK_OK || rc == AK_ERR_NOMEM)
+        return rc;
+    /* one unreadable entry: the others still count */
+    snprintf(text, sizeof(text), "it cannot be read whole (%s)",
+             why ? why : "unknown reason");
+    dn = ldap_get_dn(ld, m);
+    ex_aside_add(&e->aside, dn ? dn : "(unreadable DN)", text, &e->log);
+    ldap_memfree(dn);
+    return rc;
+}
+
 static void one_entry(struct scan *s, LDAP *ld, LDAPMessage *m)
 {
     struct ak_entry en;
+    int rc;
 
     s->wake = 0;
-    if (ak_entry_open_logged(ld, m, s->attrs.list, &s->e->log, &en) != AK_OK)
-        return; /* one unreadable entry: the others still count */
+    rc = ex_open_holder(s->e, ld, m, s->attrs.list, &en);
+    if (rc == AK_ERR_NOMEM)
+        s->rc = rc;
+    if (rc != AK_OK)
+        return;
     EX_CRASH_POINT("read");
     if (ak_holder_in_bases(&en, s->e->cfg))
         holder(s, &en);
@@ -209,7 +241,51 @@ int ex_entry(struct ex *e, const struct ak_holder_attrs *a, LDAP *ld,
     return s.rc;
 }
 
-int ex_scan(struct ex *e, struct ak_conn *c, time_t now, struct ex_outbox *out)
+struct holders {
+    struct ex *e;
+    ak_manage_entry_fn fn;
+    void *ctx;
+};
+
+static void set_aside(void *ctx, const char *dn, int why)
+{
+    struct holders *h = ctx;
+    ex_aside_add(&h->e->aside, dn, ak_strerror(why), &h->e->log);
+}
+
+static int reconnect(void *ctx, struct ak_conn **c)
+{
+    struct holders *h = ctx;
+
+    ak_dir_release(h->e->rd, *c);
+    *c = NULL;
+    return ak_dir_acquire(h->e->rd, false, &h->e->log, c);
+}
+
+static int holders_entry(void *ctx, LDAP *ld, LDAPMessage *m)
+{
+    struct holders *h = ctx;
+    return h->fn(h->ctx, ld, m);
+}
+
+int ex_holders(struct ex *e, struct ak_conn **c, const char *filter,
+               char **attrs, ak_manage_entry_fn fn, void *ctx)
+{
+    struct holders h = {.e = e, .fn = fn, .ctx = ctx};
+    struct ak_scan s = {.cfg = e->cfg,
+                        .base = e->cfg->search_base,
+                        .scope = LDAP_SCOPE_SUBTREE,
+                        .filter = filter,
+                        .attrs = attrs,
+                        .entry = holders_entry,
+                        .aside = set_aside,
+                        .reconnect = reconnect,
+                        .ctx = &h};
+
+    return ak_scan_run(&s, c, &e->log);
+}
+
+int ex_scan(struct ex *e, struct ak_conn **c, time_t now, struct ex_outbox *out)
 {
     struct scan s = {.e = e, .out = out, .now = now};
     char filter[2048];
@@ -217,7 +293,6 @@ int ex_scan(struct ex *e, struct ak_conn *c, time_t now, struct ex_outbox *out)
 
     ex_attrs(e, &s.attrs);
     ex_filter(e, filter, sizeof(filter));
-    rc = ak_manage_search(c, e->cfg, e->cfg->search_base, LDAP_SCOPE_SUBTREE,
-                          filter, s.attrs.list, 0, scan_entry, &s, &e->log);
+    rc = ex_holders(e, c, filter, s.attrs.list, scan_entry, &s);
     return rc != AK_OK ? rc : s.rc;
 }

@@ -47,6 +47,31 @@ void ex_pass_seen(struct ex *e)
     e->seen_keys = e->st.keys;
 }
 
+/* The first entries set aside, one line each ("set aside entry: DN:
+ * why"), after the n bytes of text, as many as fit whole: the admin
+ * reading --status learns which, the log says the rest. Returns the new
+ * length. */
+#define EX_STATUS_ASIDE_LINES 5
+
+static int aside_lines(const struct ex *e, char *text, size_t size, int n)
+{
+    for (size_t i = 0; n > 0 && (size_t)n < size && i < e->aside.n &&
+                       i < EX_STATUS_ASIDE_LINES;
+         i++) {
+        const struct ex_aside_entry *a = &e->aside.v[i];
+        char q[512];
+        int k = snprintf(
+            text + n, size - (size_t)n, "set aside entry: %s: %s\n",
+            ak_log_quote(q, sizeof(q), a->dn, (unsigned)strlen(a->dn)), a->why);
+        if (k < 0 || (size_t)k >= size - (size_t)n) {
+            text[n] = '\0'; /* the line that does not fit goes */
+            break;
+        }
+        n += k;
+    }
+    return n;
+}
+
 /* Replaced whole (ex_write_atomic), so a reader never sees half of it,
  * and only when it changed (syncrepl mode looks after every batch). The
  * counts are since the daemon started: in syncrepl mode notices go out
@@ -69,9 +94,11 @@ void ex_status_write(struct ex *e)
                  "mode: %s\nstarted: %s\nlast complete pass: %s\n"
                  "next due notice: %s\nholders: %u\nkeys: %u\n"
                  "sent: %u\ndeferred: %u\nfailed: %u\nskipped: %u\n"
-                 "lost to another daemon: %u\n",
+                 "lost to another daemon: %u\nset aside: %zu\n",
                  e->mode ? e->mode : "scan", start, last, next, e->seen_holders,
-                 e->seen_keys, t.sent, t.deferred, t.failed, t.skipped, t.lost);
+                 e->seen_keys, t.sent, t.deferred, t.failed, t.skipped, t.lost,
+                 e->aside.n);
+    n = aside_lines(e, text, sizeof(text), n);
     if (n <= 0 || (size_t)n >= sizeof(text) || strcmp(text, e->status) == 0)
         return;
     if (ex_write_atomic(path, text, (size_t)n, 0644, "status file", &e->log) ==

@@ -36,6 +36,7 @@ struct cookie {
 };
 
 struct ex_sync {
+    struct ak_conn *conn;
     LDAP *ld;
     struct ex_index *idx;
     struct ex_sync_cb cb;
@@ -666,16 +667,25 @@ static int one(struct ex_sync *s, long long ms, bool first, bool *got)
     LDAPMessage *m = NULL;
     *got = false;
     int r = ldap_result(s->ld, s->msgid, LDAP_MSG_ONE, &tv, &m);
+    int err_no = errno; /* ERANGE: a message over the receive cap */
     if (r == 0)
         return AK_OK;
     if (r < 0 || m == NULL) {
-        int err = LDAP_OTHER;
+        int err = LDAP_OTHER, rc;
         ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &err);
-        ak_log(s->log, LOG_ERR, "sync: connection lost: %s",
-               ldap_err2string(err));
+        rc = ak_conn_check(s->conn, err == LDAP_SUCCESS ? LDAP_OTHER : err,
+                           err_no);
+        if (rc == AK_ERR_TOO_BIG)
+            ak_log(s->log, LOG_WARNING,
+                   "sync: an entry the server sent cannot be read: %s (the "
+                   "entry's size, not the server)",
+                   ak_strerror(rc));
+        else
+            ak_log(s->log, LOG_ERR, "sync: connection lost: %s",
+                   ldap_err2string(err));
         ldap_msgfree(m);
         s->alive = false;
-        return AK_ERR_BACKEND;
+        return rc == AK_ERR_TOO_BIG ? rc : AK_ERR_BACKEND;
     }
     *got = true;
     int rc = handle(s, m, first);
@@ -723,6 +733,7 @@ int ex_sync_open(struct ak_conn *c, struct ex_index *idx,
     struct ex_sync *s = calloc(1, sizeof *s);
     if (s == NULL)
         return AK_ERR_NOMEM;
+    s->conn = c;
     s->ld = ak_conn_ld(c);
     s->idx = idx;
     s->cb = *cb;

@@ -115,7 +115,9 @@ struct ex_sync;
  * seconds, for the server's first answer, which is processed (callbacks
  * may run). p is not kept. AK_OK and *out; EX_SYNC_UNSUPPORTED;
  * EX_SYNC_RESYNC; AK_ERR_BACKEND (timeout, connection lost, the server
- * refused the search: logged); AK_ERR_DENIED (insufficientAccess);
+ * refused the search: logged); AK_ERR_TOO_BIG (an entry larger than the
+ * client accepts: the connection is lost, which entry is unknown);
+ * AK_ERR_DENIED (insufficientAccess);
  * AK_ERR_INVALID (bad cookie length); AK_ERR_NOMEM; or cb->entry's error.
  * On any failure nothing is left to close.
  */
@@ -130,7 +132,9 @@ int ex_sync_open(struct ak_conn *c, struct ex_index *idx,
  * acts on a change at once. AK_OK: the session goes on. EX_SYNC_RESYNC: see
  * above. AK_ERR_BACKEND: the connection dropped, the server ended the search or
  * the refresh stalled longer than refresh_idle: close, back off, reopen
- * with ex_sync_cookie(). cb->entry's error as it returned it. After any
+ * with ex_sync_cookie(). AK_ERR_TOO_BIG: an entry was larger than the
+ * client accepts (a scan names it: ak_scan.h). cb->entry's error as it
+ * returned it. After any
  * return but AK_OK the session is dead: only ex_sync_cookie and
  * ex_sync_close may be called.
  */

@@ -20,6 +20,10 @@
  * that is about 7 s after the directory went away. */
 #define EX_SYNC_ALERT_AFTER 4
 
+/* persist's own end: the entries set aside changed (one more, or one
+ * readable again), so a new session asks without them (ex_aside_filter). */
+enum { EX_SYNC_REFILTER = 16 };
+
 struct syncrun {
     struct ex *e;
     struct ak_holder_attrs attrs;
@@ -34,6 +38,7 @@ struct syncrun {
      * when, and the wait before the next one */
     unsigned failures, backoff;
     time_t since;
+    unsigned aside_changes; /* e->aside.changes when the session began */
 };
 
 /* A changed holder. In the persist stage: plan and claim now. During the
@@ -106,6 +111,29 @@ static void uuid_filter(const uint8_t u[EX_UUID_LEN], char *buf, size_t len)
              u[11], u[12], u[13], u[14], u[15]);
 }
 
+/* The holder matching filter (its entryUUID) cannot be read: its DN, which
+ * a "1.1" read gives whatever the entry holds, joins the set aside. */
+static void aside_uuid(struct syncrun *r, const char *filter)
+{
+    struct ex *e = r->e;
+    char *dn_only[] = {AK_LDAP_STR(LDAP_NO_ATTRS), NULL};
+    struct ak_conn *c = NULL;
+    LDAPMessage *res = NULL, *m;
+    char *dn = NULL;
+
+    if (ak_dir_acquire(e->rd, false, &e->log, &c) == AK_OK &&
+        ak_conn_search(c, e->cfg->search_base, LDAP_SCOPE_SUBTREE, filter,
+                       dn_only, 2, &e->log, &res) == AK_OK &&
+        (m = ldap_first_entry(ak_conn_ld(c), res)) != NULL)
+        dn = ldap_get_dn(ak_conn_ld(c), m);
+    ex_aside_add(&e->aside, dn ? dn : filter, ak_strerror(AK_ERR_TOO_BIG),
+                 &e->log);
+    ldap_memfree(dn);
+    ldap_msgfree(res);
+    if (c != NULL)
+        ak_dir_release(e->rd, c);
+}
+
 /* A tracked holder whose moment came: read it again and plan. */
 static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
 {
@@ -135,6 +163,12 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
     ldap_msgfree(res);
     if (c != NULL)
         ak_dir_release(e->rd, c);
+    if (rc == AK_ERR_TOO_BIG) {
+        /* read again and again it would cost the server its size each
+         * time: named and set aside; persist leaves it out from now on */
+        aside_uuid(r, filter);
+        ex_index_set_due(r->idx, uuid, EX_DUE_NEVER);
+    }
     return rc == AK_ERR_NOMEM ? rc : AK_OK; /* a read fault: next time */
 }
 
@@ -199,8 +233,38 @@ static int persist(struct syncrun *r, struct ex_sync *s)
             last = now;
             (void)ex_pass(e);
         }
+        if (rc == AK_OK && e->aside.changes != r->aside_changes)
+            rc = EX_SYNC_REFILTER;
     }
     return rc;
+}
+
+/* The entryUUID of each entry set aside that has none yet: a read of that
+ * one attribute, small whatever the entry holds. One gone meanwhile keeps
+ * none (nothing to leave out). */
+static void aside_uuids(struct ex *e)
+{
+    char *attrs[] = {AK_LDAP_STR("entryUUID"), NULL};
+
+    for (size_t i = 0; i < e->aside.n; i++) {
+        struct ex_aside_entry *a = &e->aside.v[i];
+        struct ak_conn *c = NULL;
+        LDAPMessage *res = NULL, *m;
+        struct berval **v = NULL;
+
+        if (a->uuid != NULL ||
+            ak_dir_acquire(e->rd, false, &e->log, &c) != AK_OK)
+            continue;
+        if (ak_conn_search(c, a->dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs,
+                           1, &e->log, &res) == AK_OK &&
+            (m = ldap_first_entry(ak_conn_ld(c), res)) != NULL &&
+            (v = ldap_get_values_len(ak_conn_ld(c), m, attrs[0])) != NULL &&
+            v[0] != NULL)
+            a->uuid = strndup(v[0]->bv_val, v[0]->bv_len);
+        ldap_value_free_len(v);
+        ldap_msgfree(res);
+        ak_dir_release(e->rd, c);
+    }
 }
 
 static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
@@ -209,17 +273,28 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     struct ex_sync_cb cb = {.entry = on_entry,
                             .refresh_done = on_refresh_done,
                             .cookie = on_cookie};
-    char filter[2048];
+    char holders[2048], *filter = NULL;
     struct ex_sync_params p = {.base = e->cfg->search_base,
-                               .filter = filter,
-                               .attrs = r->attrs.list,
-                               .cookie = *cookie,
-                               .cookie_len = *cookie_len};
+                               .attrs = r->attrs.list};
     struct ak_conn *c = NULL;
     struct ex_sync *s = NULL;
     int rc;
 
-    ex_filter(e, filter, sizeof(filter));
+    /* An entry that left the set aside was not tracked meanwhile, and a
+     * resume sends only what changed after the cookie: from nothing. */
+    if (ex_aside_went(&e->aside)) {
+        free(*cookie);
+        *cookie = NULL;
+        *cookie_len = 0;
+    }
+    p.cookie = *cookie;
+    p.cookie_len = *cookie_len;
+    aside_uuids(e);
+    ex_filter(e, holders, sizeof(holders));
+    r->aside_changes = e->aside.changes;
+    if (ex_aside_filter(&e->aside, holders, &filter) != AK_OK)
+        return AK_ERR_NOMEM;
+    p.filter = filter;
     clock_gettime(CLOCK_MONOTONIC, &r->opened);
     r->full = *cookie == NULL;
     r->refreshed = false;
@@ -255,7 +330,20 @@ static int session(struct syncrun *r, uint8_t **cookie, size_t *cookie_len)
     ex_sync_close(s);
     ak_conn_discard(c); /* it carried a persistent search */
     ak_dir_release(e->ps, c);
+    free(filter);
     return rc;
+}
+
+/* The session lost its connection to an entry larger than the client
+ * accepts, and cannot say which (its message was never read). A pass
+ * names it and sets it aside (ak_scan), sending meanwhile what is due; the
+ * next session leaves it out. True when the pass set one aside. */
+static bool find_too_big(struct syncrun *r)
+{
+    unsigned before = r->e->aside.changes;
+
+    (void)ex_pass(r->e);
+    return r->e->aside.changes != before;
 }
 
 /* A session that failed: count it, log it, wait the backoff. */
@@ -318,8 +406,12 @@ int ex_run_sync(struct ex *e)
             ak_log(&e->log, LOG_NOTICE, "syncrepl: full refresh required");
             continue;
         }
+        if (rc == EX_SYNC_REFILTER)
+            continue; /* at once, without what is set aside */
         if (ex_stop || ex_reload)
             break;
+        if (rc == AK_ERR_TOO_BIG && find_too_big(&r))
+            continue;
         failed(&r, rc);
     }
     free(cookie);

@@ -27,6 +27,9 @@ struct row {
  *  - CRYPTO is INTERNAL: no setting makes libsodium work again.
  *  - FULL is DENIED: the directory's bound refuses the change, as its
  *    access control would; the caller says which bound and what to do.
+ *  - TOO_BIG is UNAVAILABLE: the entry cannot be read by this client, as
+ *    if the directory did not answer; but the fault is the entry's (its
+ *    holder's, or an admin's), never the server's, and the text says so.
  */
 static const struct row status_rows[] = {
     [-AK_OK] = {"success", AK_CLASS_OK},
@@ -41,6 +44,8 @@ static const struct row status_rows[] = {
     [-AK_ERR_DENIED] = {"permission denied", AK_CLASS_DENIED},
     [-AK_ERR_CRYPTO] = {"cryptography library unavailable", AK_CLASS_INTERNAL},
     [-AK_ERR_FULL] = {"the entry is full", AK_CLASS_DENIED},
+    [-AK_ERR_TOO_BIG] = {"entry larger than the 16 MiB the client accepts",
+                         AK_CLASS_UNAVAILABLE},
 };
 _Static_assert(N_ROWS(status_rows) == 1 - AK_ERR_LAST,
                "one row per status, AK_OK to AK_ERR_LAST");

@@ -25,8 +25,10 @@ enum ak_status {
     AK_ERR_CRYPTO = -10,   /* libsodium could not be initialised */
     AK_ERR_FULL = -11,     /* the entry holds as many values as the
                               directory allows (ak_bounds.h) */
+    AK_ERR_TOO_BIG = -12,  /* an entry of the answer is larger than the
+                              client accepts (AK_MAX_INCOMING, ak_sock.h) */
 };
-#define AK_ERR_LAST AK_ERR_FULL /* the most negative status */
+#define AK_ERR_LAST AK_ERR_TOO_BIG /* the most negative status */
 
 /* Never returns NULL. */
 const char *ak_strerror(int status);

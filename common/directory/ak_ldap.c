@@ -158,13 +158,41 @@ int ak_filter_eq(const char *attr, const char *value, size_t len, char **out)
     return AK_OK;
 }
 
+/* The server's answers that say it may be going away (busy, unavailable,
+ * shutting down): the connection is not used again. */
+static bool server_going(int code)
+{
+    return code == LDAP_BUSY || code == LDAP_UNAVAILABLE ||
+           code == LDAP_UNWILLING_TO_PERFORM || code == LDAP_OTHER ||
+           code == LDAP_REFERRAL;
+}
+
+int ak_conn_check(struct ak_conn *c, int code, int err_no)
+{
+    if (code == LDAP_SUCCESS)
+        return AK_OK;
+    if (code > 0 && !server_going(code))
+        return ak_ldap_status(code); /* an answer: the connection is fine */
+    c->broken = true;
+    /* liblber refuses a message longer than AK_MAX_INCOMING with ERANGE and
+     * libldap then reports the connection lost: the entry is too big, the
+     * server did nothing wrong, and another connection would fare no
+     * better (not "dropped"). */
+    if (code == LDAP_SERVER_DOWN && err_no == ERANGE) {
+        c->dropped = false;
+        return AK_ERR_TOO_BIG;
+    }
+    c->dropped = code == LDAP_SERVER_DOWN || code == LDAP_CONNECT_ERROR;
+    return code == LDAP_NO_MEMORY ? AK_ERR_NOMEM : AK_ERR_BACKEND;
+}
+
 /* Wait for msgid until the connection's deadline. */
 static int wait_result(struct ak_conn *c, int msgid, int all,
                        const struct ak_log *log, const char *what,
                        LDAPMessage **res)
 {
     struct timeval tv;
-    int rc;
+    int rc, err_no = 0;
 
     *res = NULL;
     for (;;) {
@@ -173,6 +201,7 @@ static int wait_result(struct ak_conn *c, int msgid, int all,
             break;
         }
         rc = ldap_result(c->ld, msgid, all, &tv, res);
+        err_no = errno; /* ERANGE: an answer over the receive cap */
         if (rc != 0)
             break;
     }
@@ -185,10 +214,15 @@ static int wait_result(struct ak_conn *c, int msgid, int all,
     }
     if (rc < 0) {
         int err = ld_errno(c->ld);
-        log_ld(log, LOG_ERR, c->ld, c->uri, what, err);
-        c->broken = true;
-        c->dropped = err == LDAP_SERVER_DOWN || err == LDAP_CONNECT_ERROR;
-        return AK_ERR_BACKEND;
+        c->broken = true; /* whatever libldap says the code was */
+        rc = ak_conn_check(c, err, err_no);
+        if (rc == AK_ERR_TOO_BIG)
+            ak_log(log, LOG_ERR,
+                   "%s: %s: %s (the entry's size, not the server)", c->uri,
+                   what, ak_strerror(rc));
+        else
+            log_ld(log, LOG_ERR, c->ld, c->uri, what, err);
+        return rc == AK_OK ? AK_ERR_BACKEND : rc;
     }
     return AK_OK;
 }
@@ -221,10 +255,7 @@ static int op_result(struct ak_conn *c, LDAPMessage *res, int freeit,
         ak_log(log, race ? LOG_DEBUG : LOG_ERR, "%s: %s: %s%s%s", c->uri, what,
                ldap_err2string(err), diag && *diag ? "; " : "",
                diag && *diag ? diag : "");
-        /* The server may be going away (busy, unavailable, shutdown). */
-        if (err == LDAP_BUSY || err == LDAP_UNAVAILABLE ||
-            err == LDAP_UNWILLING_TO_PERFORM || err == LDAP_OTHER ||
-            err == LDAP_REFERRAL)
+        if (server_going(err))
             c->broken = true;
     } else if (ctrls != NULL) {
         ak_log(log, LOG_ERR, "%s: %s: unexpected response control %s", c->uri,

@@ -102,6 +102,22 @@ bool ak_conn_reused(const struct ak_conn *c);
 bool ak_conn_dropped(const struct ak_conn *c);
 
 /*
+ * For callers of libldap on ak_conn_ld(c) (ak_manage.c, the daemon's
+ * syncrepl session): libldap answered code for an operation on c, a
+ * result code or one of its own negative errors, with err_no the errno
+ * right after the call. Every one of its own errors (the connection lost,
+ * an answer it could not decode or that passed the receive cap, a
+ * timeout, a local fault) and the server's signs of going away mark c
+ * broken: ak_dir_release then closes it. Reused, such a handle would fail
+ * again, open a connection without our bind, or abort in liblber
+ * (sb_rdahead_read's assertion on a buffer it had freed). Returns AK_OK,
+ * AK_ERR_TOO_BIG (an entry larger than AK_MAX_INCOMING: not "dropped",
+ * another connection fares no better), AK_ERR_NOMEM, AK_ERR_BACKEND for
+ * the other errors of libldap, ak_ldap_status(code) for an answer.
+ */
+int ak_conn_check(struct ak_conn *c, int code, int err_no);
+
+/*
  * Send a subtree (or base) search; the answer must come before the
  * connection's deadline (cfg->timeout from acquire). AK_OK and *msgid, or
  * AK_ERR_BACKEND.

@@ -2,6 +2,7 @@
 /* ak_manage.c - whoami, add, delete and paged search for the tools */
 #include "ak_manage.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,18 +11,27 @@
 
 #include "ak_status.h"
 
-/* Log a failed operation with the server's diagnostic text. */
-static int failed(LDAP *ld, int code, const char *what, const char *dn,
-                  const struct ak_log *log)
+/* A failed operation: c marked as the code says (ak_conn_check: a
+ * connection libldap failed on is never used again) and the failure
+ * logged with the server's diagnostic text. An answer over the receive
+ * cap names no entry here (the caller knows what it read: ak_scan finds
+ * the entry); it is logged only for debugging. */
+static int failed(struct ak_conn *c, int code, int err_no, const char *what,
+                  const char *dn, const struct ak_log *log)
 {
+    int rc = ak_conn_check(c, code, err_no);
     char *diag = NULL;
 
-    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+    if (rc == AK_ERR_TOO_BIG) {
+        ak_debug(log, "%s %s: %s", what, dn ? dn : "", ak_strerror(rc));
+        return rc;
+    }
+    ldap_get_option(ak_conn_ld(c), LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
     ak_log(log, LOG_ERR, "%s %s: %s%s%s", what, dn ? dn : "",
            ldap_err2string(code), diag && *diag ? "; " : "",
            diag && *diag ? diag : "");
     ldap_memfree(diag);
-    return ak_ldap_status(code);
+    return rc == AK_OK ? AK_ERR_BACKEND : rc;
 }
 
 int ak_manage_whoami(struct ak_conn *c, const struct ak_log *log, char **dn,
@@ -35,7 +45,7 @@ int ak_manage_whoami(struct ak_conn *c, const struct ak_log *log, char **dn,
         *raw = NULL;
     rc = ldap_whoami_s(ak_conn_ld(c), &id, NULL, NULL);
     if (rc != LDAP_SUCCESS)
-        return failed(ak_conn_ld(c), rc, "Who am I?", NULL, log);
+        return failed(c, rc, errno, "Who am I?", NULL, log);
     if (id == NULL || id->bv_len == 0) {
         *dn = strdup("");
     } else if (id->bv_len > 3 && memcmp(id->bv_val, "dn:", 3) == 0) {
@@ -54,16 +64,14 @@ int ak_manage_add(struct ak_conn *c, const char *dn, LDAPMod **attrs,
                   const struct ak_log *log)
 {
     int rc = ldap_add_ext_s(ak_conn_ld(c), dn, attrs, NULL, NULL);
-    return rc == LDAP_SUCCESS ? AK_OK
-                              : failed(ak_conn_ld(c), rc, "add", dn, log);
+    return rc == LDAP_SUCCESS ? AK_OK : failed(c, rc, errno, "add", dn, log);
 }
 
 int ak_manage_delete(struct ak_conn *c, const char *dn,
                      const struct ak_log *log)
 {
     int rc = ldap_delete_ext_s(ak_conn_ld(c), dn, NULL, NULL);
-    return rc == LDAP_SUCCESS ? AK_OK
-                              : failed(ak_conn_ld(c), rc, "delete", dn, log);
+    return rc == LDAP_SUCCESS ? AK_OK : failed(c, rc, errno, "delete", dn, log);
 }
 
 /*
@@ -73,11 +81,12 @@ int ak_manage_delete(struct ak_conn *c, const char *dn,
  * page's result. The page gets at most *tv in all, as ldap_search_ext_s
  * would wait for it. When fn fails (*rc), the wait runs out or the
  * connection fails, the search is abandoned, *res stays NULL and the
- * libldap code of the failure is returned.
+ * libldap code of the failure is returned, *err_no the errno right after
+ * it (ERANGE: an entry over the receive cap).
  */
 static int page_entries(LDAP *ld, int msgid, const struct timeval *tv,
                         ak_manage_entry_fn fn, void *ctx, int *rc,
-                        LDAPMessage **res)
+                        LDAPMessage **res, int *err_no)
 {
     struct timespec end, now;
 
@@ -98,6 +107,7 @@ static int page_entries(LDAP *ld, int msgid, const struct timeval *tv,
             left.tv_usec = (suseconds_t)(us % 1000000);
         }
         type = ldap_result(ld, msgid, LDAP_MSG_ONE, &left, &m);
+        *err_no = errno;
         if (type == LDAP_RES_SEARCH_RESULT) {
             *res = m;
             return LDAP_SUCCESS;
@@ -107,13 +117,15 @@ static int page_entries(LDAP *ld, int msgid, const struct timeval *tv,
         ldap_msgfree(m); /* an entry, or a reference (not followed) */
         if (type > 0 && *rc == AK_OK)
             continue;
-        err = LDAP_TIMEOUT;
-        if (type < 0 && (ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &err) !=
-                             LDAP_OPT_SUCCESS ||
-                         err == LDAP_SUCCESS))
-            err = LDAP_OTHER;
+        if (type < 0) { /* the connection failed: nothing to abandon on */
+            if (ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &err) !=
+                    LDAP_OPT_SUCCESS ||
+                err == LDAP_SUCCESS)
+                err = LDAP_OTHER;
+            return err;
+        }
         ldap_abandon_ext(ld, msgid, NULL, NULL);
-        return err;
+        return LDAP_TIMEOUT; /* or fn's own error, in *rc */
     }
 }
 
@@ -134,7 +146,7 @@ int ak_manage_search(struct ak_conn *c, const struct ak_config *cfg,
         LDAPControl **rctrls = NULL, *resp;
         LDAPMessage *res = NULL;
         char *diag = NULL;
-        int err = LDAP_OTHER, lrc, msgid = -1;
+        int err = LDAP_OTHER, lrc, msgid = -1, err_no = 0;
 
         lrc = ldap_create_page_control(ld, (ber_int_t)page_size, &cookie, 0,
                                        &page);
@@ -145,18 +157,20 @@ int ak_manage_search(struct ak_conn *c, const struct ak_config *cfg,
         sctrl[0] = page;
         lrc = ldap_search_ext(ld, base, scope, filter, attrs, 0, sctrl, NULL,
                               &tv, 0, &msgid);
+        err_no = errno;
         ldap_control_free(page);
         if (lrc == LDAP_SUCCESS)
-            lrc = page_entries(ld, msgid, &tv, fn, ctx, &rc, &res);
+            lrc = page_entries(ld, msgid, &tv, fn, ctx, &rc, &res, &err_no);
         if (res == NULL) {
             if (rc == AK_OK) /* else fn's own error stops the search */
-                rc = failed(ld, lrc, "search", base, log);
+                rc = failed(c, lrc, err_no, "search", base, log);
             break;
         }
         lrc = ldap_parse_result(ld, res, &err, NULL, &diag, NULL, &rctrls, 1);
         if (lrc != LDAP_SUCCESS)
             err = lrc;
         if (err != LDAP_SUCCESS) {
+            (void)ak_conn_check(c, err, 0); /* busy, going away, undecodable */
             ak_log(log, LOG_ERR, "search %s: %s%s%s%s", base,
                    ldap_err2string(err), diag && *diag ? "; " : "",
                    diag && *diag ? diag : "",

@@ -7,10 +7,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* A hostile or broken server announcing a 4 GiB message must not cost
- * gigabytes or seconds: liblber refuses larger answers. */
-#define AK_MAX_INCOMING (16 * 1024 * 1024)
-
 /*
  * Sockbuf_IO is liblber's public extension point (lber.h). This provider
  * behaves like ber_sockbuf_io_tcp / ber_sockbuf_io_fd (it is the bottom
