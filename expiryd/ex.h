@@ -12,6 +12,7 @@
 #include "ak_log.h"
 #include "ak_store_policy.h"
 #include "mine.h"
+#include "written.h"
 
 /* Exit statuses, as apikey(1)'s where they mean the same. */
 enum {
@@ -60,7 +61,8 @@ struct ex {
     char *tmpl[2]; /* notice_template_dir's owner.txt and admin.txt, by
                       enum ak_msg_class; NULL: the built-in text */
     size_t tmpl_len[2];
-    struct ex_mine mine; /* the notice values we wrote lately */
+    struct ex_mine mine;       /* the notice values we wrote lately */
+    struct ex_written written; /* our last write to each entry */
     /* notice_rate: the next slot of the mailer, of notify_command */
     struct timespec rate_next, notify_next;
 };

@@ -18,13 +18,16 @@
 # modifies; in persist mode bob waited 6 min 53 s and 5,994 claims were
 # refused; a 140 KB admin mail. Here N records (default 300: the counts
 # show the quadratic cost as well, and the test stays under a minute);
-# the times are printed, the checks are on counts.
-# Usage (from meson): test_expiryd_flood.sh with-slapd.sh apikey apikey-expiryd [N]
+# the times are printed, the checks are on counts. With "unbounded", the
+# same against a directory without apikey's bounds (not loaded yet, as
+# when the review ran): her writes need no relax control there.
+# Usage (from meson): test_expiryd_flood.sh with-slapd.sh apikey apikey-expiryd [N [unbounded]]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 . "$top/tests/expiryd/lib.sh"
+if [ "${5:-}" = unbounded ]; then AK_TEST_BOUNDS=0 ex_outer -- "$@"; fi
 ex_outer -- "$@"
 APIKEY=${2:?path to apikey}
 EXPIRYD=${3:?path to apikey-expiryd}
@@ -160,7 +163,7 @@ flood $((2 * N + 1)) $((1025 - 2 * N)) && ok "alice reaches 1,025 records" || ba
 until_ grep -q "$ALICE: .*set aside" daemon.log && ok "a warning names her entry" ||
     bad "no warning about her entry"
 admin_told() { grep -qs "$ALICE" mail/*.eml; }
-until_ admin_told && ok "the admins are told" || bad "the admins were not told"
+until_ admin_told && ok "the admins are told" || { bad "the admins were not told"; tail -5 daemon.log | sed "s/^/#   /"; }
 flood 2000 1 && ok "she adds one more record" || bad "flood refused: $(cat mod.err)"
 kb2=$(mkkey bob $((DAY - 600)) next)
 bob2_mailed() { grep -qs "apikey rotate $kb2" mail/*.eml; }
