@@ -135,6 +135,8 @@ static int by_holder(const void *a, const void *b)
  * one per notice was 2,000 modifies of one entry for 1,000 keys). */
 static void record_all(struct ex *e, struct ex_outbox *out)
 {
+    if (out->n_done == 0)
+        return;
     qsort(out->done, out->n_done, sizeof(*out->done), by_holder);
     for (unsigned i = 0, n; i < out->n_done; i += n) {
         for (n = 1; i + n < out->n_done &&

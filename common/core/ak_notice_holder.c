@@ -50,8 +50,7 @@ int ak_notice_holder_key(struct ak_notice_holder *h, unsigned i,
     return ak_view_key(&own, i, out, why);
 }
 
-bool ak_notice_holder_has_id(const struct ak_notice_holder *h,
-                             const char *kid)
+bool ak_notice_holder_has_id(const struct ak_notice_holder *h, const char *kid)
 {
     return ak_byid_is(&h->ids, kid);
 }

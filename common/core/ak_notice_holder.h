@@ -40,8 +40,7 @@ int ak_notice_holder_key(struct ak_notice_holder *h, unsigned i,
 
 /* Whether an apiKeyId value of the holder is kid: a claim asserts it
  * (ak_store_notice.h), so a key without one can never be claimed. */
-bool ak_notice_holder_has_id(const struct ak_notice_holder *h,
-                             const char *kid);
+bool ak_notice_holder_has_id(const struct ak_notice_holder *h, const char *kid);
 
 /* ak_notice_plan of key over the holder's values about it. */
 void ak_notice_holder_plan(struct ak_notice_holder *h,

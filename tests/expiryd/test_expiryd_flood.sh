@@ -142,6 +142,7 @@ if until_ bob_mailed; then
     t1=$(now_ms)
     ok "bob's notice went out while alice's were dealt with ($((t1 - t0)) ms)"
 else
+    t1=$(now_ms)
     bad "no notice for bob's key"
 fi
 all_sent() { [ "$(sent_values "$ALICE" '7 admin')" -eq $((2 * N)) ]; }

@@ -60,8 +60,8 @@ static void kid_of(unsigned i, char kid[AK_KEY_ID_LEN + 1])
 
 static void build(struct holder *h, unsigned n)
 {
-    char created[AK_TIME_LEN + 1], soon[AK_TIME_LEN + 1],
-        late[AK_TIME_LEN + 1], t[AK_TIME_LEN + 1], old[AK_TIME_LEN + 1];
+    char created[AK_TIME_LEN + 1], soon[AK_TIME_LEN + 1], late[AK_TIME_LEN + 1],
+        t[AK_TIME_LEN + 1], old[AK_TIME_LEN + 1];
     unsigned nn = 0, ne = 0;
 
     memset(h, 0, sizeof(*h));
@@ -91,7 +91,8 @@ static void build(struct holder *h, unsigned n)
             h->ends[ne++] = put(h, "%s %s revoked", kid, t);
         switch (i % 6) {
         case 1:
-            h->nots[nn++] = put(h, "%s %s 7 owner claimed %s host-a", kid, e, t);
+            h->nots[nn++] =
+                put(h, "%s %s 7 owner claimed %s host-a", kid, e, t);
             break;
         case 2:
             h->nots[nn++] = put(h, "%s %s 30 owner sent %s", kid, e, t);
@@ -128,8 +129,8 @@ static void drop(struct holder *h)
     free(h->nots);
 }
 
-static const struct ak_policy POLICY = {
-    .n_notice_days = 3, .notice_days = {30, 7, 1}};
+static const struct ak_policy POLICY = {.n_notice_days = 3,
+                                        .notice_days = {30, 7, 1}};
 
 static bool same_plan(const struct ak_notice_plan *a,
                       const struct ak_notice_plan *b)
