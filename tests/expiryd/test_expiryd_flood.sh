@@ -18,7 +18,8 @@
 # modifies; in persist mode bob waited 6 min 53 s and 5,994 claims were
 # refused; a 140 KB admin mail. Here N records (default 300: the counts
 # show the quadratic cost as well, and the test stays under a minute);
-# the times are printed, the checks are on counts. With "unbounded", the
+# the times are printed, the checks are on counts (N at most 340: her
+# entry passes 1,024 records only in the last part). With "unbounded", the
 # same against a directory without apikey's bounds (not loaded yet, as
 # when the review ran): her writes need no relax control there.
 # Usage (from meson): test_expiryd_flood.sh with-slapd.sh apikey apikey-expiryd [N [unbounded]]
