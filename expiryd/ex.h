@@ -13,6 +13,7 @@
 #include "ak_store_policy.h"
 #include "aside.h"
 #include "mine.h"
+#include "written.h"
 
 /* Exit statuses, as apikey(1)'s where they mean the same. */
 enum {
@@ -61,8 +62,9 @@ struct ex {
     char *tmpl[2]; /* notice_template_dir's owner.txt and admin.txt, by
                       enum ak_msg_class; NULL: the built-in text */
     size_t tmpl_len[2];
-    struct ex_mine mine;   /* the notice values we wrote lately */
-    struct ex_aside aside; /* holder entries it cannot read (this run) */
+    struct ex_mine mine;       /* the notice values we wrote lately */
+    struct ex_written written; /* our last write to each entry */
+    struct ex_aside aside;     /* holder entries it cannot read (this run) */
     /* notice_rate: the next slot of the mailer, of notify_command */
     struct timespec rate_next, notify_next;
 };

@@ -85,19 +85,48 @@ struct ak_notice_opts ex_notice_opts(const struct ex *e);
  * in half of notice_lease). */
 unsigned ex_claim_cap(const struct ex *e);
 
-/* The bookkeeping writes, on the writable server (ak_store_notice), each
- * remembered as ours (e->mine). ex_claim: AK_OK; AK_ERR_CONFLICT when
- * another daemon (or an admin) holds the notice or the key changed
- * (counted as lost); EX_STALE when nothing is to be done though no one
- * raced us: the notice is ours already (planned from an entry read before
- * our write); another AK_ERR_* (logged). ex_settle: AK_OK (also when a
- * retried write finds its own outcome there), AK_ERR_CONFLICT when the
- * claim was taken over. */
+struct ak_entry;
+struct ak_holder_attrs;
+
+/* One due notice of a holder (ex_holder), and what became of it. */
+struct ex_due {
+    struct ak_notice_plan plan;
+    char label[AK_LABEL_MAX + 1]; /* its key's */
+    struct ak_notice claimed;     /* the claim written (or failed value) */
+    int rc;
+};
+
+/* An entry holding more records than this is set aside (ex_holder). */
+#define EX_HOLDER_RECORDS_MAX 1024
+
+/* One holder entry en (read with a): each key planned over its own values
+ * (ak_notice_holder), what is due claimed in one modify (ex_claim_batch),
+ * queued into out; *wake the holder's next moment (0: none). With out
+ * NULL, as ex_entry. An entry with more than EX_HOLDER_RECORDS_MAX records
+ * is set aside, and one read before this daemon's own last write to it
+ * (written.h) waits for a newer copy. AK_OK or AK_ERR_NOMEM. */
+int ex_holder(struct ex *e, const struct ak_holder_attrs *a,
+              struct ak_entry *en, struct ex_outbox *out, time_t now,
+              time_t *wake);
+
+/* The bookkeeping writes, on the writable server (ak_store_notice_batch),
+ * each value remembered as ours (e->mine), the holder's last write too
+ * (e->written).
+ *
+ * ex_claim_batch: claim (take over, give up) d[0..n), all of holder dn, in
+ * one modify. Each d[i].rc: AK_OK (d[i].claimed is the value written);
+ * AK_ERR_CONFLICT when another daemon (or an admin) holds the notice or
+ * the key changed (to be counted as lost); EX_STALE when nothing is to be
+ * done though no one raced us: the notice is ours already (planned from an
+ * entry read before our write); another AK_ERR_* (logged).
+ *
+ * ex_settle_batch: record the outcomes o[0..n), all of one holder, in one
+ * modify. Each o[i].rc: AK_OK (also when a retried write finds its own
+ * outcome there), AK_ERR_CONFLICT when the claim was taken over. */
 #define EX_STALE 1
-int ex_claim(struct ex *e, const char *dn, const struct ak_notice_plan *plan,
-             time_t now, struct ak_notice *claimed);
-int ex_settle(struct ex *e, const struct ex_item *it,
-              const struct ak_notice *final);
+void ex_claim_batch(struct ex *e, const char *dn, struct ex_due *d, unsigned n,
+                    time_t now);
+void ex_settle_batch(struct ex *e, struct ex_outcome *o, unsigned n);
 
 void ex_item_free(struct ex_item *it);
 

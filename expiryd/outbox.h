@@ -4,6 +4,7 @@
 #define EX_OUTBOX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "ak_notice.h"
@@ -31,15 +32,39 @@ struct ex_item {
     bool left; /* its message was not started: the lease would end first */
 };
 
+/* A delivery's outcome, to be recorded with the others of its holder. */
+struct ex_outcome {
+    struct ex_item *it;
+    struct ak_notice final;
+    int rc;
+};
+
 struct ex_outbox {
     struct ex_item *items;
     unsigned n, cap;
-    struct timespec first; /* CLOCK_MONOTONIC: when items[0] was added */
+    struct timespec first;   /* CLOCK_MONOTONIC: when items[0] was added */
+    struct ex_outcome *done; /* outcomes not yet recorded */
+    unsigned n_done, cap_done;
+    /* Lines for the admins about entries, not keys (an entry set aside):
+     * each told once, in the pass's admin message. */
+    char **notes;
+    unsigned n_notes;
 };
+
+/* Make room for element n of the array *arr (cap elements of size bytes),
+ * doubling it. AK_OK or AK_ERR_NOMEM (*arr unchanged). */
+int ex_grow(void *arr, unsigned n, unsigned *cap, size_t size);
 
 /* Append a copy of it (fields are taken over: the caller's pointers are
  * cleared). AK_OK or AK_ERR_NOMEM. */
 int ex_outbox_add(struct ex_outbox *o, struct ex_item *it);
 void ex_outbox_free(struct ex_outbox *o);
+
+/* Append a copy of the outcome of it; AK_OK or AK_ERR_NOMEM. */
+int ex_outbox_done(struct ex_outbox *o, struct ex_item *it,
+                   const struct ak_notice *final);
+
+/* Append a copy of the admins' note; AK_OK or AK_ERR_NOMEM. */
+int ex_outbox_note(struct ex_outbox *o, const char *note);
 
 #endif

@@ -5,13 +5,10 @@
 #include <string.h>
 
 #include "ak_holder.h"
-#include "ak_judge.h"
-#include "ak_mail.h"
 #include "ak_manage.h"
 #include "ak_scan.h"
 #include "ak_schema.h"
 #include "ak_status.h"
-#include "ak_store_notice.h"
 #include "ex.h"
 #include "ex_pass.h"
 #include "testhook.h"
@@ -26,130 +23,16 @@ struct scan {
     int rc;      /* the first local fault (memory): stops the scan */
 };
 
-static char *dup_bytes(const struct ak_bytes *b)
-{
-    return b ? strndup(b->p, b->n) : NULL;
-}
-
-/* The owner class's recipients of a person's key: the entry's single valid
- * mail. Service users' responsible people are looked up after the scan
- * (ex_resolve), one read per person, not per key. */
-static void owner_mail(const struct ak_values *mail, struct ex_item *it)
-{
-    it->problem = ak_mail_single(mail, &it->to);
-}
-
-/* A service user's responsible people, by DN, for ex_resolve. */
-static int copy_owners(const struct ak_values *owners, struct ex_item *it)
-{
-    it->owners = calloc(owners->n + 1, sizeof(char *));
-    if (it->owners == NULL)
-        return AK_ERR_NOMEM;
-    for (unsigned i = 0; i < owners->n; i++)
-        if ((it->owners[i] = dup_bytes(&owners->v[i])) == NULL)
-            return AK_ERR_NOMEM;
-    if (owners->n == 0)
-        it->problem = "the service user has no responsible people";
-    return AK_OK;
-}
-
-/* Write the plan's claim (not in a dry run) and queue the notice. */
-static void claim(struct scan *s, struct ak_entry *en,
-                  const struct ak_holder_view *v, const struct ak_record *rec,
-                  const struct ak_notice_plan *plan)
-{
-    struct ex *e = s->e;
-    struct ex_item it = {.id = plan->id};
-    struct ak_bytes name;
-    char *dn = ak_entry_dn(en);
-    int rc = dn ? AK_OK : AK_ERR_NOMEM;
-
-    if (rc == AK_OK && !e->dry_run && e->cfg->notice_rate > 0 &&
-        s->out->n >= ex_claim_cap(e)) {
-        /* what notice_rate sends within half the lease: the rest waits for
-         * the next pass, which comes at once */
-        e->st.postponed++;
-        s->wake = s->now;
-        free(dn);
-        return;
-    }
-    if (rc == AK_OK && !e->dry_run)
-        rc = ex_claim(e, dn, plan, s->now, &it.claimed);
-    if (rc == AK_ERR_CONFLICT)
-        e->st.lost++; /* another daemon has it */
-    else if (rc == AK_ERR_NOMEM)
-        s->rc = rc; /* stops the scan */
-    else if (rc == AK_OK && plan->action == AK_NOTICE_GIVE_UP)
-        e->st.failed++; /* recorded as failed by ex_claim: nothing to send */
-    /* any other fault is logged; the notice stays due for the next pass */
-    if (rc != AK_OK) {
-        free(dn);
-        return;
-    }
-    if (plan->action == AK_NOTICE_GIVE_UP) {
-        /* the admins are told, in their message (N-03) */
-        it.info_only = true;
-        it.problem = plan->id.class == AK_NOTICE_OWNER
-                         ? "the owner's notice could not be delivered for "
-                           "24 hours; given up"
-                         : "the admins' notice could not be delivered for 24 "
-                           "hours; given up";
-    } else {
-        e->st.claimed++;
-        e->st.skipped += plan->n_skip;
-    }
-    it.dn = dn;
-    it.owner = ak_view_name(v, &name) ? dup_bytes(&name) : strdup("?");
-    it.label = strdup(rec->label);
-    it.service = ak_values_has(&v->object_class, AK_OC_SERVICE_USER, true);
-    if (plan->id.class == AK_NOTICE_OWNER && !it.service && !it.info_only)
-        owner_mail(ak_holder_field(en, &s->attrs, AK_HF_MAIL), &it);
-    if (plan->id.class == AK_NOTICE_OWNER && it.service && !it.info_only &&
-        copy_owners(ak_holder_field(en, &s->attrs, AK_HF_OWNER), &it) != AK_OK)
-        s->rc = AK_ERR_NOMEM;
-    if (it.dn == NULL || it.owner == NULL || it.label == NULL ||
-        ex_outbox_add(s->out, &it) != AK_OK)
-        s->rc = AK_ERR_NOMEM;
-    ex_item_free(&it);
-}
-
-/* Every key of one holder, for both classes. */
+/* Every key of one holder, for both classes (plan.c). */
 static void holder(struct scan *s, struct ak_entry *en)
 {
-    struct ex *e = s->e;
-    struct ak_notice_opts opts = ex_notice_opts(e);
-    const struct ak_values *notices =
-        ak_holder_field(en, &s->attrs, AK_HF_NOTICE);
-    struct ak_holder_view v;
+    time_t wake = 0;
+    int rc = ex_holder(s->e, &s->attrs, en, s->out, s->now, &wake);
 
-    ak_holder_view_of(en, &s->attrs, &v);
-    e->st.holders++;
-    for (unsigned i = 0; i < v.records.n; i++) {
-        struct ak_record rec;
-        if (ak_view_key(&v, i, &rec, NULL) != AK_OK)
-            continue; /* the verifier refuses it too: nothing expires */
-        e->st.keys++;
-        for (int c = AK_NOTICE_OWNER; c <= AK_NOTICE_ADMIN; c++) {
-            struct ak_notice_plan plan;
-            if (c == AK_NOTICE_ADMIN && e->pol.n_recipients == 0)
-                continue;
-            ak_notice_plan(&rec, &e->pol.p, (enum ak_notice_class)c, notices,
-                           s->now, &opts, &plan);
-            if (plan.n_garbage > 0 && s->out != NULL)
-                ak_log(&e->log, LOG_WARNING,
-                       "%s: key %s: an apiKeyNotice value cannot be read "
-                       "(%s); it counts as taking its notice",
-                       v.dn, rec.id, plan.why_garbage);
-            if (plan.has_wake && (s->wake == 0 || plan.wake < s->wake))
-                s->wake = plan.wake;
-            if (plan.action == AK_NOTICE_NOTHING)
-                continue;
-            if (s->out != NULL)
-                claim(s, en, &v, &rec, &plan);
-            else if (s->wake == 0 || s->now < s->wake)
-                s->wake = s->now; /* due now: claimed on a later read */
-        }
-    }
+    if (rc != AK_OK)
+        s->rc = rc; /* stops the scan */
+    if (wake != 0 && (s->wake == 0 || wake < s->wake))
+        s->wake = wake;
 }
 
 int ex_open_holder(struct ex *e, LDAP *ld, LDAPMessage *m, char *const *attrs,

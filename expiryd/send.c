@@ -9,6 +9,7 @@
 #include "ak_status.h"
 #include "deliver.h"
 #include "ex_pass.h"
+#include "summary.h"
 #include "testhook.h"
 
 static long long ms_since(const struct timespec *t)
@@ -93,13 +94,13 @@ struct ak_msg_key ex_msg_key(const struct ex_item *it)
 /* What the bookkeeping says after a delivery: at the moment of its
  * outcome, not of the claim (the pass's time). A delivery may take up to
  * notice_timeout and wait for notice_rate, and a deferred notice's
- * retries and its 24 hours count from its first failure. */
-static void record(struct ex *e, struct ex_item *it,
+ * retries and its 24 hours count from its first failure. Written with the
+ * holder's other outcomes of the message (record_all). */
+static void record(struct ex *e, struct ex_outbox *out, struct ex_item *it,
                    const struct ex_delivery *d)
 {
     time_t now = ex_now();
     struct ak_notice final = {.id = it->id, .at = now};
-    int rc;
 
     if (e->dry_run)
         return;
@@ -115,22 +116,54 @@ static void record(struct ex *e, struct ex_item *it,
         snprintf(final.reason, sizeof(final.reason), "%s", d->reason);
         e->st.failed++;
     }
-    rc = ex_settle(e, it, &final);
-    if (rc == AK_OK)
-        EX_CRASH_POINT("recorded");
-    if (rc == AK_ERR_CONFLICT && final.state == AK_NOTICE_SENT)
-        e->st.maybe_twice++; /* logged by ex_settle: it may go out twice */
+    if (ex_outbox_done(out, it, &final) != AK_OK)
+        ak_log(&e->log, LOG_ERR,
+               "key %s: out of memory recording the notice; its claim "
+               "expires after notice_lease",
+               it->id.kid);
+}
+
+/* Holder by holder, then as recorded. */
+static int by_holder(const void *a, const void *b)
+{
+    const struct ex_outcome *x = a, *y = b;
+    int c = strcmp(x->it->dn, y->it->dn);
+    return c != 0 ? c : (x->it > y->it) - (x->it < y->it);
+}
+
+/* Write the outcomes recorded so far, one modify per holder (issue 16:
+ * one per notice was 2,000 modifies of one entry for 1,000 keys). */
+static void record_all(struct ex *e, struct ex_outbox *out)
+{
+    if (out->n_done == 0)
+        return;
+    qsort(out->done, out->n_done, sizeof(*out->done), by_holder);
+    for (unsigned i = 0, n; i < out->n_done; i += n) {
+        for (n = 1; i + n < out->n_done &&
+                    strcmp(out->done[i + n].it->dn, out->done[i].it->dn) == 0;
+             n++)
+            ;
+        ex_settle_batch(e, out->done + i, n);
+        for (unsigned k = i; k < i + n; k++)
+            if (out->done[k].rc == AK_ERR_CONFLICT &&
+                out->done[k].final.state == AK_NOTICE_SENT)
+                e->st.maybe_twice++; /* logged: it may go out twice */
+    }
+    out->n_done = 0;
 }
 
 /* One message to to[0..n_to) about its[0..n): deliver it, then record
  * its[n_info..n); the first n_info are information only (the owners'
- * problems in the admin message, whose bookkeeping is already done). */
-static void one_message(struct ex *e, const struct ex_outbox *out,
+ * problems in the admin message, whose bookkeeping is already done).
+ * sum (may be NULL): the admins' summary lines it carries, and the
+ * notices they stand for, recorded with it. */
+static void one_message(struct ex *e, struct ex_outbox *out,
                         enum ak_msg_class cls, const struct ak_msg_rcpt *to,
                         size_t n_to, struct ex_item **its, unsigned n_info,
-                        unsigned n, time_t now)
+                        unsigned n, time_t now, const struct ex_summary *sum)
 {
-    struct ak_msg_key *keys = calloc(n, sizeof(*keys));
+    struct ak_msg_key *keys = calloc(n + 1, sizeof(*keys));
+    unsigned n_rec = sum != NULL ? sum->n_rec : 0;
     struct ex_delivery d = {.result = EX_DELIVER_TEMPORARY};
     char err[256] = "", *msg = NULL;
     size_t len = 0;
@@ -144,12 +177,22 @@ static void one_message(struct ex *e, const struct ex_outbox *out,
                            .tmpl = e->tmpl[cls],
                            .tmpl_len = e->tmpl_len[cls]};
 
+    if (sum != NULL) {
+        in.notes = (const char *const *)sum->lines;
+        in.n_notes = sum->n_lines;
+        in.n_more = sum->n_more;
+    }
+
     if (!e->dry_run) {
         ex_throttle(e, &e->rate_next);
-        if (!within_lease(e, out)) {
-            e->st.left += n - n_info; /* recorded nothing: still claimed */
+        /* (a message of the admins' lines alone records no claim) */
+        if (n - n_info + n_rec > 0 && !within_lease(e, out)) {
+            /* recorded nothing: still claimed */
+            e->st.left += n - n_info + n_rec;
             for (unsigned i = n_info; i < n; i++)
                 its[i]->left = true;
+            for (unsigned i = 0; i < n_rec; i++)
+                sum->rec[i]->left = true;
             free(keys);
             return;
         }
@@ -184,8 +227,11 @@ static void one_message(struct ex *e, const struct ex_outbox *out,
         if (d.result == EX_DELIVER_PERMANENT && cls == AK_MSG_OWNER &&
             its[i]->problem == NULL)
             its[i]->problem = "the notice could not be delivered";
-        record(e, its[i], &d);
+        record(e, out, its[i], &d);
     }
+    for (unsigned i = 0; i < n_rec; i++)
+        record(e, out, sum->rec[i], &d);
+    record_all(e, out);
     free(msg);
     free(keys);
 }
@@ -224,13 +270,14 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
             /* the recipients could not be read: a temporary failure, not
              * a verdict (and nothing for the admins to hear yet) */
             it->problem = NULL;
-            record(e, it, &later);
+            record(e, out, it, &later);
         } else if (it->to == NULL) {
-            record(e, it, &none);
+            record(e, out, it, &none);
         } else {
             its[m++] = it;
         }
     }
+    record_all(e, out);
     qsort(its, m, sizeof(*its), by_recipients);
     for (unsigned i = 0, n; i < m; i += n) {
         struct ak_msg_rcpt to[AK_MSG_RCPT_MAX];
@@ -242,12 +289,14 @@ static void owner_messages(struct ex *e, struct ex_outbox *out, time_t now)
              n++)
             ;
         if (n_to > 0)
-            one_message(e, out, AK_MSG_OWNER, to, n_to, its + i, 0, n, now);
+            one_message(e, out, AK_MSG_OWNER, to, n_to, its + i, 0, n, now,
+                        NULL);
         else if (addrs == NULL)
             ak_log(&e->log, LOG_ERR, "out of memory composing a notice");
         else /* never a silent drop (owner_mail keeps only valid ones) */
             for (unsigned k = 0; k < n; k++)
-                record(e, its[i + k], &none);
+                record(e, out, its[i + k], &none);
+        record_all(e, out);
         free(addrs);
     }
     free(its);
@@ -272,7 +321,7 @@ static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
         else if (it->id.class == AK_NOTICE_ADMIN)
             its[n++] = it;
     }
-    if (n + n_own > 0)
+    if (n + n_own > 0 || out->n_notes > 0)
         n_to = ex_admin_rcpts(e, to, AK_MSG_RCPT_MAX, true);
     if (its == NULL || own == NULL) {
         ak_log(&e->log, LOG_ERR, "out of memory composing the admin notice");
@@ -287,21 +336,32 @@ static void admin_message(struct ex *e, struct ex_outbox *out, time_t now)
                    "recipients",
                    own[i]->id.kid, own[i]->owner, own[i]->problem);
         for (unsigned i = 0; i < n; i++)
-            record(e, its[i], &none);
-    } else if (n + n_own > 0) {
-        /* the owners' problems first, then the admins' own notices; at
-         * most ex_group_max() keys a message, as for the owners */
-        struct ex_item **all = calloc(n + n_own, sizeof(*all));
+            record(e, out, its[i], &none);
+        record_all(e, out);
+    } else if (n + n_own > 0 || out->n_notes > 0) {
+        /* the owners' problems first, then the admins' own notices, a few
+         * of each holder (summary.h); at most ex_group_max() keys a
+         * message, as for the owners; the summary in the first */
+        struct ex_item **all = calloc(n + n_own + 1, sizeof(*all));
+        struct ex_summary sum;
         if (all != NULL) {
             memcpy(all, own, n_own * sizeof(*all));
             memcpy(all + n_own, its, n * sizeof(*all));
-            for (unsigned off = 0; off < n + n_own; off += max) {
-                unsigned c = n + n_own - off;
-                unsigned info = off < n_own ? n_own - off : 0;
+        }
+        if (all == NULL ||
+            ex_summary_build(all, n_own, n + n_own, out, &sum) != AK_OK) {
+            ak_log(&e->log, LOG_ERR,
+                   "out of memory composing the admin notice");
+        } else {
+            for (unsigned off = 0; off == 0 || off < sum.n_listed; off += max) {
+                unsigned c = sum.n_listed - off;
+                unsigned info = off < sum.n_info ? sum.n_info - off : 0;
                 c = c < max ? c : max;
-                one_message(e, out, AK_MSG_ADMIN, to, n_to, all + off,
-                            info < c ? info : c, c, now);
+                one_message(e, out, AK_MSG_ADMIN, to, n_to, sum.listed + off,
+                            info < c ? info : c, c, now,
+                            off == 0 ? &sum : NULL);
             }
+            ex_summary_free(&sum);
         }
         free(all);
     }

@@ -175,7 +175,7 @@ static int on_due(void *ctx, const uint8_t uuid[EX_UUID_LEN], time_t due)
 /* Deliver what the last steps claimed. */
 static void flush(struct syncrun *r)
 {
-    if (r->out.n > 0) {
+    if (r->out.n > 0 || r->out.n_notes > 0) {
         ex_resolve(r->e, &r->out);
         ex_deliver_all(r->e, &r->out, ex_now());
         ex_outbox_free(&r->out);

@@ -8,21 +8,24 @@
 #include "ak_schema.h"
 #include "ak_status.h"
 
-int ex_claim_refused(struct ex *e, const struct ak_notice_plan *plan)
+bool ex_claim_ours(const struct ex *e, const struct ak_notice_plan *plan)
 {
-    const struct ak_notice_id *id = &plan->id;
-    const char *cls = ak_notice_class_name(id->class);
-    bool ours;
-
     /* From what we wrote, not from a read: with several daemons most
      * claims are lost races, and a read for each would add to the work
      * of every loser. A claim found the notice taken: by us when we wrote
      * a value for it. A take-over or give-up found the value it replaces
      * gone: by us when we wrote something for it after that value. */
     if (plan->action == AK_NOTICE_CLAIM)
-        ours = ex_mine_last(&e->mine, id, NULL) != EX_MINE_NOTHING;
-    else
-        ours = ex_mine_last(&e->mine, id, &plan->old) == EX_MINE_ELSE;
+        return ex_mine_last(&e->mine, &plan->id, NULL) != EX_MINE_NOTHING;
+    return ex_mine_last(&e->mine, &plan->id, &plan->old) == EX_MINE_ELSE;
+}
+
+int ex_claim_refused(struct ex *e, const struct ak_notice_plan *plan)
+{
+    const struct ak_notice_id *id = &plan->id;
+    const char *cls = ak_notice_class_name(id->class);
+    bool ours = ex_claim_ours(e, plan);
+
     if (ours) {
         ak_debug(&e->log,
                  "key %s: the %s notice of stage %u is this daemon's "

@@ -9,6 +9,10 @@
 
 #include "ex_pass.h"
 
+/* Whether this daemon wrote the value of plan's notice since the entry it
+ * planned from was read (e->mine): a refusal of plan is then its own. */
+bool ex_claim_ours(const struct ex *e, const struct ak_notice_plan *plan);
+
 /* A claim, take-over or give-up of plan refused: EX_STALE when this
  * daemon wrote the notice's value since the entry it planned from was
  * read (e->mine; logged at debug), else AK_ERR_CONFLICT: another daemon

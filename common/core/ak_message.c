@@ -21,6 +21,7 @@
 #define LABEL_SHOW 64
 #define NAME_SHOW 128
 #define PROBLEM_SHOW 200
+#define NOTE_SHOW 600
 #define PLACE_SHOW 120
 /* RFC 5322: a line is at most 998 bytes; we break body lines before. */
 #define BODY_LINE_MAX 990
@@ -385,6 +386,16 @@ static void sb_key_block(struct sb *b, const struct ak_msg_key *k,
     sb_str(b, "\n");
 }
 
+/* The admins' lines about what is not listed key by key. */
+static void sb_notes(struct sb *b, const struct ak_msg_in *in)
+{
+    for (size_t i = 0; in->cls == AK_MSG_ADMIN && i < in->n_notes; i++) {
+        sb_str(b, in->n_keys > 0 || i > 0 ? "\n  " : "  ");
+        sb_clean(b, in->notes[i], NOTE_SHOW);
+        sb_str(b, "\n");
+    }
+}
+
 static void sb_recipient(struct sb *b, const struct ak_msg_in *in)
 {
     struct sb t = {0};
@@ -482,7 +493,7 @@ static int template_pass(const char *t, size_t len, struct sb *b,
                     sb_recipient(b, in);
                     break;
                 case 1:
-                    sb_fmt(b, "%zu", in->n_keys);
+                    sb_fmt(b, "%zu", in->n_keys + in->n_more);
                     break;
                 case 2:
                     if (b->len > 0 && b->p[b->len - 1] != '\n')
@@ -492,6 +503,7 @@ static int template_pass(const char *t, size_t len, struct sb *b,
                             sb_str(b, "\n");
                         sb_key_block(b, &in->keys[j], in->cls, in->now);
                     }
+                    sb_notes(b, in);
                     break;
                 default:
                     if (in->organisation != NULL && in->organisation[0] != '\0')
@@ -575,7 +587,9 @@ static void sb_subject(struct sb *b, const struct ak_msg_in *in)
 {
     struct sb s = {0};
 
-    if (in->n_keys == 1) {
+    if (in->n_keys == 0) {
+        sb_str(&s, "API key holders that need an admin");
+    } else if (in->n_keys == 1 && in->n_more == 0) {
         const struct ak_msg_key *k = &in->keys[0];
         sb_str(&s, "API key ");
         sb_days(&s, k->expires, in->now);
@@ -590,7 +604,7 @@ static void sb_subject(struct sb *b, const struct ak_msg_in *in)
         size_t expired = 0;
         for (size_t i = 0; i < in->n_keys; i++)
             expired += in->keys[i].expires <= in->now;
-        sb_fmt(&s, "%zu API keys %s", in->n_keys,
+        sb_fmt(&s, "%zu API keys %s", in->n_keys + in->n_more,
                expired == 0            ? "expire soon"
                : expired == in->n_keys ? "have expired"
                                        : "expire soon or have expired");
@@ -657,6 +671,9 @@ static void message_id(const struct ak_msg_in *in, unsigned char out[16])
                  (int64_t)in->keys[i].expires, in->keys[i].stage);
         crypto_generichash_update(&st, (const unsigned char *)buf, strlen(buf));
     }
+    for (size_t i = 0; i < in->n_notes; i++)
+        crypto_generichash_update(&st, (const unsigned char *)in->notes[i],
+                                  strlen(in->notes[i]) + 1);
     crypto_generichash_final(&st, out, 16);
 }
 
@@ -686,7 +703,19 @@ int ak_msg_build(const struct ak_msg_in *in, char **out, size_t *outlen,
     }
     if ((rc = check_rcpts(in->to, in->n_to, err, errsize)) != AK_OK)
         return rc;
-    if (in->n_keys == 0 || in->n_keys > AK_MSG_KEYS_MAX || in->keys == NULL) {
+    if (in->n_notes > AK_MSG_NOTES_MAX ||
+        (in->n_notes > 0 && (in->cls != AK_MSG_ADMIN || in->notes == NULL))) {
+        set_err(err, errsize, "%zu notes (0 to %d, admin messages only)",
+                in->n_notes, AK_MSG_NOTES_MAX);
+        return AK_ERR_INVALID;
+    }
+    for (size_t i = 0; i < in->n_notes; i++)
+        if (in->notes[i] == NULL) {
+            set_err(err, errsize, "note %zu is missing", i);
+            return AK_ERR_INVALID;
+        }
+    if ((in->n_keys == 0 && in->n_notes == 0) || in->n_keys > AK_MSG_KEYS_MAX ||
+        (in->n_keys > 0 && in->keys == NULL)) {
         set_err(err, errsize, "%zu keys (1 to %d)", in->n_keys,
                 AK_MSG_KEYS_MAX);
         return AK_ERR_INVALID;

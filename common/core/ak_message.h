@@ -58,6 +58,8 @@ struct ak_msg_key {
 /* Recipients of one message, keys of one message. */
 #define AK_MSG_RCPT_MAX 256
 #define AK_MSG_KEYS_MAX 100000
+/* Notes of one admin message (ak_msg_in). */
+#define AK_MSG_NOTES_MAX 100000
 
 struct ak_msg_in {
     enum ak_msg_class cls;
@@ -68,8 +70,16 @@ struct ak_msg_in {
                                     * "your organisation") */
     const char *recipient;         /* {recipient}; NULL: the names (or addresses
                                     * when unnamed) of the To list */
-    const struct ak_msg_key *keys; /* 1..AK_MSG_KEYS_MAX */
+    const struct ak_msg_key *keys; /* 1..AK_MSG_KEYS_MAX (0 with notes) */
     size_t n_keys;
+    /* Admin class: lines after the keys about what is not listed key by
+     * key (an owner's keys beyond what one message lists, an entry the
+     * daemon set aside), any bytes, cleaned as a name is; with notes, a
+     * message may list no key. n_more: the keys those lines stand for,
+     * counted in {count} and the subject. */
+    const char *const *notes;
+    size_t n_notes;
+    size_t n_more;
     time_t now;
     const char *tmpl; /* NULL: the built-in template of cls */
     size_t tmpl_len;

@@ -2,6 +2,8 @@
 /* ak_store_notice.c - claim, take over and settle apiKeyNotice values */
 #include "ak_store_notice.h"
 
+#include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,45 +39,76 @@ static int claimed_value(const struct ak_notice_id *id,
     return ak_notice_format(n, buf);
 }
 
+/* A growing filter; on failure (no memory) p is NULL and stays so. */
+struct filter {
+    char *p;
+    size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void fadd(struct filter *f,
+                                                       const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (f->p == NULL && f->cap > 0)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || f->len + (size_t)n + 1 > f->cap) {
+        size_t cap = f->cap ? f->cap : 256;
+        char *np;
+        while (n >= 0 && f->len + (size_t)n + 1 > cap)
+            cap *= 2;
+        np = n < 0 ? NULL : realloc(f->p, cap);
+        if (np == NULL) {
+            free(f->p);
+            f->p = NULL;
+            f->cap = 1; /* failed: stays NULL */
+            return;
+        }
+        f->p = np;
+        f->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(f->p + f->len, f->cap - f->len, fmt, ap);
+    va_end(ap);
+    f->len += (size_t)n;
+}
+
 /*
- * "(&(apiKeyId=<kid>)(!(apiKeyRevoked=<kid> *revoked))" + the clause of
- * each notice in ids + ")": key ids, times, stage numbers and class words
+ * "(apiKeyId=<kid>)(!(apiKeyRevoked=<kid> *revoked))": the key is still
+ * there and not revoked. Key ids, times, stage numbers and class words
  * need no filter escaping (ak_notice_prefix). A rotation's end is not
  * asserted absent: its owner may write one after the expiry, which changes
  * nothing (ak_notice_plan), and must not make every claim fail (issue 16);
  * one written between the read and the claim costs at most a notice of a
  * key just replaced.
  */
-static int assertion(const struct ak_notice_id *ids, unsigned n, char **out)
+static void key_clause(struct filter *f, const char *kid)
 {
-    size_t size =
-               64 + 2 * AK_KEY_ID_LEN + (size_t)n * (AK_NOTICE_PREFIX_MAX + 24),
-           len;
-    char *f = malloc(size);
+    fadd(f, "(" AK_AT_ID "=%s)(!(" AK_AT_REVOKED "=%s *%s))", kid, kid,
+         ak_end_reason_name(AK_END_REVOKED));
+}
 
-    if (f == NULL)
-        return AK_ERR_NOMEM;
-    len = (size_t)snprintf(
-        f, size, "(&(" AK_AT_ID "=%s)(!(" AK_AT_REVOKED "=%s *%s))", ids[0].kid,
-        ids[0].kid, ak_end_reason_name(AK_END_REVOKED));
-    for (unsigned i = 0; i < n; i++) {
-        char prefix[AK_NOTICE_PREFIX_MAX + 1];
-        if (ak_notice_prefix(&ids[i], prefix) != AK_OK) {
-            free(f);
-            return AK_ERR_INVALID;
-        }
-        len += (size_t)snprintf(f + len, size - len,
-                                "(!(" AK_AT_NOTICE "=%s*))", prefix);
-    }
-    snprintf(f + len, size - len, ")");
-    *out = f;
+/* "(!(apiKeyNotice=<prefix>*))": no value takes notice id. */
+static int notice_clause(struct filter *f, const struct ak_notice_id *id)
+{
+    char prefix[AK_NOTICE_PREFIX_MAX + 1];
+
+    if (ak_notice_prefix(id, prefix) != AK_OK)
+        return AK_ERR_INVALID;
+    fadd(f, "(!(" AK_AT_NOTICE "=%s*))", prefix);
     return AK_OK;
 }
 
 /* Delete the values del (NULL: none), then add the values add (NULL:
- * none), in one modify, under the assertion (NULL: none). */
-static int modify(struct ak_conn *c, const char *dn, char **del, char **add,
-                  const char *assert_filter, const struct ak_log *log)
+ * none), in one modify, under the assertion (NULL: none), with the relax
+ * control when relax. */
+static int modify_ctl(struct ak_conn *c, const char *dn, char **del, char **add,
+                      const char *assert_filter, bool relax,
+                      const struct ak_log *log)
 {
     LDAPMod mdel = {LDAP_MOD_DELETE, AK_LDAP_STR(AK_AT_NOTICE), {del}};
     LDAPMod madd = {LDAP_MOD_ADD, AK_LDAP_STR(AK_AT_NOTICE), {add}};
@@ -88,7 +121,152 @@ static int modify(struct ak_conn *c, const char *dn, char **del, char **add,
     if (add != NULL)
         mods[n++] = &madd;
     mods[n] = NULL;
-    return ak_conn_modify_if(c, dn, mods, assert_filter, log);
+    return relax ? ak_conn_modify_relaxed(c, dn, mods, assert_filter, log)
+                 : ak_conn_modify_if(c, dn, mods, assert_filter, log);
+}
+
+static int modify(struct ak_conn *c, const char *dn, char **del, char **add,
+                  const char *assert_filter, const struct ak_log *log)
+{
+    return modify_ctl(c, dn, del, add, assert_filter, false, log);
+}
+
+/* The values of a batch, and its assertion. */
+struct batch {
+    char (*vals)[AK_NOTICE_MAX + 1];
+    char **del, **add;
+    unsigned n_vals, n_del, n_add, cap;
+    struct filter f;
+    unsigned clauses;
+    const char *last_kid; /* of the last key clause: not repeated */
+};
+
+static char *value(struct batch *b)
+{
+    return b->n_vals < b->cap ? b->vals[b->n_vals++] : NULL;
+}
+
+/* A claim of w->id (and its skipped stages): its values and clauses. */
+static int add_claim(struct batch *b, struct ak_notice_write *w, time_t now,
+                     const char *host)
+{
+    char *v = value(b);
+    int rc;
+
+    if (w->n_skip >= AK_NOTICE_STAGES_MAX || v == NULL)
+        return AK_ERR_INVALID;
+    rc = claimed_value(&w->id, NULL, now, host, &w->next, v);
+    if (rc != AK_OK)
+        return rc;
+    b->add[b->n_add++] = v;
+    rc = notice_clause(&b->f, &w->id);
+    for (unsigned i = 0; rc == AK_OK && i < w->n_skip; i++) {
+        struct ak_notice s;
+        memset(&s, 0, sizeof(s));
+        s.id = w->id;
+        s.id.stage = w->skip[i];
+        s.state = AK_NOTICE_SKIPPED;
+        s.at = now;
+        if (s.id.stage == w->id.stage)
+            return AK_ERR_INVALID; /* one notice twice */
+        for (unsigned k = 0; k < i; k++)
+            if (w->skip[k] == w->skip[i])
+                return AK_ERR_INVALID;
+        if ((v = value(b)) == NULL || ak_notice_format(&s, v) != AK_OK)
+            return AK_ERR_INVALID;
+        b->add[b->n_add++] = v;
+        rc = notice_clause(&b->f, &s.id);
+    }
+    b->clauses += 1 + w->n_skip;
+    return rc;
+}
+
+/* One write of the batch into b; w->left_out when it is to be left out. */
+static int add_write(struct batch *b, struct ak_notice_write *w, time_t now,
+                     const char *host)
+{
+    char *oldv, *newv;
+
+    w->left_out = false;
+    if (w->kind == AK_NW_CLAIM)
+        return add_claim(b, w, now, host);
+    if ((oldv = value(b)) == NULL || (newv = value(b)) == NULL ||
+        ak_notice_format(&w->old, oldv) != AK_OK)
+        return AK_ERR_INVALID;
+    if (w->kind == AK_NW_TAKE_OVER) {
+        int rc;
+        if (w->old.state != AK_NOTICE_CLAIMED &&
+            w->old.state != AK_NOTICE_DEFERRED)
+            return AK_ERR_INVALID;
+        rc = claimed_value(&w->old.id, &w->old, now, host, &w->next, newv);
+        if (rc != AK_OK)
+            return rc;
+        if (strcmp(oldv, newv) == 0) {
+            w->left_out = true; /* our own claim, this very second */
+            return AK_OK;
+        }
+    } else if (w->kind != AK_NW_REPLACE || !same_id(&w->old.id, &w->next.id) ||
+               ak_notice_format(&w->next, newv) != AK_OK ||
+               strcmp(oldv, newv) == 0) {
+        return AK_ERR_INVALID;
+    }
+    b->del[b->n_del++] = oldv;
+    b->add[b->n_add++] = newv;
+    return AK_OK;
+}
+
+/* The key clause of each key a claim or take-over is about (once for a
+ * run of writes about the same key). */
+static void key_clauses(struct batch *b, const struct ak_notice_write *w,
+                        unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const char *kid =
+            w[i].kind == AK_NW_CLAIM ? w[i].id.kid : w[i].old.id.kid;
+        if (w[i].kind == AK_NW_REPLACE || w[i].left_out ||
+            (b->last_kid != NULL && strcmp(b->last_kid, kid) == 0))
+            continue;
+        key_clause(&b->f, kid);
+        b->last_kid = kid;
+        b->clauses++;
+    }
+}
+
+int ak_store_notice_batch(struct ak_conn *c, const char *dn,
+                          struct ak_notice_write *w, unsigned n, time_t now,
+                          const char *host, bool relax,
+                          const struct ak_log *log)
+{
+    struct batch b = {0};
+    int rc = AK_OK;
+
+    if (c == NULL || dn == NULL || w == NULL || n == 0 ||
+        n > UINT_MAX / (AK_NOTICE_STAGES_MAX + 1))
+        return AK_ERR_INVALID;
+    b.cap = n * (AK_NOTICE_STAGES_MAX + 1);
+    b.vals = calloc(b.cap, sizeof(*b.vals));
+    b.del = calloc(n + 1, sizeof(char *));
+    b.add = calloc(b.cap + 1, sizeof(char *));
+    if (b.vals == NULL || b.del == NULL || b.add == NULL)
+        rc = AK_ERR_NOMEM;
+    fadd(&b.f, "(&");
+    for (unsigned i = 0; rc == AK_OK && i < n; i++)
+        rc = add_write(&b, &w[i], now, host);
+    if (rc == AK_OK)
+        key_clauses(&b, w, n);
+    fadd(&b.f, ")");
+    if (rc == AK_OK && b.f.p == NULL)
+        rc = AK_ERR_NOMEM;
+    if (rc == AK_OK && b.n_add == 0)
+        rc = AK_ERR_CONFLICT; /* all left out: nothing to write */
+    if (rc == AK_OK)
+        rc = modify_ctl(c, dn, b.n_del > 0 ? b.del : NULL, b.add,
+                        b.clauses > 0 ? b.f.p : NULL, relax, log);
+    free(b.f.p);
+    free(b.vals);
+    free(b.del);
+    free(b.add);
+    return rc;
 }
 
 int ak_store_notice_claim(struct ak_conn *c, const char *dn,
@@ -96,44 +274,19 @@ int ak_store_notice_claim(struct ak_conn *c, const char *dn,
                           unsigned n_skip, time_t now, const char *host,
                           const struct ak_log *log, struct ak_notice *claimed)
 {
-    struct ak_notice_id ids[AK_NOTICE_STAGES_MAX];
-    char vals[AK_NOTICE_STAGES_MAX][AK_NOTICE_MAX + 1];
-    char *add[AK_NOTICE_STAGES_MAX + 1];
-    struct ak_notice n;
-    char *filter = NULL;
+    struct ak_notice_write w = {.kind = AK_NW_CLAIM};
     int rc;
 
-    if (c == NULL || dn == NULL || id == NULL ||
-        n_skip >= AK_NOTICE_STAGES_MAX || (n_skip > 0 && skip == NULL))
+    if (id == NULL || n_skip >= AK_NOTICE_STAGES_MAX ||
+        (n_skip > 0 && skip == NULL))
         return AK_ERR_INVALID;
-    rc = claimed_value(id, NULL, now, host, &n, vals[0]);
-    if (rc != AK_OK)
-        return rc;
-    ids[0] = *id;
-    add[0] = vals[0];
-    for (unsigned i = 0; i < n_skip; i++) {
-        struct ak_notice s;
-        memset(&s, 0, sizeof(s));
-        s.id = *id;
-        s.id.stage = skip[i];
-        s.state = AK_NOTICE_SKIPPED;
-        s.at = now;
-        for (unsigned k = 0; k <= i; k++)
-            if (ids[k].stage == skip[i])
-                return AK_ERR_INVALID; /* one notice twice */
-        if (ak_notice_format(&s, vals[i + 1]) != AK_OK)
-            return AK_ERR_INVALID;
-        ids[i + 1] = s.id;
-        add[i + 1] = vals[i + 1];
-    }
-    add[n_skip + 1] = NULL;
-    rc = assertion(ids, n_skip + 1, &filter);
-    if (rc != AK_OK)
-        return rc;
-    rc = modify(c, dn, NULL, add, filter, log);
-    free(filter);
+    w.id = *id;
+    w.n_skip = n_skip;
+    if (n_skip > 0)
+        memcpy(w.skip, skip, n_skip * sizeof(*skip));
+    rc = ak_store_notice_batch(c, dn, &w, 1, now, host, false, log);
     if (rc == AK_OK && claimed != NULL)
-        *claimed = n;
+        *claimed = w.next;
     return rc;
 }
 
@@ -142,30 +295,15 @@ int ak_store_notice_take_over(struct ak_conn *c, const char *dn,
                               const char *host, const struct ak_log *log,
                               struct ak_notice *claimed)
 {
-    char oldv[AK_NOTICE_MAX + 1], newv[AK_NOTICE_MAX + 1];
-    char *del[] = {oldv, NULL}, *add[] = {newv, NULL};
-    struct ak_notice n;
-    char *filter = NULL;
+    struct ak_notice_write w = {.kind = AK_NW_TAKE_OVER};
     int rc;
 
-    if (c == NULL || dn == NULL || old == NULL ||
-        (old->state != AK_NOTICE_CLAIMED && old->state != AK_NOTICE_DEFERRED) ||
-        ak_notice_format(old, oldv) != AK_OK)
+    if (old == NULL)
         return AK_ERR_INVALID;
-    rc = claimed_value(&old->id, old, now, host, &n, newv);
-    if (rc != AK_OK)
-        return rc;
-    if (strcmp(oldv, newv) == 0)
-        return AK_ERR_CONFLICT; /* our own claim, this very second */
-    /* the key still there and not ended (no notice clause: the old value
-     * is there, and the exact delete decides the race) */
-    rc = assertion(&old->id, 0, &filter);
-    if (rc != AK_OK)
-        return rc;
-    rc = modify(c, dn, del, add, filter, log);
-    free(filter);
+    w.old = *old;
+    rc = ak_store_notice_batch(c, dn, &w, 1, now, host, false, log);
     if (rc == AK_OK && claimed != NULL)
-        *claimed = n;
+        *claimed = w.next;
     return rc;
 }
 
@@ -174,14 +312,13 @@ int ak_store_notice_replace(struct ak_conn *c, const char *dn,
                             const struct ak_notice *next,
                             const struct ak_log *log)
 {
-    char oldv[AK_NOTICE_MAX + 1], newv[AK_NOTICE_MAX + 1];
-    char *del[] = {oldv, NULL}, *add[] = {newv, NULL};
+    struct ak_notice_write w = {.kind = AK_NW_REPLACE};
 
-    if (c == NULL || dn == NULL || old == NULL || next == NULL ||
-        !same_id(&old->id, &next->id) || ak_notice_format(old, oldv) != AK_OK ||
-        ak_notice_format(next, newv) != AK_OK || strcmp(oldv, newv) == 0)
+    if (old == NULL || next == NULL)
         return AK_ERR_INVALID;
-    return modify(c, dn, del, add, NULL, log);
+    w.old = *old;
+    w.next = *next;
+    return ak_store_notice_batch(c, dn, &w, 1, 0, NULL, false, log);
 }
 
 int ak_store_notice_settle(struct ak_conn *c, const char *dn,

@@ -4,6 +4,7 @@
 #ifndef AK_STORE_NOTICE_H
 #define AK_STORE_NOTICE_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include "ak_ldap.h"
@@ -62,6 +63,51 @@ int ak_store_notice_settle(struct ak_conn *c, const char *dn,
                            const struct ak_notice *claimed,
                            const struct ak_notice *final,
                            const struct ak_log *log);
+
+/*
+ * One holder's writes in one modify (issue 16: a holder with 1,000 due
+ * keys was 4,000 modifies of her ever larger entry, each one compared by
+ * slapd with every value there). Each write is one of:
+ *
+ *   AK_NW_CLAIM      add "<id> claimed <now> <host>" and a skipped value
+ *                    for each of skip[0..n_skip), as ak_store_notice_claim
+ *   AK_NW_TAKE_OVER  delete old, add its claim, as ak_store_notice_take_over;
+ *                    one whose claim would be the very value old (ours,
+ *                    this second) is left out (left_out set)
+ *   AK_NW_REPLACE    delete old, add next (the same notice), as
+ *                    ak_store_notice_replace
+ *
+ * under one RFC 4528 assertion, the AND of every clause the writes would
+ * assert one by one: all of them are written, or none. Each notice at most
+ * once in w. On AK_OK, next of each claim and take-over holds the claim
+ * written. With relax, the modify carries the relax control: an entry
+ * over one of the directory's bounds (pushed there with it) takes no
+ * change without it, whichever attribute the change touches. Returns as
+ * above; AK_ERR_INVALID also when the bounds refused it
+ * (constraintViolation); AK_ERR_CONFLICT also when every write was left
+ * out (nothing was sent).
+ */
+enum ak_notice_write_kind {
+    AK_NW_CLAIM,
+    AK_NW_TAKE_OVER,
+    AK_NW_REPLACE,
+};
+
+struct ak_notice_write {
+    enum ak_notice_write_kind kind;
+    struct ak_notice_id id; /* CLAIM: the notice claimed */
+    unsigned skip[AK_NOTICE_STAGES_MAX];
+    unsigned n_skip;       /* CLAIM: wider stages marked skipped */
+    struct ak_notice old;  /* TAKE_OVER, REPLACE: the exact value replaced */
+    struct ak_notice next; /* REPLACE: the value put instead; CLAIM,
+                              TAKE_OVER: receives the claim written */
+    bool left_out;         /* TAKE_OVER: not written (see above) */
+};
+
+int ak_store_notice_batch(struct ak_conn *c, const char *dn,
+                          struct ak_notice_write *w, unsigned n, time_t now,
+                          const char *host, bool relax,
+                          const struct ak_log *log);
 
 /*
  * Housekeeping: delete the exact value n (as ak_notice_format writes it;

@@ -492,6 +492,70 @@ static void test_only_the_daemon(void **state)
     clear_notices();
 }
 
+/* One holder's claims, take-over and replacement in one modify: all or
+ * nothing (issue 16: one modify each was 4,000 modifies of one entry). */
+static void test_batch(void **state)
+{
+    struct ak_notice_write w[3], again[2];
+    struct ak_notice taken;
+    time_t now = time(NULL);
+    struct ak_conn *a = conn(&A), *b = conn(&B);
+    (void)state;
+
+    memset(w, 0, sizeof(w));
+    w[0].kind = AK_NW_CLAIM;
+    w[0].id = nid(E, 7, AK_NOTICE_OWNER);
+    w[0].skip[0] = 30;
+    w[0].n_skip = 1;
+    w[1].kind = AK_NW_CLAIM;
+    w[1].id = nid(E, 7, AK_NOTICE_ADMIN);
+    /* another daemon's claim of the admins' stage-1 notice, past its lease */
+    {
+        struct ak_notice_id old = nid(E, 1, AK_NOTICE_ADMIN);
+        assert_int_equal(ak_store_notice_claim(b, ALICE, &old, NULL, 0,
+                                               now - 700, "host-b", &akt_log,
+                                               &taken),
+                         AK_OK);
+    }
+    w[2].kind = AK_NW_TAKE_OVER;
+    w[2].old = taken;
+    assert_int_equal(
+        ak_store_notice_batch(a, ALICE, w, 3, now, "host-a", false, &akt_log),
+        AK_OK);
+    /* the claims, the skipped stage, the take-over: 4 values of the key */
+    assert_int_equal(count_prefix(kid), 4);
+    assert_int_equal(w[0].next.state, AK_NOTICE_CLAIMED);
+    assert_string_equal(w[2].next.host, "host-a");
+
+    /* again, by the second daemon: one notice taken fails them all */
+    memset(again, 0, sizeof(again));
+    again[0].kind = AK_NW_CLAIM;
+    again[0].id = nid(E, 0, AK_NOTICE_OWNER);
+    again[1].kind = AK_NW_CLAIM;
+    again[1].id = nid(E, 7, AK_NOTICE_ADMIN);
+    assert_int_equal(ak_store_notice_batch(b, ALICE, again, 2, now, "host-b",
+                                           false, &akt_log),
+                     AK_ERR_CONFLICT);
+    assert_int_equal(count_prefix(kid), 4);
+
+    /* the outcomes in one modify; with relax, as for an entry over a bound */
+    memset(again, 0, sizeof(again));
+    for (int i = 0; i < 2; i++) {
+        again[i].kind = AK_NW_REPLACE;
+        again[i].old = w[i].next;
+        again[i].next = w[i].next;
+        again[i].next.state = AK_NOTICE_SENT;
+        again[i].next.host[0] = '\0';
+    }
+    assert_int_equal(
+        ak_store_notice_batch(a, ALICE, again, 2, now, NULL, true, &akt_log),
+        AK_OK);
+    assert_int_equal(count_prefix(kid), 4);
+    ak_dir_release(A.dir, a);
+    ak_dir_release(B.dir, b);
+    clear_notices();
+}
+
 static void test_bad_arguments(void **state)
 {
     struct ak_notice_id id = nid(E, 7, AK_NOTICE_OWNER);
@@ -520,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_catch_up),
         cmocka_unit_test(test_revoked_meanwhile),
         cmocka_unit_test(test_only_the_daemon),
+        cmocka_unit_test(test_batch),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
