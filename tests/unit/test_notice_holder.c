@@ -35,7 +35,8 @@ struct holder {
     size_t used, cap;
 };
 
-static struct ak_bytes put(struct holder *h, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static struct ak_bytes
+put(struct holder *h, const char *fmt, ...)
 {
     va_list ap;
     int n;
